@@ -1,0 +1,132 @@
+from zoneinfo import available_timezones
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone as dj_timezone
+
+
+def validate_timezone_name(value: str) -> None:
+    if value not in _timezone_names():
+        raise ValidationError(f"'{value}' is not a known IANA time zone (e.g. 'Europe/London').")
+
+
+_TZ_CACHE: set[str] = set()
+
+
+def _timezone_names() -> set[str]:
+    if not _TZ_CACHE:
+        _TZ_CACHE.update(available_timezones())
+    return _TZ_CACHE
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", "Client"
+    PROVIDER = "provider", "Provider"
+    ADMIN = "admin", "Administrator"
+
+
+class TimeOfDay(models.TextChoices):
+    MORNING = "morning", "Morning (before 12:00)"
+    AFTERNOON = "afternoon", "Afternoon (12:00-17:00)"
+    EVENING = "evening", "Evening (after 17:00)"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("role", Role.CLIENT)
+        extra.setdefault("is_staff", extra["role"] == Role.ADMIN)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("email address", unique=True, max_length=254)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can log in to the staff dashboard (admin)."
+    )
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == Role.PROVIDER
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+
+def default_reminder_leads() -> list[int]:
+    return [24 * 60, 60]
+
+
+class Profile(models.Model):
+    """Preferences that shape recommendations and notifications."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    # 0 = Monday ... 6 = Sunday, as in datetime.weekday()
+    preferred_weekdays = models.JSONField(default=list, blank=True)
+    preferred_times_of_day = models.JSONField(default=list, blank=True)
+    email_notifications = models.BooleanField(default=True)
+    reminders_enabled = models.BooleanField(default=True)
+    # minutes before the appointment at which reminders go out
+    reminder_lead_minutes = models.JSONField(default=default_reminder_leads, blank=True)
+    max_wait_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text="How long the client is usually willing to wait for an appointment.",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

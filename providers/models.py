@@ -1,0 +1,174 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import validate_timezone_name
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon"
+    URGENT = "urgent", "Urgent"
+
+
+def all_urgencies() -> list[str]:
+    return [choice.value for choice in Urgency]
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ServiceCategory(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "service categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(240)]
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(240)]
+    )
+    accepted_urgencies = models.JSONField(
+        default=all_urgencies, help_text="Urgency levels this service accepts."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="service_unique_name"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="service_duration_gt_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        urgencies = self.accepted_urgencies
+        if not isinstance(urgencies, list) or not urgencies:
+            raise ValidationError({"accepted_urgencies": "Give at least one urgency level."})
+        unknown = sorted(set(urgencies) - set(all_urgencies()))
+        if unknown:
+            raise ValidationError({"accepted_urgencies": f"Unknown urgency levels: {unknown}."})
+
+
+class Provider(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider"
+    )
+    display_name = models.CharField(max_length=120)
+    bio = models.TextField(blank=True, max_length=4000)
+    services = models.ManyToManyField(Service, related_name="providers", blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 country code for public holidays."
+    )
+    subdivision = models.CharField(
+        max_length=10, blank=True, help_text="State or region code for public holidays."
+    )
+    daily_cap = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Most appointments in one local day (empty: no cap).",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        if self.country:
+            import holidays
+
+            if self.country.upper() not in holidays.list_supported_countries():
+                raise ValidationError({"country": f"No holiday calendar for '{self.country}'."})
+            self.country = self.country.upper()
+
+
+class WorkingHours(models.Model):
+    """One interval of a weekday in the provider's local wall-clock time."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["provider", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="working_hours_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end must be after the start."})
+        if self.provider_id and self.start_time and self.end_time:
+            overlapping = WorkingHours.objects.filter(
+                provider_id=self.provider_id,
+                weekday=self.weekday,
+                start_time__lt=self.end_time,
+                end_time__gt=self.start_time,
+            ).exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError("This interval overlaps another one on the same day.")
+
+
+class TimeOff(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["provider", "start"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="time_off_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.start:%Y-%m-%d %H:%M} - {self.end:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})

@@ -1,0 +1,155 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from providers.models import Provider, Service, Urgency
+
+
+class BookingPolicy(models.Model):
+    """The single row of booking rules (pk=1), editable by staff."""
+
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(120)]
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        default=120, validators=[MaxValueValidator(60 * 24 * 30)]
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
+    client_cutoff_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text="Clients cannot cancel or reschedule later than this before the start.",
+    )
+    max_client_appointments_per_day = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Most active appointments a client may hold on one day (empty: no limit).",
+    )
+    urgent_window_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Urgent requests only consider slots in the next this many days.",
+    )
+
+    class Meta:
+        verbose_name = "booking policy"
+        verbose_name_plural = "booking policy"
+
+    def __str__(self) -> str:
+        return "Booking policy"
+
+    @classmethod
+    def load(cls) -> "BookingPolicy":
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CONFIRMED = "confirmed", "Confirmed"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+# Every status but cancelled holds its time: the overlap rule covers these.
+BLOCKING_STATUSES = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+)
+
+
+class AppointmentSource(models.TextChoices):
+    RECOMMENDATION = "recommendation", "Recommendation"
+    MANUAL = "manual", "Manual"
+    STAFF = "staff", "Staff"
+
+
+class Appointment(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # The provider's time held: [start - buffer before, end + buffer after), fixed at booking.
+    blocked_start = models.DateTimeField(editable=False)
+    blocked_end = models.DateTimeField(editable=False)
+    status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    source = models.CharField(
+        max_length=16, choices=AppointmentSource.choices, default=AppointmentSource.MANUAL
+    )
+    client_notes = models.TextField(blank=True, max_length=2000)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Increases on every change of time, so calendar clients update the same event.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["provider", "start"], name="appt_provider_start_idx"),
+            models.Index(fields=["client", "start"], name="appt_client_start_idx"),
+            models.Index(fields=["status", "start"], name="appt_status_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appt_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(blocked_start__lte=F("start")) & Q(blocked_end__gte=F("end")),
+                name="appt_blocked_covers_time",
+            ),
+        ]
+        # The exclusion constraints (no overlap per provider and per client) are PostgreSQL-only
+        # and live in migration 0002 as SQL; SQLite serialises writers instead (DESIGN.md, 1).
+
+    def __str__(self) -> str:
+        return f"{self.service} with {self.provider} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppointmentChange(models.Model):
+    """Reschedule history: one row per move of an appointment."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    old_start = models.DateTimeField()
+    old_end = models.DateTimeField()
+    new_start = models.DateTimeField()
+    new_end = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.old_start:%Y-%m-%d %H:%M} -> {self.new_start:%H:%M}"

@@ -1,0 +1,85 @@
+"""One error shape for the whole API: {"detail": ..., "errors": {field: [messages]}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            out.extend(_as_list(item))
+        return out
+    if isinstance(value, dict):
+        return [f"{k}: {m}" for k, v in value.items() for m in _as_list(v)]
+    return [str(value)]
+
+
+def _flatten(data, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error structure into {"field" or "parent.child": [messages]}."""
+    if isinstance(data, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                out.update(_flatten(value, name))
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    out.update(_flatten(item, f"{name}[{index}]"))
+            else:
+                out[name] = _as_list(value)
+        return out
+    return {prefix or "non_field_errors": _as_list(data)}
+
+
+def django_validation_error_as_dict(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): list(messages)
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": list(exc.messages)}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(django_validation_error_as_dict(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        if list(errors) == ["non_field_errors"]:
+            detail = errors["non_field_errors"][0]
+        else:
+            detail = "Invalid input: " + ", ".join(sorted(errors)) + "."
+        response.data = {"detail": detail, "errors": errors}
+    else:
+        data = response.data if isinstance(response.data, dict) else {"detail": response.data}
+        detail = data.get("detail", "Error.")
+        errors = data.get("errors", {})
+        response.data = {"detail": str(detail), "errors": errors}
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", None)
+        if code:
+            response.data["code"] = str(code)
+    return response
+
+
+def error_response(detail: str, status_code: int, errors: dict | None = None) -> Response:
+    return Response({"detail": detail, "errors": errors or {}}, status=status_code)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("accounts.api.urls")),
+    path("", include("providers.api.urls")),
+    path("", include("scheduling.api.urls")),
+    path("", include("recommendations.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("analytics.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include(api_urlpatterns)),
+    path("", include("accounts.urls")),
+    path("", include("providers.urls")),
+    path("", include("scheduling.urls")),
+    path("", include("recommendations.urls")),
+    path("", include("notifications.urls")),
+    path("", include("analytics.urls")),
+]
