@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     # ours
+    "smartbook",
     "accounts",
     "providers",
     "scheduling",
