@@ -30,6 +30,15 @@ test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
+# Production serving: DEBUG off (so SECRET_KEY and ALLOWED_HOSTS must be set), static files
+# collected for WhiteNoise, migrations applied, then gunicorn (smartbook/gunicorn.conf.py).
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL)"; exit 2; }
+	DEBUG=0 $(PY) manage.py check --deploy
+	DEBUG=0 $(PY) manage.py collectstatic --noinput
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(VENV)/bin/gunicorn -c smartbook/gunicorn.conf.py smartbook.wsgi:application
+
 worker: install
 	$(VENV)/bin/celery -A smartbook worker --loglevel=INFO
 

@@ -2,10 +2,17 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is briefly unavailable; nothing was changed. Please retry."
+    default_code = "service_unavailable"
 
 
 class Conflict(exceptions.APIException):
@@ -58,6 +65,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError | InterfaceError) and _is_connection_lost(exc):
+        # The database went away mid-request (restart, failover, killed backend): the
+        # transaction was rolled back, so say so cleanly instead of an HTML 500.
+        exc = ServiceUnavailable()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -78,7 +89,28 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", None)
         if code:
             response.data["code"] = str(code)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = "1"
     return response
+
+
+def _is_connection_lost(exc: DatabaseError) -> bool:
+    """True for transient database unavailability, not for errors in our own queries."""
+    from django.db import connections
+
+    if isinstance(exc, InterfaceError):
+        return True
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or ""
+    # 08: connection exception; 57P: admin shutdown, crash shutdown, cannot connect now.
+    if sqlstate.startswith(("08", "57P")) or "database is locked" in str(exc):
+        return True
+    lost = False
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or not connection.is_usable():
+            if connection.in_atomic_block:
+                transaction.set_rollback(True, using=connection.alias)
+            lost = True
+    return lost
 
 
 def error_response(detail: str, status_code: int, errors: dict | None = None) -> Response:
