@@ -109,12 +109,24 @@ class Provider(models.Model):
         return self.display_name
 
     def clean(self) -> None:
-        if self.country:
-            import holidays
+        from providers.holidays import is_supported_country, supported_subdivisions
 
-            if self.country.upper() not in holidays.list_supported_countries():
+        if self.country:
+            if not is_supported_country(self.country):
                 raise ValidationError({"country": f"No holiday calendar for '{self.country}'."})
             self.country = self.country.upper()
+        if self.subdivision:
+            if not self.country:
+                raise ValidationError({"subdivision": "Set a country before a subdivision."})
+            known = supported_subdivisions(self.country)
+            if self.subdivision.upper() not in known:
+                raise ValidationError(
+                    {
+                        "subdivision": f"No holiday calendar for '{self.subdivision}' in "
+                        f"{self.country} (known: {', '.join(known) or 'none'})."
+                    }
+                )
+            self.subdivision = self.subdivision.upper()
 
 
 class WorkingHours(models.Model):
@@ -138,17 +150,11 @@ class WorkingHours(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
     def clean(self) -> None:
+        # Overlaps between intervals are a property of the whole week, not of one row: they are
+        # checked where a week is written as a whole (providers.services and the admin inline),
+        # so that editing several rows at once is judged on the result, not on stale rows.
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The end must be after the start."})
-        if self.provider_id and self.start_time and self.end_time:
-            overlapping = WorkingHours.objects.filter(
-                provider_id=self.provider_id,
-                weekday=self.weekday,
-                start_time__lt=self.end_time,
-                end_time__gt=self.start_time,
-            ).exclude(pk=self.pk)
-            if overlapping.exists():
-                raise ValidationError("This interval overlaps another one on the same day.")
 
 
 class TimeOff(models.Model):
