@@ -1,0 +1,362 @@
+"""Reads for the staff dashboard: a bounded number of queries turned into pandas frames.
+
+The arithmetic lives in `analytics.aggregations` (pure); this module only fetches rows and
+hands them over. A dashboard costs the same handful of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Role
+from analytics import aggregations as agg
+from analytics.working_time import minutes, working_intervals
+from providers.models import Provider, Service, TimeOff, WorkingHours
+from scheduling.availability import Interval, ProviderSchedule, WeeklyInterval
+from scheduling.models import Appointment
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+FORECAST_DAYS = 14
+FORECAST_WEEKS = 8
+CHARTS = ("bookings_per_day", "heatmap", "utilisation", "services", "forecast")
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """What the dashboard shows: inclusive local dates in `tz`, optional filters."""
+
+    first_day: date
+    last_day: date
+    tz: str = "UTC"
+    provider: Provider | None = None
+    service: Service | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def window(self) -> Interval:
+        return period_bounds(self.first_day, self.last_day, self.tz)
+
+    def previous(self) -> DashboardQuery:
+        """The period of the same length just before this one."""
+        last = self.first_day - timedelta(days=1)
+        return replace(self, first_day=last - timedelta(days=self.days - 1), last_day=last)
+
+
+def local_today(tz: str, *, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(ZoneInfo(tz)).date()
+
+
+def default_query(
+    *, tz: str = "UTC", now: datetime | None = None, **filters: Any
+) -> DashboardQuery:
+    """The last 30 days, today included."""
+    today = local_today(tz, now=now)
+    return DashboardQuery(
+        first_day=today - timedelta(days=DEFAULT_DAYS - 1), last_day=today, tz=tz, **filters
+    )
+
+
+def period_bounds(first_day: date, last_day: date, tz: str) -> Interval:
+    """[first_day 00:00, the day after last_day 00:00) in `tz`, as UTC instants."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    return Interval(start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC")))
+
+
+# --- rows -> frames -------------------------------------------------------------------------
+
+
+def appointments_frame(
+    *,
+    start: datetime,
+    end: datetime,
+    provider_id: int | None = None,
+    service_id: int | None = None,
+) -> pd.DataFrame:
+    """Appointments starting in [start, end), one query."""
+    rows = Appointment.objects.filter(start__gte=start, start__lt=end)
+    if provider_id:
+        rows = rows.filter(provider_id=provider_id)
+    if service_id:
+        rows = rows.filter(service_id=service_id)
+    values = list(
+        rows.values_list(
+            "id",
+            "provider_id",
+            "provider__display_name",
+            "service_id",
+            "service__name",
+            "client_id",
+            "status",
+            "source",
+            "start",
+            "end",
+        )
+    )
+    if not values:
+        return agg.empty_appointments()
+    frame = pd.DataFrame(values, columns=agg.APPOINTMENT_COLUMNS)
+    frame["start"] = pd.to_datetime(frame["start"], utc=True)
+    frame["end"] = pd.to_datetime(frame["end"], utc=True)
+    return frame
+
+
+def providers_in_scope(
+    *, provider: Provider | None = None, service: Service | None = None
+) -> list[Provider]:
+    """The providers whose working time the figures count: the filter, else every active one."""
+    if provider is not None:
+        return [provider]
+    providers = Provider.objects.filter(is_active=True)
+    if service is not None:
+        providers = providers.filter(services=service)
+    return list(providers.order_by("display_name"))
+
+
+def _holidays(provider: Provider, years: set[int]) -> frozenset[date]:
+    if not provider.country:
+        return frozenset()
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(
+            provider.country, subdiv=provider.subdivision or None, years=sorted(years)
+        )
+    except NotImplementedError:
+        return frozenset()
+    return frozenset(calendar.keys())
+
+
+def provider_schedules(
+    *, providers: list[Provider], window: Interval
+) -> dict[int, ProviderSchedule]:
+    """Each provider's weekly hours, time off and holidays around `window` (two queries).
+
+    Same inputs the availability engine uses; kept here (without busy times) until the
+    scheduling selectors offer it, so the dashboard and the booking rules agree on hours.
+    """
+    ids = [p.id for p in providers]
+    weekly: dict[int, list[WeeklyInterval]] = {pid: [] for pid in ids}
+    for row in WorkingHours.objects.filter(provider_id__in=ids):
+        weekly[row.provider_id].append(WeeklyInterval(row.weekday, row.start_time, row.end_time))
+    time_off: dict[int, list[Interval]] = {pid: [] for pid in ids}
+    for row in TimeOff.objects.filter(
+        provider_id__in=ids, start__lt=window.end, end__gt=window.start
+    ):
+        time_off[row.provider_id].append(Interval(row.start, row.end))
+    years = set(range(window.start.year - 1, window.end.year + 2))
+    return {
+        p.id: ProviderSchedule(
+            provider_id=p.id,
+            timezone=p.timezone,
+            weekly_hours=tuple(weekly[p.id]),
+            time_off=tuple(time_off[p.id]),
+            holidays=_holidays(p, years),
+            daily_cap=p.daily_cap,
+        )
+        for p in providers
+    }
+
+
+def working_frame(
+    *, providers: list[Provider], schedules: dict[int, ProviderSchedule], window: Interval
+) -> pd.DataFrame:
+    """Working minutes per provider in `window` (no query: schedules are loaded)."""
+    rows = [
+        (p.id, p.display_name, minutes(working_intervals(schedules[p.id], window)))
+        for p in providers
+    ]
+    if not rows:
+        return agg.empty_working()
+    return pd.DataFrame(rows, columns=agg.WORKING_COLUMNS)
+
+
+def client_join_dates(*, start: datetime, end: datetime) -> list[datetime]:
+    return list(
+        get_user_model()
+        .objects.filter(role=Role.CLIENT, date_joined__gte=start, date_joined__lt=end)
+        .values_list("date_joined", flat=True)
+    )
+
+
+def recommendation_picks_frame(
+    *,
+    start: datetime,
+    end: datetime,
+    provider_id: int | None = None,
+    service_id: int | None = None,
+) -> pd.DataFrame | None:
+    """Rank of the picked slot for each recommendation list booked from, or None if the
+    recommendations app keeps no log (it is optional for the dashboard)."""
+    try:
+        from recommendations.selectors import picks_for_analytics  # noqa: PLC0415
+    except ImportError:
+        return None
+    rows = picks_for_analytics(start=start, end=end, provider_id=provider_id, service_id=service_id)
+    return pd.DataFrame(list(rows), columns=["picked_rank"])
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    query: DashboardQuery
+    figures: dict
+    previous: dict
+    change: dict
+    charts: dict[str, pd.DataFrame]
+
+
+def _in_window(frame: pd.DataFrame, window: Interval) -> pd.DataFrame:
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    return frame[(frame["start"] >= start) & (frame["start"] < end)]
+
+
+def dashboard(query: DashboardQuery, *, now: datetime | None = None) -> Dashboard:
+    """Every number and series of the dashboard for `query` (a fixed number of queries)."""
+    now = now or timezone.now()
+    previous = query.previous()
+    current_window, previous_window = query.window, previous.window
+    provider_id = query.provider.id if query.provider else None
+    service_id = query.service.id if query.service else None
+
+    today = local_today(query.tz, now=now)
+    history_first = today - timedelta(weeks=FORECAST_WEEKS)
+    history_window = period_bounds(history_first, today - timedelta(days=1), query.tz)
+    span_start = min(previous_window.start, history_window.start)
+    span_end = max(current_window.end, history_window.end)
+    appointments = appointments_frame(
+        start=span_start, end=span_end, provider_id=provider_id, service_id=service_id
+    )
+
+    providers = providers_in_scope(provider=query.provider, service=query.service)
+    schedules = provider_schedules(
+        providers=providers, window=Interval(previous_window.start, current_window.end)
+    )
+    joined = pd.Series(
+        pd.to_datetime(
+            client_join_dates(start=previous_window.start, end=current_window.end), utc=True
+        ),
+        dtype="datetime64[ns, UTC]",
+    )
+
+    def figures_for(window: Interval) -> dict:
+        start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+        return agg.period_figures(
+            _in_window(appointments, window),
+            working_frame(providers=providers, schedules=schedules, window=window),
+            new_clients=int(((joined >= start) & (joined < end)).sum()),
+            picks=recommendation_picks_frame(
+                start=window.start, end=window.end, provider_id=provider_id, service_id=service_id
+            ),
+        )
+
+    figures, previous_figures = figures_for(current_window), figures_for(previous_window)
+    current = _in_window(appointments, current_window)
+    history = agg.bookings_per_day(
+        _in_window(appointments, history_window),
+        first_day=history_first,
+        last_day=today - timedelta(days=1),
+        tz=query.tz,
+    )
+    charts = {
+        "bookings_per_day": agg.bookings_per_day(
+            current, first_day=query.first_day, last_day=query.last_day, tz=query.tz
+        ),
+        "heatmap": agg.heatmap_long(agg.weekday_hour_heatmap(current, tz=query.tz)),
+        "utilisation": agg.utilisation_per_provider(
+            current, working_frame(providers=providers, schedules=schedules, window=current_window)
+        ),
+        "services": agg.bookings_per_service(current),
+        "forecast": agg.forecast_bookings(
+            history, first_day=today, days=FORECAST_DAYS, weeks=FORECAST_WEEKS
+        ),
+    }
+    return Dashboard(
+        query=query,
+        figures=figures,
+        previous=previous_figures,
+        change=agg.compare_periods(figures, previous_figures),
+        charts=charts,
+    )
+
+
+def provider_utilisation(provider: Provider, start: datetime, end: datetime) -> float | None:
+    """Booked minutes over working minutes of one provider in [start, end) (None: no hours)."""
+    window = Interval(start, end)
+    schedules = provider_schedules(providers=[provider], window=window)
+    working = minutes(working_intervals(schedules[provider.id], window))
+    booked = appointments_frame(start=start, end=end, provider_id=provider.id)
+    return agg.period_figures(
+        booked,
+        pd.DataFrame([(provider.id, provider.display_name, working)], columns=agg.WORKING_COLUMNS),
+        new_clients=0,
+    )["utilisation"]
+
+
+def users_summary(query: DashboardQuery) -> dict:
+    """The users side of the dashboard: new clients per day and by period, clients by role."""
+    previous = query.previous()
+    window, previous_window = query.window, previous.window
+    joined = client_join_dates(start=previous_window.start, end=window.end)
+    zone = ZoneInfo(query.tz)
+    local_dates = pd.Series([d.astimezone(zone).date() for d in joined], dtype=object)
+    days = pd.date_range(query.first_day, query.last_day, freq="D").date
+    per_day = local_dates.value_counts().reindex(days, fill_value=0)
+    current_count = int(sum(window.start <= d < window.end for d in joined))
+    previous_count = len(joined) - current_count
+    roles = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .aggregate(**{role.value: Count("id", filter=Q(role=role)) for role in Role})
+    )
+    booking_clients = (
+        Appointment.objects.filter(start__gte=window.start, start__lt=window.end)
+        .filter(Q(provider=query.provider) if query.provider else Q())
+        .filter(Q(service=query.service) if query.service else Q())
+        .values("client_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "new_clients": current_count,
+        "previous_new_clients": previous_count,
+        "change": current_count - previous_count,
+        "clients_with_bookings": booking_clients,
+        "active_users_by_role": roles,
+        "new_clients_per_day": pd.DataFrame(
+            {"date": list(days), "new_clients": per_day.to_numpy(dtype=int)}
+        ),
+    }
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: dates as ISO strings, NaN as None, numpy scalars as Python ones."""
+    records = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, date):
+                clean[key] = value.isoformat()
+            elif value is None or (isinstance(value, float) and pd.isna(value)):
+                clean[key] = None
+            elif hasattr(value, "item"):
+                clean[key] = value.item()
+            else:
+                clean[key] = value
+        records.append(clean)
+    return records
