@@ -1,0 +1,343 @@
+"""Web pages for clients and providers (DESIGN.md: `views.py` holds the web pages).
+
+The pages read through the ORM to render lists on the server (so they are readable without
+JavaScript); every change (book, reschedule, cancel, complete, profile, mark read) goes through
+our own API from the page's script, with the session and its CSRF token, so the web and API
+clients share every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import Profile, TimeOfDay
+from providers.models import Provider, Service, Urgency, Weekday
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    BLOCKING_STATUSES,
+    Appointment,
+    BookingPolicy,
+)
+
+BOOKING_WINDOW_DAYS = 14
+
+
+def _zone_of(user) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "pages/forbidden.html", {"message": message}, status=403)
+
+
+def provider_required(view):
+    """Sign-in first (redirect to the login page), then the provider role (403 page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        provider = Provider.objects.filter(user=request.user).first()
+        if not request.user.is_provider or provider is None:
+            return _forbidden(request, "This page is for providers: it shows a provider's diary.")
+        return view(request, *args, provider=provider, **kwargs)
+
+    return wrapper
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+
+def _booking_context(request: HttpRequest) -> dict:
+    services = (
+        Service.objects.filter(is_active=True)
+        .select_related("category")
+        .order_by("category__name", "name")
+    )
+    providers = (
+        Provider.objects.filter(is_active=True)
+        .prefetch_related("services")
+        .order_by("display_name")
+    )
+    return {
+        "services": services,
+        "providers": [
+            {"provider": p, "service_ids": " ".join(str(s.pk) for s in p.services.all())}
+            for p in providers
+        ],
+        "urgencies": Urgency.choices,
+        "viewer_timezone": _zone_of(request.user).key,
+        "window_days": BOOKING_WINDOW_DAYS,
+    }
+
+
+@login_required
+def book(request: HttpRequest) -> HttpResponse:
+    context = _booking_context(request)
+    selected = request.GET.get("service", "")
+    context.update(
+        selected_service=int(selected) if selected.isdigit() else None,
+        mode="book",
+        page_title="Book an appointment",
+    )
+    return render(request, "pages/book.html", context)
+
+
+def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
+    """The appointment if the viewer is its client, its provider or an administrator; else 404."""
+    user = request.user
+    queryset = Appointment.objects.select_related(
+        "service", "service__category", "provider", "client", "cancelled_by"
+    )
+    if not user.is_admin_role:
+        queryset = queryset.filter(Q(client=user) | Q(provider__user=user))
+    try:
+        return queryset.get(pk=pk)
+    except Appointment.DoesNotExist as exc:
+        raise Http404("No such appointment.") from exc
+
+
+@login_required
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    if appointment.client_id != request.user.pk:
+        raise Http404("No such appointment.")
+    context = _booking_context(request)
+    context.update(
+        appointment=appointment,
+        selected_service=appointment.service_id,
+        mode="reschedule",
+        page_title="Reschedule your appointment",
+        can_change=appointment.is_active,
+    )
+    return render(request, "pages/book.html", context)
+
+
+# --- my appointments --------------------------------------------------------------------------
+
+
+@login_required
+def appointment_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = Appointment.objects.filter(client=request.user).select_related("service", "provider")
+    upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
+    past = list(
+        mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
+    )
+    return render(
+        request,
+        "pages/appointments.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "viewer_timezone": _zone_of(request.user).key,
+            "policy": BookingPolicy.load(),
+            "page_title": "My appointments",
+        },
+    )
+
+
+@login_required
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    policy = BookingPolicy.load()
+    now = timezone.now()
+    is_client = appointment.client_id == request.user.pk
+    cutoff = appointment.start - timedelta(hours=policy.client_cutoff_hours)
+    return render(
+        request,
+        "pages/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "is_client": is_client,
+            "is_provider": appointment.provider.user_id == request.user.pk,
+            "can_change": appointment.is_active and appointment.end > now,
+            "past_cutoff": now >= cutoff,
+            "cutoff": cutoff,
+            "policy": policy,
+            "changes": list(appointment.changes.order_by("changed_at")),
+            "viewer_timezone": _zone_of(request.user).key,
+            "page_title": f"{appointment.service.name} with {appointment.provider.display_name}",
+        },
+    )
+
+
+# --- provider schedule ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    start: datetime
+    end: datetime
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+def _subtract(intervals: list[Block], busy: list[Block]) -> list[Block]:
+    free = sorted(intervals, key=lambda b: b.start)
+    for taken in sorted(busy, key=lambda b: b.start):
+        next_free: list[Block] = []
+        for block in free:
+            if taken.end <= block.start or taken.start >= block.end:
+                next_free.append(block)
+                continue
+            if block.start < taken.start:
+                next_free.append(Block(block.start, taken.start))
+            if taken.end < block.end:
+                next_free.append(Block(taken.end, block.end))
+        free = next_free
+    return free
+
+
+def _working_blocks(provider: Provider, first: date, last: date) -> list[Block]:
+    """Working intervals as instants for the provider-local dates first..last."""
+    zone = ZoneInfo(provider.timezone)
+    by_weekday: dict[int, list[tuple[time, time]]] = {}
+    for hours in provider.working_hours.all():
+        by_weekday.setdefault(hours.weekday, []).append((hours.start_time, hours.end_time))
+    blocks: list[Block] = []
+    day = first
+    while day <= last:
+        for start, end in by_weekday.get(day.weekday(), []):
+            blocks.append(
+                Block(
+                    datetime.combine(day, start, tzinfo=zone),
+                    datetime.combine(day, end, tzinfo=zone),
+                )
+            )
+        day += timedelta(days=1)
+    return blocks
+
+
+@provider_required
+def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpResponse:
+    zone = _zone_of(request.user)
+    today = timezone.localtime(timezone.now(), zone).date()
+    view = "day" if request.GET.get("view") == "day" else "week"
+    try:
+        anchor = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        anchor = today
+    first = anchor if view == "day" else anchor - timedelta(days=anchor.weekday())
+    days = [first + timedelta(days=i) for i in range(1 if view == "day" else 7)]
+    range_start = datetime.combine(days[0], time(0), tzinfo=zone)
+    range_end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=zone)
+
+    appointments = list(
+        provider.appointments.filter(start__lt=range_end, end__gt=range_start)
+        .select_related("client", "service")
+        .order_by("start")
+    )
+    time_off = list(provider.time_off.filter(start__lt=range_end, end__gt=range_start))
+    working = _working_blocks(provider, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
+    busy = [Block(t.start, t.end) for t in time_off] + [
+        Block(a.blocked_start, a.blocked_end) for a in appointments if a.status in BLOCKING_STATUSES
+    ]
+    free = _subtract(working, busy)
+
+    columns = []
+    for day in days:
+        day_start = datetime.combine(day, time(0), tzinfo=zone)
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        day_free = [
+            Block(max(b.start, day_start), min(b.end, day_end))
+            for b in free
+            if b.start < day_end and b.end > day_start
+        ]
+        columns.append(
+            {
+                "date": day,
+                "is_today": day == today,
+                "appointments": [
+                    a for a in appointments if day_start <= a.start.astimezone(zone) < day_end
+                ],
+                "free": [b for b in day_free if b.minutes >= 5],
+            }
+        )
+
+    step = timedelta(days=1 if view == "day" else 7)
+    return render(
+        request,
+        "pages/schedule.html",
+        {
+            "provider": provider,
+            "view": view,
+            "columns": columns,
+            "anchor": anchor,
+            "previous": anchor - step,
+            "next": anchor + step,
+            "today": today,
+            "now": timezone.now(),
+            "working_hours": provider.working_hours.order_by("weekday", "start_time"),
+            "upcoming_time_off": provider.time_off.filter(end__gt=timezone.now()).order_by("start")[
+                :20
+            ],
+            "viewer_timezone": zone.key,
+            "page_title": "My schedule",
+        },
+    )
+
+
+# --- notifications and profile ----------------------------------------------------------------
+
+
+@login_required
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    from notifications.models import Notification
+
+    items = list(Notification.objects.filter(user=request.user).order_by("-created_at")[:100])
+    return render(
+        request,
+        "pages/notifications.html",
+        {
+            "items": items,
+            "unread": sum(1 for n in items if not n.read_at),
+            "viewer_timezone": _zone_of(request.user).key,
+            "page_title": "Notifications",
+        },
+    )
+
+
+@login_required
+def profile_page(request: HttpRequest) -> HttpResponse:
+    from accounts.models import _timezone_names
+
+    profile, _ = Profile.objects.get_or_create(user=request.user)
+    return render(
+        request,
+        "pages/profile.html",
+        {
+            "profile": profile,
+            "weekdays": Weekday.choices,
+            "times_of_day": TimeOfDay.choices,
+            "timezones": sorted(_timezone_names()),
+            "page_title": "Your profile",
+        },
+    )
+
+
+def nav_counts(request: HttpRequest) -> dict:
+    """Template context processor: the unread notification count for the navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from notifications.models import Notification
+
+    return {
+        "nav_unread_notifications": Notification.objects.filter(
+            user=user, read_at__isnull=True
+        ).count()
+    }

@@ -1,0 +1,56 @@
+/* Appointment page and provider schedule: cancel with a reason, mark completed or no-show. */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  ready(function () {
+    const cancelForm = document.getElementById("cancel-form");
+    if (cancelForm) {
+      const status = document.getElementById("cancel-status");
+      cancelForm.addEventListener("submit", async function (event) {
+        event.preventDefault();
+        SB.clearErrors(cancelForm);
+        const reason = cancelForm.querySelector("#reason").value.trim();
+        if (!reason) {
+          SB.showErrors(cancelForm, { reason: ["Please tell us why you are cancelling."] });
+          return;
+        }
+        const button = cancelForm.querySelector("button[type=submit]");
+        button.disabled = true;
+        SB.setStatus(status, "Cancelling…", "info");
+        const id = cancelForm.dataset.appointmentId;
+        const result = await SB.request("DELETE", "/api/appointments/" + id, { reason: reason });
+        button.disabled = false;
+        if (result.ok) {
+          SB.setStatus(status, "Your appointment is cancelled.", "ok");
+          window.location.assign("/appointments/" + id + "?cancelled=1");
+          return;
+        }
+        const orphans = SB.showErrors(cancelForm, (result.data && result.data.errors) || {});
+        const detail = (result.data && result.data.detail) || "The appointment could not be cancelled.";
+        SB.setStatus(status, [detail].concat(orphans.filter(function (m) { return m !== detail; })).join(" "), "error");
+      });
+    }
+
+    document.querySelectorAll("button[data-outcome]").forEach(function (button) {
+      button.addEventListener("click", async function () {
+        const id = button.dataset.appointmentId;
+        const outcome = button.dataset.outcome;
+        const container = button.closest("[data-appointment-id], section") || document;
+        const status = document.getElementById("schedule-status") || container.querySelector(".outcome-status") || document.querySelector(".outcome-status");
+        button.disabled = true;
+        const result = await SB.request("POST", "/api/appointments/" + id + "/" + outcome, {});
+        if (result.ok) {
+          SB.setStatus(status, outcome === "complete" ? "Marked as completed." : "Marked as no-show.", "ok");
+          window.location.reload();
+        } else {
+          button.disabled = false;
+          SB.setStatus(status, (result.data && result.data.detail) || "That did not work.", "error");
+        }
+      });
+    });
+  });
+})();

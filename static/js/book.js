@@ -1,0 +1,280 @@
+/* Book and reschedule pages: "Recommended for you" above a browsable availability view.
+   Everything goes through the API: GET /api/appointments/recommended and /available,
+   POST /api/appointments (book) or PUT /api/appointments/<id> (reschedule). */
+(function () {
+  "use strict";
+
+  const DAY_MS = 24 * 60 * 60 * 1000;
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  ready(function () {
+    const form = document.getElementById("booking-form");
+    if (!form) return;
+    const mode = form.dataset.mode;
+    const zone = form.dataset.timezone || SB.viewerZone();
+    const windowDays = Number(form.dataset.windowDays || 14);
+    const appointmentId = form.dataset.appointmentId || null;
+
+    const serviceSelect = document.getElementById("service");
+    const providerSelect = document.getElementById("provider");
+    const urgencySelect = document.getElementById("urgency");
+    const noteField = document.getElementById("client_notes");
+    const status = document.getElementById("booking-status");
+    const recommendedSection = document.getElementById("recommended");
+    const recommendationList = document.getElementById("recommendations");
+    const browseSection = document.getElementById("browse");
+    const daysBox = document.getElementById("days");
+    const windowLabel = document.getElementById("window-label");
+    const previousButton = document.getElementById("window-previous");
+    const nextButton = document.getElementById("window-next");
+    const confirmSection = document.getElementById("confirm");
+    const confirmSummary = document.getElementById("confirm-summary");
+    const confirmProviderRow = document.getElementById("confirm-provider-row");
+    const confirmProvider = document.getElementById("confirm-provider");
+    const confirmButton = document.getElementById("confirm-button");
+    const confirmCancel = document.getElementById("confirm-cancel");
+
+    const state = {
+      windowStart: startOfToday(),
+      recommendationId: null,
+      choice: null, // {start, end, providers: [{id, name}], fromRecommendation}
+      loadToken: 0,
+    };
+
+    function startOfToday() {
+      const now = new Date();
+      return new Date(Math.floor(now.getTime() / 60000) * 60000);
+    }
+
+    function providerName(id) {
+      const option = providerSelect && providerSelect.querySelector('option[value="' + id + '"]');
+      return option ? option.textContent.trim() : "Provider " + id;
+    }
+
+    /* Normalise one slot or recommendation item from the API. */
+    function slotOf(item) {
+      const provider = item.provider;
+      const providerId = item.provider_id != null ? item.provider_id : (provider && typeof provider === "object" ? provider.id : provider);
+      let name = item.provider_name || (provider && typeof provider === "object" ? (provider.display_name || provider.name) : null);
+      if (!name) name = providerName(providerId);
+      return {
+        start: item.start,
+        end: item.end,
+        providerId: String(providerId),
+        providerName: name,
+        reasons: item.reasons || [],
+        score: item.score,
+      };
+    }
+
+    function params(extra) {
+      const query = new URLSearchParams();
+      query.set("service", serviceSelect.value);
+      if (providerSelect && providerSelect.value) query.set("provider", providerSelect.value);
+      Object.keys(extra).forEach(function (key) { if (extra[key] != null && extra[key] !== "") query.set(key, extra[key]); });
+      return query.toString();
+    }
+
+    function filterProviders() {
+      if (!providerSelect) return;
+      const service = serviceSelect.value;
+      providerSelect.querySelectorAll("option[data-services]").forEach(function (option) {
+        const offers = !service || option.dataset.services.split(" ").indexOf(service) !== -1;
+        option.hidden = !offers;
+        option.disabled = !offers;
+        if (!offers && option.selected) providerSelect.value = "";
+      });
+    }
+
+    function hideConfirm() {
+      confirmSection.hidden = true;
+      state.choice = null;
+      document.querySelectorAll('[aria-pressed="true"]').forEach(function (el) { el.setAttribute("aria-pressed", "false"); });
+    }
+
+    function choose(choice, button) {
+      hideConfirm();
+      state.choice = choice;
+      if (button) button.setAttribute("aria-pressed", "true");
+      const names = choice.providers.map(function (p) { return p.name; });
+      confirmSummary.textContent = serviceSelect.options[serviceSelect.selectedIndex].textContent.trim() +
+        " on " + SB.formatDateTime(choice.start, zone) + " (" + zone + ")" +
+        (choice.providers.length === 1 ? " with " + names[0] : "") + ".";
+      confirmProvider.textContent = "";
+      choice.providers.forEach(function (p) {
+        confirmProvider.appendChild(SB.element("option", { value: p.id, text: p.name }));
+      });
+      confirmProviderRow.hidden = choice.providers.length < 2;
+      document.getElementById("start-error").textContent = "";
+      confirmSection.hidden = false;
+      confirmButton.focus();
+    }
+
+    function renderRecommendations(data) {
+      recommendationList.textContent = "";
+      state.recommendationId = data ? (data.recommendation_id || data.id || null) : null;
+      const items = SB.items(data).map(slotOf);
+      if (!items.length) {
+        recommendationList.appendChild(SB.element("li", { text: "No recommendations in this window — browse the free times below or try the next two weeks." }));
+      }
+      items.forEach(function (slot, index) {
+        const button = SB.element("button", {
+          type: "button", className: "sb-rec-pick", "aria-pressed": "false",
+          "data-start": slot.start, "data-provider": slot.providerId,
+          text: "Choose this time",
+        });
+        button.addEventListener("click", function () {
+          choose({ start: slot.start, end: slot.end, providers: [{ id: slot.providerId, name: slot.providerName }], fromRecommendation: true }, button);
+        });
+        const reasons = SB.element("ul", {}, slot.reasons.map(function (reason) {
+          return SB.element("li", { text: typeof reason === "string" ? reason : (reason.text || reason.label || String(reason)) });
+        }));
+        recommendationList.appendChild(SB.element("li", { className: "sb-rec", "data-rank": String(index + 1) }, [
+          SB.element("strong", { text: SB.formatDateTime(slot.start, zone) }),
+          SB.element("div", { text: "with " + slot.providerName }),
+          reasons,
+          button,
+        ]));
+      });
+      recommendedSection.hidden = false;
+    }
+
+    function renderDays(slots, windowStart, windowEnd) {
+      daysBox.textContent = "";
+      windowLabel.textContent = SB.formatDay(windowStart.toISOString(), zone) + " – " + SB.formatDay(new Date(windowEnd.getTime() - 1).toISOString(), zone);
+      const byDay = new Map();
+      slots.map(slotOf).forEach(function (slot) {
+        const key = SB.dayKey(slot.start, zone);
+        if (!byDay.has(key)) byDay.set(key, new Map());
+        const times = byDay.get(key);
+        if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, providers: [] });
+        times.get(slot.start).providers.push({ id: slot.providerId, name: slot.providerName });
+      });
+      if (!byDay.size) {
+        const empty = SB.element("p", { id: "no-slots" }, ["No free slots in this window — ", SB.element("button", { type: "button", className: "sb-secondary", text: "try the next two weeks" })]);
+        empty.querySelector("button").addEventListener("click", function () { move(1); });
+        daysBox.appendChild(empty);
+        return;
+      }
+      for (let t = windowStart.getTime(); t < windowEnd.getTime(); t += DAY_MS) {
+        const key = SB.dayKey(new Date(t).toISOString(), zone);
+        if (!byDay.has(key)) continue;
+        const times = Array.from(byDay.get(key).values()).sort(function (a, b) { return a.start < b.start ? -1 : 1; });
+        const list = SB.element("div", { className: "sb-slots" });
+        times.forEach(function (time) {
+          const label = SB.formatTime(time.start, zone);
+          const who = time.providers.length === 1 ? time.providers[0].name : time.providers.length + " providers";
+          const button = SB.element("button", {
+            type: "button", className: "sb-slot", "aria-pressed": "false",
+            "data-start": time.start, "aria-label": label + " with " + who, text: label,
+          });
+          button.addEventListener("click", function () {
+            choose({ start: time.start, end: time.end, providers: time.providers, fromRecommendation: false }, button);
+          });
+          list.appendChild(button);
+        });
+        byDay.delete(key);
+        daysBox.appendChild(SB.element("section", { className: "sb-day sb-card", "aria-label": SB.formatDay(times[0].start, zone) }, [
+          SB.element("h3", { text: SB.formatDay(times[0].start, zone) }),
+          list,
+        ]));
+      }
+    }
+
+    async function load(message) {
+      hideConfirm();
+      if (!serviceSelect.value) {
+        recommendedSection.hidden = true;
+        browseSection.hidden = true;
+        SB.setStatus(status, "Choose a service to see the times we recommend.", "info");
+        return;
+      }
+      const token = ++state.loadToken;
+      const windowStart = state.windowStart;
+      const windowEnd = new Date(windowStart.getTime() + windowDays * DAY_MS);
+      previousButton.disabled = windowStart.getTime() <= startOfToday().getTime() + 60000;
+      SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
+      status.setAttribute("aria-busy", "true");
+      const range = { start: windowStart.toISOString(), end: windowEnd.toISOString() };
+      const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
+      if (appointmentId) recommendedQuery.appointment = appointmentId;
+      const [recommended, available] = await Promise.all([
+        SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
+        SB.request("GET", "/api/appointments/available?" + params(Object.assign({ page_size: 100 }, range, appointmentId ? { appointment: appointmentId } : {}))),
+      ]);
+      if (token !== state.loadToken) return; // a newer request superseded this one
+      status.removeAttribute("aria-busy");
+      SB.clearErrors(form);
+      const failed = [recommended, available].find(function (r) { return !r.ok; });
+      if (failed) {
+        const orphans = SB.showErrors(form, (failed.data && failed.data.errors) || {});
+        SB.setStatus(status, [(failed.data && failed.data.detail) || "Could not load free times."].concat(orphans).join(" "), "error");
+      } else if (!message) {
+        SB.setStatus(status, "", "info");
+      }
+      renderRecommendations(recommended.ok ? recommended.data : null);
+      renderDays(available.ok ? SB.items(available.data) : [], windowStart, windowEnd);
+      browseSection.hidden = false;
+    }
+
+    function move(direction) {
+      const next = new Date(state.windowStart.getTime() + direction * windowDays * DAY_MS);
+      state.windowStart = next.getTime() < startOfToday().getTime() ? startOfToday() : next;
+      load();
+    }
+
+    async function confirm() {
+      if (!state.choice) return;
+      const choice = state.choice;
+      const providerId = confirmProvider.value || choice.providers[0].id;
+      confirmButton.disabled = true;
+      SB.setStatus(status, mode === "reschedule" ? "Moving your appointment…" : "Booking…", "info");
+      let result;
+      if (mode === "reschedule") {
+        result = await SB.request("PATCH", "/api/appointments/" + appointmentId, { start: choice.start, provider: Number(providerId) });
+      } else {
+        const body = {
+          service: Number(serviceSelect.value),
+          provider: Number(providerId),
+          start: choice.start,
+          urgency: urgencySelect ? urgencySelect.value : undefined,
+          client_notes: noteField ? noteField.value : "",
+        };
+        if (choice.fromRecommendation && state.recommendationId) body.recommendation_id = state.recommendationId;
+        result = await SB.request("POST", "/api/appointments", body);
+      }
+      confirmButton.disabled = false;
+      if (result.ok) {
+        const id = mode === "reschedule" ? appointmentId : result.data.id;
+        window.location.assign("/appointments/" + id + (mode === "reschedule" ? "?moved=1" : "?booked=1"));
+        return;
+      }
+      if (result.status === 409) {
+        // Taken meanwhile: keep the form as it is and offer fresh recommendations.
+        await load("Sorry, that time has just been taken by someone else. Here are fresh recommendations — your details are kept.");
+        return;
+      }
+      const errors = (result.data && result.data.errors) || {};
+      const orphans = SB.showErrors(form, errors);
+      const startError = document.getElementById("start-error");
+      const startMessages = [].concat(errors.start || [], errors.provider && !document.getElementById("provider-error") ? errors.provider : []);
+      if (startMessages.length) startError.textContent = startMessages.join(" ");
+      const detail = (result.data && result.data.detail) || "That did not work.";
+      SB.setStatus(status, [detail].concat(orphans.filter(function (m) { return m !== detail && startMessages.join(" ") !== m; })).join(" "), "error");
+    }
+
+    serviceSelect.addEventListener("change", function () { filterProviders(); state.windowStart = startOfToday(); load(); });
+    if (providerSelect) providerSelect.addEventListener("change", function () { load(); });
+    if (urgencySelect) urgencySelect.addEventListener("change", function () { load(); });
+    previousButton.addEventListener("click", function () { move(-1); });
+    nextButton.addEventListener("click", function () { move(1); });
+    confirmButton.addEventListener("click", confirm);
+    confirmCancel.addEventListener("click", function () { hideConfirm(); });
+
+    filterProviders();
+    load();
+  });
+})();

@@ -1,0 +1,56 @@
+/* Profile page: save name, phone, time zone, preferences and notification settings through
+   PUT /api/users/profile; the API's field errors are shown next to their fields. */
+(function () {
+  "use strict";
+
+  function checkedValues(form, name, asNumber) {
+    return Array.prototype.map.call(form.querySelectorAll('input[name="' + name + '"]:checked'), function (input) {
+      return asNumber ? Number(input.value) : input.value;
+    });
+  }
+
+  function leadMinutes(text) {
+    const parts = text.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
+    return parts.map(function (part) { return /^\d+$/.test(part) ? Number(part) : part; });
+  }
+
+  function payload(form) {
+    const maxWait = form.querySelector("#max_wait_days").value.trim();
+    return {
+      first_name: form.querySelector("#first_name").value.trim(),
+      last_name: form.querySelector("#last_name").value.trim(),
+      phone: form.querySelector("#phone").value.trim(),
+      timezone: form.querySelector("#timezone").value.trim(),
+      profile: {
+        preferred_weekdays: checkedValues(form, "preferred_weekdays", true),
+        preferred_times_of_day: checkedValues(form, "preferred_times_of_day", false),
+        max_wait_days: maxWait === "" ? null : (/^\d+$/.test(maxWait) ? Number(maxWait) : maxWait),
+        email_notifications: form.querySelector("#email_notifications").checked,
+        reminders_enabled: form.querySelector("#reminders_enabled").checked,
+        reminder_lead_minutes: leadMinutes(form.querySelector("#reminder_lead_minutes").value),
+      },
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const form = document.getElementById("profile-form");
+    if (!form) return;
+    const status = document.getElementById("profile-status");
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      SB.clearErrors(form);
+      const button = document.getElementById("profile-save");
+      button.disabled = true;
+      SB.setStatus(status, "Saving…", "info");
+      const result = await SB.request("PUT", "/api/users/profile", payload(form));
+      button.disabled = false;
+      if (result.ok) {
+        SB.setStatus(status, "Saved.", "ok");
+        return;
+      }
+      const orphans = SB.showErrors(form, (result.data && result.data.errors) || {});
+      const detail = (result.data && result.data.detail) || "Your changes were not saved.";
+      SB.setStatus(status, ["Your changes were not saved: please check the highlighted fields."].concat(orphans.length ? orphans : [detail]).join(" "), "error");
+    });
+  });
+})();
