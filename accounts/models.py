@@ -110,17 +110,58 @@ def default_reminder_leads() -> list[int]:
     return [24 * 60, 60]
 
 
+MAX_REMINDERS = 5
+MAX_REMINDER_LEAD_MINUTES = 4 * 7 * 24 * 60  # four weeks
+
+
+def validate_weekdays(value) -> None:
+    if not isinstance(value, list) or any(
+        type(day) is not int or not 0 <= day <= 6 for day in value
+    ):
+        raise ValidationError("Give a list of weekdays from 0 (Monday) to 6 (Sunday).")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each weekday may appear only once.")
+
+
+def validate_times_of_day(value) -> None:
+    allowed = set(TimeOfDay.values)
+    if not isinstance(value, list) or any(
+        not isinstance(item, str) or item not in allowed for item in value
+    ):
+        raise ValidationError(f"Give a list drawn from: {', '.join(TimeOfDay.values)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each time of day may appear only once.")
+
+
+def validate_reminder_leads(value) -> None:
+    if not isinstance(value, list) or any(
+        type(minutes) is not int or not 0 < minutes <= MAX_REMINDER_LEAD_MINUTES
+        for minutes in value
+    ):
+        raise ValidationError(
+            f"Give a list of whole minutes between 1 and {MAX_REMINDER_LEAD_MINUTES}."
+        )
+    if len(value) > MAX_REMINDERS:
+        raise ValidationError(f"At most {MAX_REMINDERS} reminders.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each reminder lead time may appear only once.")
+
+
 class Profile(models.Model):
     """Preferences that shape recommendations and notifications."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     # 0 = Monday ... 6 = Sunday, as in datetime.weekday()
-    preferred_weekdays = models.JSONField(default=list, blank=True)
-    preferred_times_of_day = models.JSONField(default=list, blank=True)
+    preferred_weekdays = models.JSONField(default=list, blank=True, validators=[validate_weekdays])
+    preferred_times_of_day = models.JSONField(
+        default=list, blank=True, validators=[validate_times_of_day]
+    )
     email_notifications = models.BooleanField(default=True)
     reminders_enabled = models.BooleanField(default=True)
     # minutes before the appointment at which reminders go out
-    reminder_lead_minutes = models.JSONField(default=default_reminder_leads, blank=True)
+    reminder_lead_minutes = models.JSONField(
+        default=default_reminder_leads, blank=True, validators=[validate_reminder_leads]
+    )
     max_wait_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

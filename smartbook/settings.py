@@ -194,6 +194,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "login"
+# One name per person whether they came through the web (login/email) or the API (username).
+AXES_USERNAME_CALLABLE = "accounts.axes.axes_username"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
@@ -254,6 +256,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+
+# --- notifications ---
+# Ceiling on email send retries (exponential back-off); staff may set fewer in the admin.
+NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 8)
+# Used by the file-based email backend (EMAIL_BACKEND=...filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))
 
 # --- security (production) ---
 SESSION_COOKIE_SECURE = not DEBUG

@@ -1,0 +1,194 @@
+"""Shapes of the accounts API. Serializers check types and lengths; services decide."""
+
+from rest_framework import serializers
+
+from accounts.models import (
+    MAX_REMINDER_LEAD_MINUTES,
+    MAX_REMINDERS,
+    Role,
+    TimeOfDay,
+    User,
+    validate_timezone_name,
+)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans and lists instead of stringifying them."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    default_error_messages = {"invalid": "Enter a valid email address."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data).strip().lower()
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: "yes", 1 or "maybe" are refused."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    code = serializers.CharField(required=False)
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- auth --------------------------------------------------------------------------------
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class LoginInputSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "role", "first_name", "last_name", "timezone"]
+        read_only_fields = fields
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginOutputSerializer(TokenPairSerializer):
+    user = UserSummarySerializer()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = StrictCharField(max_length=2048)
+
+
+class PasswordResetRequestInputSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+class ProfileInputSerializer(serializers.Serializer):
+    """Every field is optional: PUT and PATCH both change only the keys sent."""
+
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=32, required=False, allow_blank=True)
+    timezone = StrictCharField(max_length=64, required=False, validators=[validate_timezone_name])
+    preferred_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        help_text="0 = Monday ... 6 = Sunday.",
+    )
+    preferred_times_of_day = serializers.ListField(
+        child=serializers.ChoiceField(choices=TimeOfDay.choices),
+        required=False,
+        max_length=len(TimeOfDay.values),
+    )
+    email_notifications = StrictBooleanField(required=False)
+    reminders_enabled = StrictBooleanField(required=False)
+    reminder_lead_minutes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_REMINDER_LEAD_MINUTES),
+        required=False,
+        max_length=MAX_REMINDERS,
+        help_text="Minutes before an appointment at which a reminder is sent.",
+    )
+    max_wait_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        for field in ("preferred_weekdays", "preferred_times_of_day", "reminder_lead_minutes"):
+            values = attrs.get(field)
+            if values is not None and len(set(values)) != len(values):
+                raise serializers.ValidationError({field: ["Each value may appear only once."]})
+        return attrs
+
+
+class ProfileOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    email = serializers.EmailField(source="user.email")
+    role = serializers.ChoiceField(source="user.role", choices=Role.choices)
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    phone = serializers.CharField(source="user.phone")
+    timezone = serializers.CharField(source="user.timezone")
+    preferred_weekdays = serializers.ListField(child=serializers.IntegerField())
+    preferred_times_of_day = serializers.ListField(
+        child=serializers.ChoiceField(choices=TimeOfDay.choices)
+    )
+    email_notifications = serializers.BooleanField()
+    reminders_enabled = serializers.BooleanField()
+    reminder_lead_minutes = serializers.ListField(child=serializers.IntegerField())
+    max_wait_days = serializers.IntegerField(allow_null=True)
+
+
+# --- admin -------------------------------------------------------------------------------
+
+
+class AdminUserFilterSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class AdminUserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "role",
+            "timezone",
+            "is_active",
+            "is_staff",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+
+class AdminUserInputSerializer(serializers.Serializer):
+    """Every field is optional: PUT and PATCH both change only the keys sent."""
+
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = StrictBooleanField(required=False)
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=32, required=False, allow_blank=True)
+    timezone = StrictCharField(max_length=64, required=False, validators=[validate_timezone_name])

@@ -1,0 +1,369 @@
+"""Write side of accounts: registration, login, tokens, password reset, profile, staff actions.
+
+Each function is one transaction and validates with the models' own rules before saving.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.exceptions import EmailNotVerified, InvalidCredentials, InvalidToken, LoginLockedOut
+from accounts.models import Profile, Role, User
+
+USER_EDITABLE_FIELDS = ("first_name", "last_name", "phone", "timezone")
+ADMIN_EDITABLE_FIELDS = (*USER_EDITABLE_FIELDS, "role", "is_active")
+PROFILE_EDITABLE_FIELDS = (
+    "preferred_weekdays",
+    "preferred_times_of_day",
+    "email_notifications",
+    "reminders_enabled",
+    "reminder_lead_minutes",
+    "max_wait_days",
+)
+# The uid and Django's token travel as one opaque string: "<uidb64>.<token>". Neither part
+# can contain a dot (url-safe base64 and base-36 with a dash).
+_RESET_TOKEN_SEPARATOR = "."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _raise_field_error(field: str, message: str) -> None:
+    raise ValidationError({field: [message]})
+
+
+# --- registration and verification -------------------------------------------------------
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    """Create a client with a profile and send allauth's verification email on commit.
+
+    The email goes through allauth's EmailAddress, so the link is the web's
+    `/accounts/confirm-email/<key>/` and verifying there unlocks the API login too.
+    """
+    email = _normalise_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        _raise_field_error("email", "A user with this email address already exists.")
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                role=Role.CLIENT,
+            )
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise ValidationError(
+            {"email": ["A user with this email address already exists."]}
+        ) from exc
+    Profile.objects.create(user=user)
+    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    transaction.on_commit(lambda: address.send_confirmation(request, signup=True))
+    return user
+
+
+def user_email_is_verified(*, user: User) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+@transaction.atomic
+def user_email_mark_verified(*, user: User) -> EmailAddress:
+    """For users that staff or the demo create: their address is trusted."""
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
+    return address
+
+
+# --- login, tokens, logout -----------------------------------------------------------------
+
+
+def auth_login(*, request: HttpRequest, email: str, password: str) -> User:
+    """Check credentials through Django's authenticate so django-axes sees every attempt.
+
+    `request` may be DRF's request: axes flags it (`axes_locked_out`) when the username + IP
+    pair is locked out, which we turn into LoginLockedOut instead of axes' HTML page.
+    """
+    user = authenticate(request=request, username=_normalise_email(email), password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise LoginLockedOut()
+    if user is None:
+        raise InvalidCredentials()
+    if not user_email_is_verified(user=user):
+        raise EmailNotVerified()
+    # Same signal as a web login: updates last_login and lets axes reset the failure count.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return user
+
+
+def auth_tokens_issue(*, user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def _refresh_token_parse(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+
+
+@transaction.atomic
+def auth_tokens_refresh(*, refresh: str) -> TokenPair:
+    """Rotate: the presented refresh token is blacklisted and a new pair issued.
+
+    Blacklisting is the claim: of two concurrent refreshes with one token only the one that
+    creates the blacklist row gets new tokens.
+    """
+    token = _refresh_token_parse(refresh)
+    user = User.objects.filter(pk=token.payload.get("user_id"), is_active=True).first()
+    if user is None:
+        raise InvalidToken()
+    _, created = token.blacklist()
+    if not created:
+        raise InvalidToken()
+    return auth_tokens_issue(user=user)
+
+
+@transaction.atomic
+def auth_logout(*, user: User, refresh: str) -> None:
+    token = _refresh_token_parse(refresh)
+    if str(token.payload.get("user_id")) != str(user.pk):
+        raise InvalidToken("This refresh token belongs to another session.")
+    token.blacklist()
+
+
+def _user_tokens_revoke(*, user: User) -> None:
+    """Blacklist every refresh token the user still holds (password reset, deactivation)."""
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(
+        id__in=BlacklistedToken.objects.values("token_id")
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+# --- password reset ------------------------------------------------------------------------
+
+
+def password_reset_token_make(*, user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{uid}{_RESET_TOKEN_SEPARATOR}{default_token_generator.make_token(user)}"
+
+
+def password_reset_token_user(*, token: str) -> User:
+    """The user a reset token is valid for; InvalidToken if used, expired or forged."""
+    uid, _, django_token = token.partition(_RESET_TOKEN_SEPARATOR)
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError) as exc:
+        raise InvalidToken() from exc
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, django_token):
+        raise InvalidToken()
+    return user
+
+
+def password_reset_link(*, token: str) -> str:
+    return f"{settings.SITE_URL}/password/reset/{token}"
+
+
+def password_reset_request(*, email: str) -> None:
+    """Email a reset link if an active account has this address; silent otherwise.
+
+    The caller answers the same either way, so nobody learns which addresses exist.
+    """
+    user = User.objects.filter(email__iexact=_normalise_email(email), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    password_reset_email_send(user=user)
+
+
+def password_reset_email_send(*, user: User) -> None:
+    context = {
+        "user": user,
+        "reset_url": password_reset_link(token=password_reset_token_make(user=user)),
+        "timeout_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    subject = render_to_string("account/email/api_password_reset_subject.txt", context)
+    body = render_to_string("account/email/api_password_reset_message.txt", context)
+    send_mail(
+        subject=" ".join(subject.split()),
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, new_password: str) -> User:
+    """Set a new password. The token dies with it: it is a hash of the old password."""
+    user = password_reset_token_user(token=token)
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _user_tokens_revoke(user=user)
+    # The link came to this mailbox, which proves the address.
+    if not user_email_is_verified(user=user):
+        user_email_mark_verified(user=user)
+    return user
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+def _apply(obj, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+    changed = []
+    for field in fields:
+        if field in data:
+            setattr(obj, field, data[field])
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Update the user's own names, phone, time zone and preferences (only keys given)."""
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    user_fields = _apply(user, data, USER_EDITABLE_FIELDS)
+    profile_fields = _apply(profile, data, PROFILE_EDITABLE_FIELDS)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    profile.full_clean(exclude=["user"], validate_unique=False)
+    if user_fields:
+        user.save(update_fields=user_fields)
+    if profile_fields:
+        profile.save(update_fields=profile_fields)
+    return user
+
+
+# --- staff actions -----------------------------------------------------------------------
+
+
+def _staff_flag_for(*, user: User, role: str) -> bool:
+    return role == Role.ADMIN or user.is_superuser
+
+
+def _refuse_self_lockout(*, user: User, actor: User | None, field: str) -> None:
+    if actor is not None and actor.pk == user.pk:
+        _raise_field_error(field, "You cannot do this to your own account.")
+
+
+@transaction.atomic
+def user_admin_update(*, user: User, data: dict[str, Any], actor: User | None = None) -> User:
+    """Staff change a user's role, active flag, names, phone and time zone.
+
+    An admin cannot deactivate or demote themselves (the last admin would lock everyone out).
+    """
+    if data.get("is_active") is False:
+        _refuse_self_lockout(user=user, actor=actor, field="is_active")
+    if "role" in data and data["role"] != Role.ADMIN:
+        _refuse_self_lockout(user=user, actor=actor, field="role")
+    fields = _apply(user, data, ADMIN_EDITABLE_FIELDS)
+    if "role" in data:
+        user.is_staff = _staff_flag_for(user=user, role=data["role"])
+        fields.append("is_staff")
+    user.full_clean(exclude=["password", "email"], validate_unique=False)
+    if fields:
+        user.save(update_fields=fields)
+    if data.get("is_active") is False:
+        _user_tokens_revoke(user=user)
+    return user
+
+
+def user_set_active(*, user: User, is_active: bool, actor: User | None = None) -> User:
+    return user_admin_update(user=user, data={"is_active": is_active}, actor=actor)
+
+
+def user_assign_role(*, user: User, role: str, actor: User | None = None) -> User:
+    return user_admin_update(user=user, data={"role": role}, actor=actor)
+
+
+@transaction.atomic
+def user_anonymise(*, user: User, actor: User | None = None) -> User:
+    """Deactivate and strip personal data, keeping the row so appointments keep their FKs."""
+    _refuse_self_lockout(user=user, actor=actor, field="id")
+    user.is_active = False
+    user.email = f"deleted-{user.pk}@invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.phone = ""
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "email", "first_name", "last_name", "phone", "password"])
+    EmailAddress.objects.filter(user=user).delete()
+    _user_tokens_revoke(user=user)
+    return user
+
+
+# --- creation for staff and demo data ---------------------------------------------------
+
+
+@transaction.atomic
+def user_create_verified(
+    *,
+    email: str,
+    password: str,
+    role: str = Role.CLIENT,
+    first_name: str = "",
+    last_name: str = "",
+    timezone: str = "UTC",
+) -> User:
+    """Create (or bring up to date) a user whose address staff vouch for."""
+    email = _normalise_email(email)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            timezone=timezone,
+        )
+    else:
+        user.role = role
+        user.is_staff = _staff_flag_for(user=user, role=role)
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+    Profile.objects.get_or_create(user=user)
+    user_email_mark_verified(user=user)
+    return user
