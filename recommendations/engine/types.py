@@ -1,0 +1,99 @@
+"""Plain inputs and outputs of the scoring engine (no Django: built by the selectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+URGENCIES = ("routine", "soon", "urgent")
+TIMES_OF_DAY = ("morning", "afternoon", "evening")
+
+
+def time_of_day(hour: float) -> str:
+    """Morning before 12:00, afternoon 12:00-17:00, evening after (as in the profile)."""
+    if hour < 12:
+        return "morning"
+    if hour < 17:
+        return "afternoon"
+    return "evening"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """Half-open [start, end) of aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateSlot:
+    """One bookable slot. `blocked_*` is the provider time it holds, buffers included."""
+
+    provider_id: int
+    start: datetime  # UTC
+    end: datetime  # UTC
+    local_start: datetime  # aware, provider's zone
+    timezone: str
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PastAppointment:
+    weekday: int  # 0 = Monday, provider-local
+    local_hour: float  # provider-local, e.g. 9.5 for 09:30
+    provider_id: int
+    lead_time_days: float  # from booking to start
+    booked_at: datetime
+    service_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHistory:
+    appointments: tuple[PastAppointment, ...] = ()
+    half_life_days: float = 120.0  # an appointment booked this long ago counts half
+
+
+@dataclass(frozen=True, slots=True)
+class StatedPreferences:
+    weekdays: frozenset[int] = frozenset()  # 0-6
+    times_of_day: frozenset[str] = frozenset()  # morning / afternoon / evening
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationPatterns:
+    """What everyone books: the fallback for a client with no history and no stated wishes."""
+
+    weekday_share: dict[int, float] = field(default_factory=dict)
+    time_of_day_share: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    provider_id: int
+    name: str
+    # share of the provider's appointments that are for the requested service (None: unknown)
+    service_share: float | None = None
+    services_offered: int = 1
+    busy: tuple[TimeRange, ...] = ()  # held time of existing appointments, buffers included
+    working: tuple[TimeRange, ...] = ()  # working intervals over the window, as instants
+    load_share: float = 0.0  # booked share of working time over the window
+    day_load: dict[date, float] = field(default_factory=dict)  # local date -> booked share
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRequest:
+    now: datetime
+    urgency: str = "routine"
+    urgent_window_days: int = 3
+    shortest_service_minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSlot:
+    candidate: CandidateSlot
+    rank: int
+    score: float
+    features: dict[str, float]
+    reasons: tuple[str, ...]

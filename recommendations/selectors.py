@@ -1,0 +1,261 @@
+"""Reads for recommendations: the engine's plain inputs, in a bounded number of queries.
+
+Candidates come from `scheduling.selectors.available_slots` (exactly the bookable slots,
+DESIGN.md invariant 4); provider context from `provider_schedules` for the whole window at
+once, never per slot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from accounts.models import User
+from providers.models import Provider, Service
+from recommendations.engine import (
+    CandidateSlot,
+    ClientHistory,
+    FeatureContext,
+    PastAppointment,
+    PopulationPatterns,
+    ProviderContext,
+    RecommendationRequest,
+    StatedPreferences,
+    TimeRange,
+)
+from recommendations.engine.types import TIMES_OF_DAY, time_of_day
+from recommendations.models import ModelVersion, SchedulerSettings
+from scheduling.availability import ProviderSchedule, working_intervals
+from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
+from scheduling.selectors import active_providers_for, available_slots, provider_schedules
+
+HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
+POPULATION_SAMPLE = 3000
+POPULATION_CACHE_SECONDS = 15 * 60
+SPECIALISATION_LOOKBACK = timedelta(days=180)
+
+
+def client_history(*, client: User, now: datetime, half_life_days: float) -> ClientHistory:
+    """The client's past appointments (not cancelled), most recent first; one query."""
+    rows = (
+        Appointment.objects.filter(client=client, status__in=BLOCKING_STATUSES, start__lt=now)
+        .order_by("-start")
+        .values_list("start", "created_at", "provider_id", "provider__timezone", "service_id")
+    )[:HISTORY_LIMIT]
+    past = []
+    for start, created_at, provider_id, tz_name, service_id in rows:
+        local = start.astimezone(ZoneInfo(tz_name))
+        booked_at = min(created_at, start)
+        past.append(
+            PastAppointment(
+                weekday=local.weekday(),
+                local_hour=local.hour + local.minute / 60,
+                provider_id=provider_id,
+                lead_time_days=(start - booked_at).total_seconds() / 86400,
+                booked_at=booked_at,
+                service_id=service_id,
+            )
+        )
+    return ClientHistory(appointments=tuple(past), half_life_days=half_life_days)
+
+
+def stated_preferences(*, client: User) -> StatedPreferences:
+    profile = getattr(client, "profile", None)
+    if profile is None:
+        return StatedPreferences()
+    weekdays = {int(d) for d in profile.preferred_weekdays or [] if str(d).isdigit()}
+    times = {t for t in profile.preferred_times_of_day or [] if t in TIMES_OF_DAY}
+    return StatedPreferences(
+        weekdays=frozenset(d for d in weekdays if 0 <= d <= 6), times_of_day=frozenset(times)
+    )
+
+
+def population_patterns() -> PopulationPatterns:
+    """Weekday and time-of-day shares of recent bookings by everyone (cached)."""
+    cached = cache.get("recommendations:population")
+    if cached is not None:
+        return cached
+    rows = (
+        Appointment.objects.filter(status__in=BLOCKING_STATUSES)
+        .order_by("-start")
+        .values_list("start", "provider__timezone")
+    )[:POPULATION_SAMPLE]
+    weekdays: Counter[int] = Counter()
+    periods: Counter[str] = Counter()
+    for start, tz_name in rows:
+        local = start.astimezone(ZoneInfo(tz_name))
+        weekdays[local.weekday()] += 1
+        periods[time_of_day(local.hour + local.minute / 60)] += 1
+    total = sum(weekdays.values())
+    patterns = PopulationPatterns(
+        weekday_share={d: n / total for d, n in weekdays.items()} if total else {},
+        time_of_day_share={p: n / total for p, n in periods.items()} if total else {},
+    )
+    cache.set("recommendations:population", patterns, POPULATION_CACHE_SECONDS)
+    return patterns
+
+
+def _provider_context(
+    *,
+    provider: Provider,
+    schedule: ProviderSchedule,
+    start: datetime,
+    end: datetime,
+    service_share: float | None,
+    services_offered: int,
+) -> ProviderContext:
+    tz = ZoneInfo(schedule.timezone)
+    working = [
+        TimeRange(w.start, w.end)
+        for w in working_intervals(
+            schedule,
+            start.astimezone(tz).date() - timedelta(days=1),
+            end.astimezone(tz).date() + timedelta(days=1),
+        )
+    ]
+    busy = [TimeRange(b.start, b.end) for b in (*schedule.busy, *schedule.time_off)]
+    worked: dict = defaultdict(float)
+    booked: dict = defaultdict(float)
+    for w in working:
+        if w.end <= start or w.start >= end:
+            continue
+        day = w.start.astimezone(tz).date()
+        worked[day] += (w.end - w.start).total_seconds()
+        for b in busy:
+            overlap = (min(w.end, b.end) - max(w.start, b.start)).total_seconds()
+            if overlap > 0:
+                booked[day] += overlap
+    total_worked = sum(worked.values())
+    return ProviderContext(
+        provider_id=provider.pk,
+        name=provider.display_name,
+        service_share=service_share,
+        services_offered=services_offered,
+        busy=tuple(busy),
+        working=tuple(working),
+        load_share=sum(booked.values()) / total_worked if total_worked else 0.0,
+        day_load={day: booked[day] / seconds for day, seconds in worked.items() if seconds},
+    )
+
+
+def provider_contexts(
+    *, providers: list[Provider], service: Service, start: datetime, end: datetime, now: datetime
+) -> dict[int, ProviderContext]:
+    """Specialisation, busy and working time and load of each provider; five queries."""
+    schedules = {
+        s.provider_id: s
+        for s in provider_schedules(providers=providers, service=service, start=start, end=end)
+    }
+    ids = [p.pk for p in providers]
+    shares = {
+        row["provider_id"]: row["this"] / row["total"]
+        for row in Appointment.objects.filter(
+            provider_id__in=ids,
+            status__in=BLOCKING_STATUSES,
+            start__gte=now - SPECIALISATION_LOOKBACK,
+        )
+        .values("provider_id")
+        .annotate(total=Count("id"), this=Count("id", filter=Q(service=service)))
+        if row["total"] >= 5
+    }
+    offered = dict(
+        Provider.services.through.objects.filter(provider_id__in=ids)
+        .values("provider_id")
+        .annotate(n=Count("service_id"))
+        .values_list("provider_id", "n")
+    )
+    return {
+        p.pk: _provider_context(
+            provider=p,
+            schedule=schedules[p.pk],
+            start=start,
+            end=end,
+            service_share=shares.get(p.pk),
+            services_offered=offered.get(p.pk, 1),
+        )
+        for p in providers
+        if p.pk in schedules
+    }
+
+
+def shortest_service_minutes() -> int:
+    durations = Service.objects.filter(is_active=True).values_list("duration_minutes", flat=True)
+    return min(durations, default=30)
+
+
+@dataclass
+class RecommendationInputs:
+    candidates: list[CandidateSlot]
+    context: FeatureContext
+    settings: SchedulerSettings
+    providers: dict[int, Provider]
+
+
+def recommendation_inputs(
+    *,
+    client: User,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    provider: Provider | None = None,
+    urgency: str = "routine",
+    policy: BookingPolicy | None = None,
+    settings_row: SchedulerSettings | None = None,
+) -> RecommendationInputs:
+    """Candidates (the bookable slots) and everything the engine scores them with."""
+    policy = policy or BookingPolicy.load()
+    settings_row = settings_row or SchedulerSettings.load()
+    providers = [provider] if provider else list(active_providers_for(service=service))
+    slots = available_slots(
+        service=service, start=start, end=end, providers=providers, now=now, policy=policy
+    )
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    candidates = [
+        CandidateSlot(
+            provider_id=s.provider_id,
+            start=s.start,
+            end=s.end,
+            local_start=s.local_start,
+            timezone=s.timezone,
+            blocked_start=s.start - before,
+            blocked_end=s.end + after,
+        )
+        for s in slots
+    ]
+    context = FeatureContext(
+        request=RecommendationRequest(
+            now=now,
+            urgency=urgency,
+            urgent_window_days=policy.urgent_window_days,
+            shortest_service_minutes=shortest_service_minutes(),
+        ),
+        history=client_history(
+            client=client, now=now, half_life_days=settings_row.history_half_life_days
+        ),
+        preferences=stated_preferences(client=client),
+        population=population_patterns(),
+        providers=provider_contexts(
+            providers=providers, service=service, start=start, end=end, now=now
+        ),
+    )
+    return RecommendationInputs(
+        candidates=candidates,
+        context=context,
+        settings=settings_row,
+        providers={p.pk: p for p in providers},
+    )
+
+
+def active_model_version(*, settings_row: SchedulerSettings) -> ModelVersion | None:
+    """The active model, if it was trained on enough picks to be trusted."""
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is None or version.training_size < settings_row.min_training_choices:
+        return None
+    return version

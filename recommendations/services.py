@@ -1,0 +1,258 @@
+"""Writes of recommendations: answer and log a recommendation, record the pick, manage models."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from providers.models import Provider, Service, Urgency
+from recommendations.engine import Ranker, RulesRanker, ScoredSlot, load_ranker, recommend
+from recommendations.models import (
+    ModelVersion,
+    RecommendationItem,
+    RecommendationLog,
+    SchedulerSettings,
+)
+from recommendations.selectors import active_model_version, recommendation_inputs
+from scheduling.models import Appointment, AppointmentSource, BookingPolicy
+
+logger = logging.getLogger(__name__)
+
+MAX_LIMIT = 20
+MAX_WINDOW = timedelta(days=31)
+
+_ranker_cache: dict[tuple, Ranker] = {}
+
+
+@dataclass
+class Recommendation:
+    log: RecommendationLog
+    slots: list[ScoredSlot]
+    providers: dict[int, Provider]
+
+
+def ranker_for(*, settings_row: SchedulerSettings) -> tuple[Ranker, ModelVersion | None]:
+    """The active learned model when trusted and loadable, else the rules."""
+    weights = settings_row.weights()
+    version = active_model_version(settings_row=settings_row)
+    if version is None:
+        return RulesRanker(weights), None
+    path = version.artifact_file
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        stamp = None
+    key = (version.pk, str(path), stamp, tuple(sorted(weights.items())))
+    ranker = _ranker_cache.get(key)
+    if ranker is None:
+        if stamp is None:
+            logger.warning("Model artifact %s missing; falling back to rules.", path)
+            ranker = RulesRanker(weights)
+        else:
+            ranker = load_ranker(path, weights=weights, version=f"v{version.version}")
+        _ranker_cache.clear()
+        _ranker_cache[key] = ranker
+    return ranker, (None if isinstance(ranker, RulesRanker) else version)
+
+
+def _validate_request(
+    *,
+    service: Service,
+    provider: Provider | None,
+    start: datetime,
+    end: datetime,
+    urgency: str,
+    limit: int,
+    now: datetime,
+    policy: BookingPolicy,
+) -> datetime:
+    """Check the request; returns the effective window start (not before now)."""
+    errors: dict[str, str] = {}
+    if not service.is_active:
+        errors["service"] = "This service is not offered any more."
+    if urgency not in Urgency.values:
+        errors["urgency"] = f"Choose one of {', '.join(Urgency.values)}."
+    elif urgency not in (service.accepted_urgencies or []):
+        errors["urgency"] = f"{service} does not take {urgency} requests."
+    if not 1 <= limit <= MAX_LIMIT:
+        errors["limit"] = f"Give a limit from 1 to {MAX_LIMIT}."
+    if provider is not None and (
+        not provider.is_active or not provider.services.filter(pk=service.pk).exists()
+    ):
+        errors["provider"] = f"{provider} does not offer {service}."
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        errors["start"] = "Give times with a time zone offset."
+    elif end <= start:
+        errors["end"] = "The end must be after the start."
+    elif end <= now or start < now - timedelta(days=1):
+        errors["start"] = "The window is in the past."
+    elif start > now + timedelta(days=policy.horizon_days):
+        errors["start"] = f"Bookings open at most {policy.horizon_days} days ahead."
+    elif end - start > MAX_WINDOW:
+        errors["end"] = f"Ask for at most {MAX_WINDOW.days} days at once."
+    if errors:
+        raise ValidationError(errors)
+    return max(start, now)
+
+
+def recommendation_for_client(
+    *,
+    client: User,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    provider: Provider | None = None,
+    urgency: str = Urgency.ROUTINE,
+    limit: int = 5,
+    now: datetime | None = None,
+    ranker: Ranker | None = None,
+) -> Recommendation:
+    """Rank the bookable slots for `client` and log what was shown (one transaction).
+
+    `ranker` overrides the configured one (evaluation compares policies with it).
+    """
+    now = now or timezone.now()
+    policy = BookingPolicy.load()
+    start = _validate_request(
+        service=service,
+        provider=provider,
+        start=start,
+        end=end,
+        urgency=urgency,
+        limit=limit,
+        now=now,
+        policy=policy,
+    )
+    settings_row = SchedulerSettings.load()
+    inputs = recommendation_inputs(
+        client=client,
+        service=service,
+        start=start,
+        end=end,
+        now=now,
+        provider=provider,
+        urgency=urgency,
+        policy=policy,
+        settings_row=settings_row,
+    )
+    version = None
+    if ranker is None:
+        ranker, version = ranker_for(settings_row=settings_row)
+    weights = settings_row.weights()
+    slots = recommend(
+        inputs.candidates, inputs.context, weights=weights, ranker=ranker, limit=limit
+    )
+    with transaction.atomic():
+        log = RecommendationLog.objects.create(
+            client=client,
+            service=service,
+            provider=provider,
+            urgency=urgency,
+            window_start=start,
+            window_end=end,
+            limit=limit,
+            candidate_count=len(inputs.candidates),
+            ranker=ranker.version,
+            model_version=version,
+            created_at=now,
+        )
+        RecommendationItem.objects.bulk_create(
+            [
+                RecommendationItem(
+                    log=log,
+                    rank=slot.rank,
+                    provider_id=slot.candidate.provider_id,
+                    service=service,
+                    start=slot.candidate.start,
+                    end=slot.candidate.end,
+                    score=slot.score,
+                    features=slot.features,
+                    reasons=list(slot.reasons),
+                )
+                for slot in slots
+            ]
+        )
+    return Recommendation(log=log, slots=slots, providers=inputs.providers)
+
+
+def recommendation_pick_record(*, appointment: Appointment, context: dict[str, Any]) -> None:
+    """Booking hook (inside the booking transaction): when the booking names the
+    recommendation it came from, check it and record the pick; raising rolls the booking back.
+    """
+    raw = context.get("recommendation_id")
+    if raw in (None, ""):
+        return
+    unknown = ValidationError({"recommendation_id": "Unknown recommendation."})
+    try:
+        log_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except ValueError:
+        raise unknown from None
+    log = (
+        RecommendationLog.objects.select_for_update()
+        .filter(pk=log_id, client_id=appointment.client_id)
+        .first()
+    )
+    if log is None:
+        raise unknown
+    if log.picked_appointment_id not in (None, appointment.pk):
+        raise ValidationError({"recommendation_id": "This recommendation was already used."})
+    item = log.items.filter(
+        provider_id=appointment.provider_id,
+        service_id=appointment.service_id,
+        start=appointment.start,
+    ).first()
+    if item is None:
+        raise ValidationError(
+            {"recommendation_id": "The booked slot was not one of this recommendation's slots."}
+        )
+    log.picked_item = item
+    log.picked_appointment = appointment
+    log.picked_at = timezone.now()
+    log.save(update_fields=["picked_item", "picked_appointment", "picked_at"])
+    if appointment.source != AppointmentSource.RECOMMENDATION:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            source=AppointmentSource.RECOMMENDATION
+        )
+        appointment.source = AppointmentSource.RECOMMENDATION
+
+
+def model_version_activate(*, version: ModelVersion, note: str = "") -> ModelVersion:
+    """Make `version` the one that re-ranks (staff activation or roll back)."""
+    with transaction.atomic():
+        ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
+            pk=version.pk
+        ).update(is_active=False)
+        version.is_active = True
+        if note:
+            version.notes = (version.notes + "\n" + note).strip()
+        version.save(update_fields=["is_active", "notes"])
+    _ranker_cache.clear()
+    return version
+
+
+def model_version_rollback(*, note: str = "") -> ModelVersion | None:
+    """Reactivate the newest promoted version older than the active one; with none,
+    deactivate the active one (back to the rules)."""
+    with transaction.atomic():
+        active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+        if active is None:
+            return None
+        previous = (
+            ModelVersion.objects.filter(version__lt=active.version, promoted=True)
+            .order_by("-version")
+            .first()
+        )
+        active.is_active = False
+        active.save(update_fields=["is_active"])
+        if previous is None:
+            _ranker_cache.clear()
+            return None
+        return model_version_activate(version=previous, note=note or f"rolled back from {active}")
