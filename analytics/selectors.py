@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -66,6 +67,32 @@ def default_query(
     return DashboardQuery(
         first_day=today - timedelta(days=DEFAULT_DAYS - 1), last_day=today, tz=tz, **filters
     )
+
+
+def build_query(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    tz: str = "UTC",
+    provider: Provider | None = None,
+    service: Service | None = None,
+    now: datetime | None = None,
+) -> DashboardQuery:
+    """The query for validated filter values; a missing side of the range gives 30 days.
+
+    Raises ValidationError naming `end` or `start` for a reversed or too long range.
+    """
+    if start is None and end is None:
+        return default_query(tz=tz, now=now, provider=provider, service=service)
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if end is None:
+        end = start + timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise ValidationError({"end": "The end date must not be before the start date."})
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError({"start": f"Choose a range of at most {MAX_DAYS} days."})
+    return DashboardQuery(first_day=start, last_day=end, tz=tz, provider=provider, service=service)
 
 
 def period_bounds(first_day: date, last_day: date, tz: str) -> Interval:
