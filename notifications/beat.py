@@ -1,0 +1,55 @@
+"""The periodic jobs, stored in django-celery-beat's tables so staff can edit them."""
+
+REMINDERS_TASK_NAME = "Send due reminders"
+RETRAIN_TASK_NAME = "Retrain the recommender"
+DIGEST_TASK_NAME = "Providers' daily digest"
+
+
+def ensure_beat_schedule(
+    *, interval_model, crontab_model, task_model, digest_hour: int = 18
+) -> None:
+    """Create the entries if missing; never overwrite what staff changed. Idempotent.
+
+    Takes the model classes so a data migration can pass its historical models.
+    """
+    every_5_minutes, _ = interval_model.objects.get_or_create(every=5, period="minutes")
+    at_0230, _ = crontab_model.objects.get_or_create(
+        minute="30",
+        hour="2",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    at_digest_hour, _ = crontab_model.objects.get_or_create(
+        minute="0",
+        hour=str(digest_hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    task_model.objects.get_or_create(
+        name=REMINDERS_TASK_NAME,
+        defaults={
+            "task": "notifications.tasks.send_due_reminders",
+            "interval": every_5_minutes,
+            "description": "Sends due reminders once each and re-drives stuck emails.",
+        },
+    )
+    task_model.objects.get_or_create(
+        name=RETRAIN_TASK_NAME,
+        defaults={
+            "task": "recommendations.tasks.retrain_recommender",
+            "crontab": at_0230,
+            "description": "Nightly retraining; the new model is promoted only if it is better.",
+        },
+    )
+    task_model.objects.get_or_create(
+        name=DIGEST_TASK_NAME,
+        defaults={
+            "task": "notifications.tasks.send_provider_digests",
+            "crontab": at_digest_hour,
+            "description": "Emails each provider tomorrow's schedule in their time zone.",
+        },
+    )

@@ -1,0 +1,104 @@
+"""iCalendar (RFC 5545) for appointment invites and personal subscription feeds.
+
+One stable UID per appointment and its SEQUENCE let calendar clients update the same event on
+reschedule (METHOD:REQUEST with a higher SEQUENCE) and remove it on cancellation
+(METHOD:CANCEL, STATUS:CANCELLED). Times are written in UTC.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from scheduling.models import Appointment, AppointmentStatus
+
+PRODID = "-//SmartBook//Appointments//EN"
+ICS_MIMETYPE = "text/calendar"
+
+
+def appointment_event_uid(appointment: Appointment) -> str:
+    return f"{appointment.uid}@smartbook"
+
+
+def appointment_url(appointment: Appointment) -> str:
+    return f"{settings.SITE_URL}/appointments/{appointment.pk}"
+
+
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = vText(name)
+    for key, value in params.items():
+        address.params[key] = vText(value)
+    return address
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def appointment_event(appointment: Appointment, *, cancelled: bool = False) -> Event:
+    provider = appointment.provider
+    client = appointment.client
+    event = Event()
+    event.add("uid", appointment_event_uid(appointment))
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", _utc(timezone.now()))
+    event.add("dtstart", _utc(appointment.start))
+    event.add("dtend", _utc(appointment.end))
+    event.add("summary", f"{appointment.service.name} with {provider.display_name}")
+    event.add("description", f"SmartBook appointment. Details: {appointment_url(appointment)}")
+    event.add("url", appointment_url(appointment))
+    event.add("organizer", _address(provider.user.email, provider.display_name), encode=False)
+    event.add(
+        "attendee",
+        _address(
+            client.email,
+            client.get_full_name(),
+            ROLE="REQ-PARTICIPANT",
+            PARTSTAT="DECLINED" if cancelled else "ACCEPTED",
+        ),
+        encode=False,
+    )
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
+
+
+def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def appointment_invite(appointment: Appointment) -> bytes:
+    """The attachment for an email: a REQUEST, or a CANCEL once the appointment is cancelled."""
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    calendar = _calendar("CANCEL" if cancelled else "REQUEST")
+    calendar.add_component(appointment_event(appointment, cancelled=cancelled))
+    return calendar.to_ical()
+
+
+def appointment_download(appointment: Appointment) -> bytes:
+    """A single event to import by hand (no METHOD: it is not a scheduling message)."""
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    calendar = _calendar("PUBLISH")
+    calendar.add_component(appointment_event(appointment, cancelled=cancelled))
+    return calendar.to_ical()
+
+
+def feed_calendar(*, name: str, appointments: Iterable[Appointment]) -> bytes:
+    calendar = _calendar("PUBLISH", name=name)
+    calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for appointment in appointments:
+        calendar.add_component(appointment_event(appointment))
+    return calendar.to_ical()

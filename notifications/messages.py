@@ -1,0 +1,215 @@
+"""What each recipient is told about an appointment event, in their own time zone."""
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from notifications.channels import Attachment, Message
+from notifications.ical import ICS_MIMETYPE, appointment_invite, appointment_url
+from notifications.models import NotificationKind
+from scheduling.models import Appointment
+
+CLIENT = "client"
+PROVIDER = "provider"
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def format_time(value: datetime, zone: ZoneInfo, *, with_date: bool = True) -> str:
+    """`Tuesday 3 March 2026, 14:30 GMT (Europe/London)`: the zone is always named."""
+    local = value.astimezone(zone)
+    clock = f"{local:%H:%M} {local.tzname()} ({zone.key})"
+    if not with_date:
+        return clock
+    return f"{local:%A} {local.day} {local:%B %Y}, {clock}"
+
+
+def recipient_role(appointment: Appointment, user) -> str:
+    return PROVIDER if user.pk == appointment.provider.user_id else CLIENT
+
+
+def actor_label(appointment: Appointment, actor_id: int | None, role: str) -> str:
+    """Who did it, as the recipient would say it."""
+    if actor_id is None:
+        return "the system"
+    if actor_id == appointment.client_id:
+        return "you" if role == CLIENT else "the client"
+    if actor_id == appointment.provider.user_id:
+        return "you" if role == PROVIDER else "the provider"
+    return "our staff"
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value)
+    return None
+
+
+def appointment_context(
+    *, kind: str, appointment: Appointment, recipient, extra: dict[str, Any]
+) -> dict[str, Any]:
+    zone = zone_of(recipient.timezone)
+    role = recipient_role(appointment, recipient)
+    old_start = _parse_instant(extra.get("old_start"))
+    url = appointment_url(appointment)
+    counterpart = (
+        appointment.client.get_full_name()
+        if role == PROVIDER
+        else appointment.provider.display_name
+    )
+    return {
+        "kind": kind,
+        "role": role,
+        "recipient_name": recipient.get_short_name(),
+        "appointment": appointment,
+        "service_name": appointment.service.name,
+        "provider_name": appointment.provider.display_name,
+        "client_name": appointment.client.get_full_name(),
+        "counterpart": counterpart,
+        "when": format_time(appointment.start, zone),
+        "until": format_time(appointment.end, zone, with_date=False),
+        "old_when": format_time(old_start, zone) if old_start else "",
+        "zone_name": zone.key,
+        "actor": actor_label(appointment, extra.get("actor_id"), role),
+        "reason": extra.get("reason") or appointment.cancellation_reason,
+        "lead_minutes": extra.get("lead_minutes"),
+        "view_url": url,
+        "reschedule_url": f"{url}#reschedule",
+        "cancel_url": f"{url}#cancel",
+        "feedback_url": f"{url}#feedback",
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _lead_text(minutes: int | None) -> str:
+    if not minutes:
+        return "soon"
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return "tomorrow" if days == 1 else f"in {days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "in 1 hour" if hours == 1 else f"in {hours} hours"
+    return f"in {minutes} minutes"
+
+
+def headline(ctx: dict[str, Any]) -> tuple[str, str]:
+    """(title, one-line summary) for the inbox and the email subject."""
+    kind, role, when = ctx["kind"], ctx["role"], ctx["when"]
+    what = f"{ctx['service_name']} with {ctx['counterpart']}"
+    if kind == NotificationKind.BOOKED:
+        if role == PROVIDER:
+            return "New booking", f"{ctx['client_name']} booked {ctx['service_name']} on {when}."
+        return "Appointment booked", f"Your {what} is booked for {when}."
+    if kind == NotificationKind.RESCHEDULED:
+        moved = f" (was {ctx['old_when']})" if ctx["old_when"] else ""
+        return "Appointment moved", f"{what} moved to {when}{moved} by {ctx['actor']}."
+    if kind == NotificationKind.CANCELLED:
+        reason = f" Reason: {ctx['reason']}" if ctx["reason"] else ""
+        return "Appointment cancelled", f"{what} on {when} was cancelled by {ctx['actor']}.{reason}"
+    if kind == NotificationKind.REMINDER:
+        return (
+            f"Reminder: {ctx['service_name']} {_lead_text(ctx['lead_minutes'])}",
+            f"{what} on {when}.",
+        )
+    if kind == NotificationKind.COMPLETED:
+        if role == PROVIDER:
+            return "Appointment completed", f"{what} on {when} is marked completed."
+        return "How was your appointment?", f"Tell us how your {what} on {when} went."
+    if kind == NotificationKind.NO_SHOW:
+        if role == PROVIDER:
+            return "Marked as no-show", f"{what} on {when} is marked as a no-show."
+        return "Missed appointment", f"You were marked absent from {what} on {when}."
+    return "Appointment update", f"{what} on {when}."
+
+
+def appointment_in_app(
+    *, kind: str, appointment: Appointment, recipient, extra: dict[str, Any]
+) -> Message:
+    ctx = appointment_context(kind=kind, appointment=appointment, recipient=recipient, extra=extra)
+    title, summary = headline(ctx)
+    return Message(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        summary=summary,
+        subject=_subject(ctx, title),
+        appointment=appointment,
+    )
+
+
+def _subject(ctx: dict[str, Any], title: str) -> str:
+    return f"[SmartBook] {title}: {ctx['service_name']}, {ctx['when']}"
+
+
+def appointment_email(
+    *, kind: str, appointment: Appointment, recipient, extra: dict[str, Any], to_email: str = ""
+) -> Message:
+    ctx = appointment_context(kind=kind, appointment=appointment, recipient=recipient, extra=extra)
+    title, summary = headline(ctx)
+    ctx.update(title=title, summary=summary)
+    attachments = []
+    if kind in {
+        NotificationKind.BOOKED,
+        NotificationKind.RESCHEDULED,
+        NotificationKind.CANCELLED,
+        NotificationKind.REMINDER,
+    }:
+        attachments.append(Attachment("invite.ics", appointment_invite(appointment), ICS_MIMETYPE))
+    return Message(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        summary=summary,
+        subject=_subject(ctx, title),
+        text_body=render_to_string(f"emails/{kind}.txt", ctx),
+        html_body=render_to_string(f"emails/{kind}.html", ctx),
+        attachments=attachments,
+        appointment=appointment,
+        to_email=to_email,
+    )
+
+
+def digest_email(
+    *, provider, day: date, appointments: list[Appointment], to_email: str = ""
+) -> Message:
+    zone = zone_of(provider.timezone)
+    rows = [
+        {
+            "time": f"{a.start.astimezone(zone):%H:%M}-{a.end.astimezone(zone):%H:%M}",
+            "service": a.service.name,
+            "client": a.client.get_full_name() or a.client.email,
+            "notes": a.client_notes,
+            "url": appointment_url(a),
+        }
+        for a in appointments
+    ]
+    ctx = {
+        "provider_name": provider.display_name,
+        "day": f"{day:%A} {day.day} {day:%B %Y}",
+        "zone_name": zone.key,
+        "rows": rows,
+        "site_url": settings.SITE_URL,
+    }
+    count = len(rows)
+    title = f"Tomorrow: {count} appointment{'s' if count != 1 else ''}"
+    return Message(
+        recipient=provider.user,
+        kind=NotificationKind.DIGEST,
+        title=title,
+        summary=f"{title} on {ctx['day']} ({zone.key}).",
+        subject=f"[SmartBook] Your schedule for {ctx['day']}",
+        text_body=render_to_string("emails/digest.txt", ctx),
+        html_body=render_to_string("emails/digest.html", ctx),
+        to_email=to_email,
+    )

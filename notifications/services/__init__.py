@@ -1,0 +1,38 @@
+"""Services of notifications: each function changes state; tasks and views call these."""
+
+from notifications.services.deliveries import (
+    email_deliveries_enqueue,
+    email_deliveries_redrive,
+    email_deliveries_retry,
+    email_delivery_create,
+    email_delivery_enqueue,
+    email_delivery_send,
+)
+from notifications.services.digests import provider_digests_send
+from notifications.services.events import appointment_event_notify
+from notifications.services.inbox import (
+    calendar_feed_get_or_create,
+    calendar_feed_regenerate,
+    notification_mark_read,
+    notification_settings_save,
+    notifications_mark_all_read,
+)
+from notifications.services.reminders import reminders_send_due, reminders_sync
+
+__all__ = [
+    "appointment_event_notify",
+    "calendar_feed_get_or_create",
+    "calendar_feed_regenerate",
+    "email_deliveries_enqueue",
+    "email_deliveries_redrive",
+    "email_deliveries_retry",
+    "email_delivery_create",
+    "email_delivery_enqueue",
+    "email_delivery_send",
+    "notification_mark_read",
+    "notification_settings_save",
+    "notifications_mark_all_read",
+    "provider_digests_send",
+    "reminders_send_due",
+    "reminders_sync",
+]

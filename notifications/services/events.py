@@ -1,0 +1,73 @@
+"""Reactions to scheduling events: inbox entries, outbox rows, reminder rows."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from notifications.channels import InAppChannel
+from notifications.messages import appointment_in_app
+from notifications.models import NotificationKind
+from notifications.services.deliveries import email_deliveries_enqueue, email_delivery_create
+from notifications.services.preferences import wants_email
+from notifications.services.reminders import reminders_sync
+from scheduling.models import Appointment
+
+# Who gets an email for each event; both always get the in-app notification. The provider
+# who marked an appointment completed or absent needs no email about it.
+EMAIL_RECIPIENTS = {
+    NotificationKind.BOOKED: ("client", "provider"),
+    NotificationKind.RESCHEDULED: ("client", "provider"),
+    NotificationKind.CANCELLED: ("client", "provider"),
+    NotificationKind.COMPLETED: ("client",),
+    NotificationKind.NO_SHOW: ("client",),
+}
+
+
+def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in extra.items()
+        if value is not None
+    }
+
+
+def appointment_load(*, appointment_id: int) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("client__profile", "provider__user__profile", "service")
+        .filter(pk=appointment_id)
+        .first()
+    )
+
+
+def appointment_event_notify(
+    *, kind: str, appointment_id: int, actor_id: int | None = None, **extra: Any
+) -> list[int]:
+    """Tell the client and the provider about an event; returns the enqueued delivery ids.
+
+    Called after the scheduling transaction committed, so the tasks see the rows.
+    """
+    appointment = appointment_load(appointment_id=appointment_id)
+    if appointment is None:
+        return []
+    context = _jsonable({"actor_id": actor_id, **extra})
+    recipients = {"client": appointment.client, "provider": appointment.provider.user}
+    delivery_ids: list[int] = []
+    with transaction.atomic():
+        for role, user in recipients.items():
+            message = appointment_in_app(
+                kind=kind, appointment=appointment, recipient=user, extra=context
+            )
+            InAppChannel().send(message)
+            if role in EMAIL_RECIPIENTS.get(kind, ()) and wants_email(user):
+                delivery = email_delivery_create(
+                    recipient=user,
+                    kind=kind,
+                    subject=message.subject,
+                    appointment=appointment,
+                    context=context,
+                )
+                delivery_ids.append(delivery.pk)
+        reminders_sync(appointment=appointment)
+    email_deliveries_enqueue(delivery_ids=delivery_ids)
+    return delivery_ids
