@@ -4,15 +4,6 @@ from rest_framework import serializers
 
 from providers.models import Provider, Service, ServiceCategory, Urgency, WorkingHours
 
-
-class ProviderApiErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Messages by input field, e.g. {"working_hours[1].end_time": ["..."]}.',
-    )
-
-
 # --- query parameters --------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """Thin views: validate the input, call one selector or service, serialize the result."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -13,7 +13,6 @@ from providers import selectors
 from providers.api.serializers import (
     AdminProviderCreateSerializer,
     AdminProviderSerializer,
-    ProviderApiErrorSerializer,
     ProviderListFilterSerializer,
     PublicProviderDetailSerializer,
     PublicProviderSerializer,
@@ -23,8 +22,8 @@ from providers.api.serializers import (
 from providers.models import Provider, Service, ServiceCategory
 from providers.services import provider_create
 
-BAD_REQUEST = OpenApiResponse(ProviderApiErrorSerializer, description="Invalid input.")
-NOT_FOUND = OpenApiResponse(ProviderApiErrorSerializer, description="No such active object.")
+# Error responses (400, 401, 403, 404) are added to every operation by the schema hook in
+# smartbook.api.schema with the shared error envelope; only successes are declared here.
 
 
 class ServiceListApi(ListAPIView):
@@ -36,7 +35,7 @@ class ServiceListApi(ListAPIView):
         tags=["services"],
         summary="Active services",
         parameters=[ServiceListFilterSerializer],
-        responses={200: PublicServiceSerializer(many=True), 400: BAD_REQUEST},
+        responses={200: PublicServiceSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         filters = ServiceListFilterSerializer(data=request.query_params)
@@ -58,7 +57,7 @@ class ServiceDetailApi(GenericAPIView):
     @extend_schema(
         tags=["services"],
         summary="One active service",
-        responses={200: PublicServiceSerializer, 404: NOT_FOUND},
+        responses={200: PublicServiceSerializer},
     )
     def get(self, request, pk: int):
         try:
@@ -77,7 +76,7 @@ class ProviderListApi(ListAPIView):
         tags=["providers"],
         summary="Active providers",
         parameters=[ProviderListFilterSerializer],
-        responses={200: PublicProviderSerializer(many=True), 400: BAD_REQUEST},
+        responses={200: PublicProviderSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         filters = ProviderListFilterSerializer(data=request.query_params)
@@ -99,7 +98,7 @@ class ProviderDetailApi(GenericAPIView):
     @extend_schema(
         tags=["providers"],
         summary="One active provider, with weekly working hours",
-        responses={200: PublicProviderDetailSerializer, 404: NOT_FOUND},
+        responses={200: PublicProviderDetailSerializer},
     )
     def get(self, request, pk: int):
         try:
@@ -117,12 +116,7 @@ class AdminProviderCreateApi(GenericAPIView):
         tags=["admin"],
         summary="Add a provider (user, profile, services and hours in one transaction)",
         request=AdminProviderCreateSerializer,
-        responses={
-            201: AdminProviderSerializer,
-            400: BAD_REQUEST,
-            401: OpenApiResponse(ProviderApiErrorSerializer, description="Not signed in."),
-            403: OpenApiResponse(ProviderApiErrorSerializer, description="Not an admin."),
-        },
+        responses={201: AdminProviderSerializer},
     )
     def post(self, request):
         serializer = AdminProviderCreateSerializer(data=request.data)
