@@ -135,6 +135,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
     )
+    from notifications.services import calendar_feed_get_or_create
+
+    feed = calendar_feed_get_or_create(user=request.user)
     return render(
         request,
         "pages/appointments.html",
@@ -143,6 +146,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             "past": past,
             "viewer_timezone": _zone_of(request.user).key,
             "policy": BookingPolicy.load(),
+            "feed_url": request.build_absolute_uri(feed.path),
             "page_title": "My appointments",
         },
     )
@@ -296,15 +300,14 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
 
 @login_required
 def notifications_page(request: HttpRequest) -> HttpResponse:
-    from notifications.models import Notification
+    from notifications.selectors import notification_list, notification_unread_count
 
-    items = list(Notification.objects.filter(user=request.user).order_by("-created_at")[:100])
     return render(
         request,
         "pages/notifications.html",
         {
-            "items": items,
-            "unread": sum(1 for n in items if not n.read_at),
+            "items": list(notification_list(user=request.user)[:100]),
+            "unread": notification_unread_count(user=request.user),
             "viewer_timezone": _zone_of(request.user).key,
             "page_title": "Notifications",
         },
@@ -334,10 +337,6 @@ def nav_counts(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from notifications.models import Notification
+    from notifications.selectors import notification_unread_count
 
-    return {
-        "nav_unread_notifications": Notification.objects.filter(
-            user=user, read_at__isnull=True
-        ).count()
-    }
+    return {"nav_unread_notifications": notification_unread_count(user=user)}

@@ -234,7 +234,7 @@
       SB.setStatus(status, mode === "reschedule" ? "Moving your appointment…" : "Booking…", "info");
       let result;
       if (mode === "reschedule") {
-        result = await SB.request("PATCH", "/api/appointments/" + appointmentId, { start: choice.start, provider: Number(providerId) });
+        result = await SB.request("PATCH", "/api/appointments/" + appointmentId, { start: choice.start });
       } else {
         const body = {
           service: Number(serviceSelect.value),
@@ -254,7 +254,8 @@
       }
       if (result.status === 409) {
         // Taken meanwhile: keep the form as it is and offer fresh recommendations.
-        await load("Sorry, that time has just been taken by someone else. Here are fresh recommendations — your details are kept.");
+        const detail = (result.data && result.data.detail) || "That time is no longer available.";
+        await load("Sorry — " + detail.charAt(0).toLowerCase() + detail.slice(1) + " It was taken while you were choosing. Here are fresh recommendations; your details are kept.");
         return;
       }
       const errors = (result.data && result.data.errors) || {};
