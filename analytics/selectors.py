@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -20,8 +21,9 @@ from django.utils import timezone
 from accounts.models import Role
 from analytics import aggregations as agg
 from analytics.working_time import minutes, working_intervals
-from providers.models import Provider, Service, TimeOff, WorkingHours
-from scheduling.availability import Interval, ProviderSchedule, WeeklyInterval
+from providers.models import Provider, Service
+from scheduling import selectors as scheduling_selectors
+from scheduling.availability import Interval, ProviderSchedule
 from scheduling.models import Appointment
 
 DEFAULT_DAYS = 30
@@ -153,49 +155,15 @@ def providers_in_scope(
     return list(providers.order_by("display_name"))
 
 
-def _holidays(provider: Provider, years: set[int]) -> frozenset[date]:
-    if not provider.country:
-        return frozenset()
-    import holidays
-
-    try:
-        calendar = holidays.country_holidays(
-            provider.country, subdiv=provider.subdivision or None, years=sorted(years)
-        )
-    except NotImplementedError:
-        return frozenset()
-    return frozenset(calendar.keys())
-
-
 def provider_schedules(
     *, providers: list[Provider], window: Interval
 ) -> dict[int, ProviderSchedule]:
-    """Each provider's weekly hours, time off and holidays around `window` (two queries).
-
-    Same inputs the availability engine uses; kept here (without busy times) until the
-    scheduling selectors offer it, so the dashboard and the booking rules agree on hours.
-    """
-    ids = [p.id for p in providers]
-    weekly: dict[int, list[WeeklyInterval]] = {pid: [] for pid in ids}
-    for row in WorkingHours.objects.filter(provider_id__in=ids):
-        weekly[row.provider_id].append(WeeklyInterval(row.weekday, row.start_time, row.end_time))
-    time_off: dict[int, list[Interval]] = {pid: [] for pid in ids}
-    for row in TimeOff.objects.filter(
-        provider_id__in=ids, start__lt=window.end, end__gt=window.start
-    ):
-        time_off[row.provider_id].append(Interval(row.start, row.end))
-    years = set(range(window.start.year - 1, window.end.year + 2))
-    return {
-        p.id: ProviderSchedule(
-            provider_id=p.id,
-            timezone=p.timezone,
-            weekly_hours=tuple(weekly[p.id]),
-            time_off=tuple(time_off[p.id]),
-            holidays=_holidays(p, years),
-            daily_cap=p.daily_cap,
-        )
-        for p in providers
-    }
+    """Each provider's hours, time off and holidays around `window`: the scheduling core's own
+    selector (four queries), keyed by provider id."""
+    schedules = scheduling_selectors.provider_schedules(
+        providers=providers, start=window.start, end=window.end
+    )
+    return {schedule.provider_id: schedule for schedule in schedules}
 
 
 def working_frame(
@@ -226,14 +194,23 @@ def recommendation_picks_frame(
     provider_id: int | None = None,
     service_id: int | None = None,
 ) -> pd.DataFrame | None:
-    """Rank of the picked slot for each recommendation list booked from, or None if the
-    recommendations app keeps no log (it is optional for the dashboard)."""
+    """Rank of the picked slot for each recommendation list booked from, by the booked
+    appointment's start (one query); None if the recommendations app keeps no log."""
     try:
-        from recommendations.selectors import picks_for_analytics  # noqa: PLC0415
-    except ImportError:
+        log_model = apps.get_model("recommendations", "RecommendationLog")
+    except LookupError:
         return None
-    rows = picks_for_analytics(start=start, end=end, provider_id=provider_id, service_id=service_id)
-    return pd.DataFrame(list(rows), columns=["picked_rank"])
+    logs = log_model.objects.filter(
+        picked_item__isnull=False,
+        picked_appointment__start__gte=start,
+        picked_appointment__start__lt=end,
+    )
+    if provider_id:
+        logs = logs.filter(picked_appointment__provider_id=provider_id)
+    if service_id:
+        logs = logs.filter(picked_appointment__service_id=service_id)
+    ranks = list(logs.values_list("picked_item__rank", flat=True))
+    return pd.DataFrame({"picked_rank": pd.Series(ranks, dtype="int64")})
 
 
 # --- the dashboard --------------------------------------------------------------------------

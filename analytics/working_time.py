@@ -1,54 +1,19 @@
 """Provider working time as UTC instants, and whether an appointment still fits it.
 
-Pure (no Django imports). Takes the scheduling core's `ProviderSchedule` dataclass, so the
-same input serves the availability engine and the dashboard. Working hours are wall-clock
-times in the provider's zone turned into instants per local date (DESIGN.md invariant 3): a
-nonexistent local time (spring-forward gap) drops the interval for that day, an ambiguous one
-uses its first occurrence.
+Pure (no Django imports). Built on the scheduling core (`ProviderSchedule`,
+`working_intervals`), so the dashboard's working minutes and the conflict check use exactly
+the hours, DST rules and holidays the booking engine uses (DESIGN.md invariant 3).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.availability import Interval, ProviderSchedule
-
-
-def _local_instant(day: date, wall, zone: ZoneInfo) -> datetime | None:
-    local = datetime.combine(day, wall, tzinfo=zone)  # fold=0: first occurrence
-    round_trip = local.astimezone(UTC).astimezone(zone)
-    if (round_trip.replace(tzinfo=None)) != local.replace(tzinfo=None):
-        return None  # the wall time does not exist on this day
-    return local.astimezone(UTC)
-
-
-def _fallback_working_intervals(
-    schedule: ProviderSchedule, start_date: date, end_date: date
-) -> list[Interval]:
-    """Used only if the scheduling core offers no `working_intervals` (kept for old trees)."""
-    zone = ZoneInfo(schedule.timezone)
-    intervals: list[Interval] = []
-    day = start_date
-    while day <= end_date:
-        if day not in schedule.holidays:
-            for weekly in schedule.weekly_hours:
-                if weekly.weekday != day.weekday():
-                    continue
-                start = _local_instant(day, weekly.start, zone)
-                end = _local_instant(day, weekly.end, zone)
-                if start is not None and end is not None and start < end:
-                    intervals.append(Interval(start, end))
-        day += timedelta(days=1)
-    return intervals
-
-
-try:  # the scheduling core's own arithmetic, so hours mean the same everywhere
-    from scheduling.availability import working_intervals as _core_working_intervals
-except ImportError:  # pragma: no cover - older scheduling core
-    _core_working_intervals = _fallback_working_intervals
+from scheduling.availability import working_intervals as core_working_intervals
 
 
 def weekly_hours_as_intervals(
@@ -61,7 +26,7 @@ def weekly_hours_as_intervals(
     first = window.start.astimezone(zone).date() - timedelta(days=1)
     last = window.end.astimezone(zone).date() + timedelta(days=1)
     clipped = []
-    for interval in _core_working_intervals(schedule, first, last):
+    for interval in core_working_intervals(schedule, first, last):
         start, end = max(interval.start, window.start), min(interval.end, window.end)
         if start < end:
             clipped.append(Interval(start, end))

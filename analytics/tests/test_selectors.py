@@ -146,3 +146,43 @@ def test_users_summary(clinic):
     assert per_day[6] == {"date": "2026-03-08", "new_clients": 1}
     assert summary["clients_with_bookings"] == 2
     assert summary["active_users_by_role"]["provider"] == 3  # A, B and the late joiner
+
+
+def log_pick(*, appointment, picked_rank: int, shown: int = 3):
+    """A recommendation list of `shown` slots from which the client booked `appointment`."""
+    from recommendations.models import RecommendationItem, RecommendationLog
+
+    log = RecommendationLog.objects.create(
+        client=appointment.client,
+        service=appointment.service,
+        window_start=appointment.start,
+        window_end=appointment.start,
+        ranker="rules",
+    )
+    items = [
+        RecommendationItem.objects.create(
+            log=log,
+            rank=rank,
+            provider=appointment.provider,
+            service=appointment.service,
+            start=appointment.start,
+            end=appointment.end,
+            score=1.0 / rank,
+        )
+        for rank in range(1, shown + 1)
+    ]
+    log.picked_item = items[picked_rank - 1]
+    log.picked_appointment = appointment
+    log.save()
+    return log
+
+
+def test_top_pick_rate_from_the_recommendation_log(clinic):
+    first, _, _, fourth, *_ = clinic["current"]  # the two bookings made from a recommendation
+    log_pick(appointment=first, picked_rank=1)
+    log_pick(appointment=fourth, picked_rank=2)
+    figures = dashboard(WEEK).figures
+    assert figures["top_pick_rate"] == pytest.approx(0.5)  # 1 of 2 picks was the top slot
+    assert dashboard(WEEK).previous["top_pick_rate"] is None  # no picks that week
+    by_a = dashboard(DashboardQuery(date(2026, 3, 2), date(2026, 3, 8), provider=clinic["a"]))
+    assert by_a.figures["top_pick_rate"] == 1.0
