@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
-import holidays as holidays_lib
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
+from providers.holidays import closed_dates
 from providers.models import Provider, Service, TimeOff, WorkingHours
 from scheduling.availability import (
     Interval,
@@ -35,29 +34,25 @@ from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, B
 FETCH_MARGIN = timedelta(days=1)
 
 
-@lru_cache(maxsize=256)
-def _holiday_calendar(country: str, subdivision: str, years: tuple[int, ...]) -> frozenset[date]:
-    try:
-        calendar = holidays_lib.country_holidays(country, subdiv=subdivision or None, years=years)
-    except NotImplementedError:  # unknown country or subdivision: no calendar rather than 500
-        try:
-            calendar = holidays_lib.country_holidays(country, years=years)
-        except NotImplementedError:
-            return frozenset()
-    return frozenset(calendar.keys())
-
-
 def provider_holidays(*, provider: Provider, first_day: date, last_day: date) -> frozenset[date]:
     """Public holidays of the provider's country (and subdivision) between two local dates."""
     if not provider.country:
         return frozenset()
-    years = tuple(range(first_day.year, last_day.year + 1))
-    calendar = _holiday_calendar(provider.country.upper(), provider.subdivision or "", years)
-    return frozenset(day for day in calendar if first_day <= day <= last_day)
+    try:
+        return frozenset(
+            closed_dates(
+                country=provider.country,
+                subdivision=provider.subdivision or "",
+                start_date=first_day,
+                end_date=last_day,
+            )
+        )
+    except ValueError:  # a calendar the package no longer knows: no holidays rather than 500
+        return frozenset()
 
 
 def active_providers_for(*, service: Service | None) -> QuerySet[Provider]:
-    providers = Provider.objects.filter(is_active=True)
+    providers = Provider.objects.filter(is_active=True, user__is_active=True)
     if service is not None:
         providers = providers.filter(services=service)
     return providers.order_by("pk")

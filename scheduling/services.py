@@ -486,3 +486,43 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) ->
         verb="no-show",
         signal=events.appointment_no_show,
     )
+
+
+def appointment_staff_update(
+    *,
+    appointment: Appointment,
+    actor: User,
+    new_start: datetime | None = None,
+    client_notes: str | None = None,
+    status: str | None = None,
+    reason: str = "",
+    override_policy: bool = False,
+) -> Appointment:
+    """A staff change: time and notes, or a status (cancel, complete, no-show), at once.
+
+    `override_policy` lifts notice, horizon, per-day limits and the client cut-off; the
+    overlap rule and working hours still hold.
+    """
+    if not _is_staff(actor):
+        raise PermissionDenied("Only staff can do this.")
+    with transaction.atomic():
+        if new_start is not None or client_notes is not None:
+            appointment = appointment_update(
+                appointment=appointment,
+                actor=actor,
+                new_start=new_start,
+                client_notes=client_notes,
+                reason=reason,
+                override_policy=override_policy,
+            )
+        if status == AppointmentStatus.CANCELLED:
+            appointment = appointment_cancel(
+                appointment=appointment, actor=actor, reason=reason, override_policy=True
+            )
+        elif status == AppointmentStatus.COMPLETED:
+            appointment = appointment_complete(appointment=appointment, actor=actor)
+        elif status == AppointmentStatus.NO_SHOW:
+            appointment = appointment_mark_no_show(appointment=appointment, actor=actor)
+        elif status is not None:
+            raise BookingRuleViolation("status", f"Staff cannot set the status to '{status}'.")
+    return appointment

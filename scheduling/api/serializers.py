@@ -1,0 +1,305 @@
+"""Shapes of the scheduling API. Serializers check types; the services decide."""
+
+from datetime import UTC, datetime
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from providers.models import Provider, Service, Urgency
+from scheduling.availability import Slot, zone
+from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """An ISO-8601 instant with an offset or `Z`; a naive time is refused, not guessed."""
+
+    default_error_messages = {
+        "invalid": "Give an ISO-8601 date-time, e.g. 2026-03-09T13:00:00Z.",
+        "naive": "Give the time zone offset (e.g. 'Z' or '+01:00'): a local time is ambiguous.",
+    }
+
+    def to_internal_value(self, data) -> datetime:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            value = parse_datetime(data.strip().replace(" ", "+", 1) if "T" in data else data)
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        if value.tzinfo is None or value.utcoffset() is None:
+            self.fail("naive")
+        return value.astimezone(UTC)
+
+    def to_representation(self, value: datetime) -> str | None:
+        return utc_iso(value)
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class RefuseFieldsMixin:
+    """Name fields a caller may not set here (instead of silently ignoring them)."""
+
+    refused_fields: tuple[str, ...] = ()
+    refused_message = "This cannot be set here."
+
+    def validate(self, attrs):
+        initial = getattr(self, "initial_data", None)
+        if isinstance(initial, dict):
+            refused = {
+                name: [self.refused_message] for name in self.refused_fields if name in initial
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().validate(attrs)
+
+
+# --- availability ---------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True),
+        error_messages={"does_not_exist": "No active service with id {pk_value}."},
+    )
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        horizon_days = self.context["policy"].horizon_days
+        if (attrs["end"] - attrs["start"]).total_seconds() > horizon_days * 86400:
+            raise serializers.ValidationError(
+                {"end": [f"The window may span at most {horizon_days} days."]}
+            )
+        return attrs
+
+
+class AvailableQuerySerializer(AvailabilityQuerySerializer):
+    provider = serializers.PrimaryKeyRelatedField(
+        queryset=Provider.objects.filter(is_active=True, user__is_active=True),
+        required=False,
+        error_messages={"does_not_exist": "No active provider with id {pk_value}."},
+    )
+
+
+class SlotSerializer(serializers.Serializer):
+    provider = serializers.IntegerField(source="provider_id")
+    provider_name = serializers.SerializerMethodField()
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    local_start = serializers.SerializerMethodField()
+    local_end = serializers.SerializerMethodField()
+    timezone = serializers.CharField()
+
+    def get_provider_name(self, slot: Slot) -> str:
+        return self.context["provider_names"].get(slot.provider_id, "")
+
+    def get_start(self, slot: Slot) -> str:
+        return utc_iso(slot.start)
+
+    def get_end(self, slot: Slot) -> str:
+        return utc_iso(slot.end)
+
+    def get_local_start(self, slot: Slot) -> str:
+        return slot.local_start.isoformat()
+
+    def get_local_end(self, slot: Slot) -> str:
+        return slot.local_end.isoformat()
+
+
+class SlotListSerializer(serializers.Serializer):
+    service = serializers.IntegerField()
+    start = serializers.CharField()
+    end = serializers.CharField()
+    count = serializers.IntegerField()
+    slots = SlotSerializer(many=True)
+
+
+# --- appointments -----------------------------------------------------------------------
+
+
+class _ProviderSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    timezone = serializers.CharField()
+
+
+class _ServiceSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+
+
+class _ClientSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AppointmentChangeSerializer(serializers.ModelSerializer):
+    old_start = AwareDateTimeField()
+    old_end = AwareDateTimeField()
+    new_start = AwareDateTimeField()
+    new_end = AwareDateTimeField()
+    changed_at = AwareDateTimeField()
+
+    class Meta:
+        model = AppointmentChange
+        fields = [
+            "old_start",
+            "old_end",
+            "new_start",
+            "new_end",
+            "changed_by",
+            "reason",
+            "changed_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    client = _ClientSummarySerializer()
+    provider = _ProviderSummarySerializer()
+    service = _ServiceSummarySerializer()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    local_start = serializers.SerializerMethodField()
+    local_end = serializers.SerializerMethodField()
+    timezone = serializers.CharField(source="provider.timezone")
+    cancelled_at = AwareDateTimeField()
+    created_at = AwareDateTimeField()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "uid",
+            "status",
+            "urgency",
+            "source",
+            "client",
+            "provider",
+            "service",
+            "start",
+            "end",
+            "local_start",
+            "local_end",
+            "timezone",
+            "client_notes",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "sequence",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_local_start(self, appointment: Appointment) -> str:
+        return appointment.start.astimezone(zone(appointment.provider.timezone)).isoformat()
+
+    def get_local_end(self, appointment: Appointment) -> str:
+        return appointment.end.astimezone(zone(appointment.provider.timezone)).isoformat()
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    changes = AppointmentChangeSerializer(many=True, read_only=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "changes"]
+        read_only_fields = fields
+
+
+class AppointmentCreateSerializer(RefuseFieldsMixin, serializers.Serializer):
+    refused_fields = ("status", "client", "source", "sequence", "end")
+    refused_message = "This is set by the booking service, not by the client."
+
+    provider = serializers.PrimaryKeyRelatedField(
+        queryset=Provider.objects.all(),
+        error_messages={"does_not_exist": "No provider with id {pk_value}."},
+    )
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(),
+        error_messages={"does_not_exist": "No service with id {pk_value}."},
+    )
+    start = AwareDateTimeField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    client_notes = StrictCharField(max_length=2000, allow_blank=True, required=False, default="")
+    recommendation_id = serializers.IntegerField(required=False, min_value=1)
+
+
+class AppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
+    refused_fields = ("status", "provider", "service", "client", "source", "urgency", "end")
+    refused_message = "This cannot be changed here: cancel and book again, or ask the clinic."
+
+    start = AwareDateTimeField(required=False)
+    client_notes = StrictCharField(max_length=2000, allow_blank=True, required=False)
+    reason = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "start" not in attrs and "client_notes" not in attrs:
+            raise serializers.ValidationError({"start": ["Give a new start and/or client_notes."]})
+        return attrs
+
+
+class AppointmentCancelSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class AdminAppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
+    refused_fields = ("provider", "service", "client", "end")
+    refused_message = "This cannot be changed: cancel and book again."
+
+    start = AwareDateTimeField(required=False)
+    client_notes = StrictCharField(max_length=2000, allow_blank=True, required=False)
+    status = serializers.ChoiceField(
+        choices=[
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.COMPLETED,
+            AppointmentStatus.NO_SHOW,
+        ],
+        required=False,
+    )
+    reason = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
+    override_policy = StrictBooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not {"start", "client_notes", "status"} & set(attrs):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give a new start, client_notes or status."]}
+            )
+        if "status" in attrs and "start" in attrs:
+            raise serializers.ValidationError(
+                {"status": ["Change either the time or the status, not both at once."]}
+            )
+        return attrs

@@ -1,0 +1,321 @@
+"""The scheduling API: thin views that validate, call a selector or service, serialize.
+
+Domain errors become HTTP statuses here: `SlotUnavailable` and `InvalidTransition` 409,
+`BookingRuleViolation` 400 naming its field.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdminRole
+from providers.models import Provider
+from scheduling import selectors, services
+from scheduling.api.filters import AppointmentFilter
+from scheduling.api.serializers import (
+    AdminAppointmentUpdateSerializer,
+    AppointmentCancelSerializer,
+    AppointmentCreateSerializer,
+    AppointmentDetailSerializer,
+    AppointmentSerializer,
+    AppointmentUpdateSerializer,
+    AvailabilityQuerySerializer,
+    AvailableQuerySerializer,
+    SlotListSerializer,
+    utc_iso,
+)
+from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
+from scheduling.models import AppointmentSource, BookingPolicy
+from smartbook.api.errors import Conflict
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input; `errors` names the field."),
+    404: OpenApiResponse(description="No such appointment visible to you."),
+    409: OpenApiResponse(description="The time is taken, or the status forbids the change."),
+}
+
+WINDOW_PARAMETERS = [
+    OpenApiParameter("service", OpenApiTypes.INT, required=True, description="Service id."),
+    OpenApiParameter(
+        "start", OpenApiTypes.DATETIME, required=True, description="Window start, with offset."
+    ),
+    OpenApiParameter(
+        "end", OpenApiTypes.DATETIME, required=True, description="Window end, with offset."
+    ),
+]
+
+
+class DomainErrorsMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, SlotUnavailable | InvalidTransition):
+            exc = Conflict(detail={"detail": exc.message, "errors": {exc.field: [exc.message]}})
+        elif isinstance(exc, BookingRuleViolation):
+            exc = exceptions.ValidationError({exc.field: [exc.message]})
+        return super().handle_exception(exc)
+
+
+def _slots_response(*, service, start, end, providers=None, policy) -> Response:
+    slots = selectors.available_slots(
+        service=service, start=start, end=end, providers=providers, policy=policy
+    )
+    names = dict(
+        Provider.objects.filter(pk__in={slot.provider_id for slot in slots}).values_list(
+            "pk", "display_name"
+        )
+    )
+    payload = {
+        "service": service.pk,
+        "start": utc_iso(start),
+        "end": utc_iso(end),
+        "count": len(slots),
+        "slots": slots,
+    }
+    return Response(SlotListSerializer(payload, context={"provider_names": names}).data)
+
+
+class AvailableSlotsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Open slots for a service across providers",
+        parameters=[
+            *WINDOW_PARAMETERS,
+            OpenApiParameter("provider", OpenApiTypes.INT, description="Only this provider."),
+        ],
+        responses={200: SlotListSerializer, 400: ERRORS[400]},
+    )
+    def get(self, request):
+        policy = BookingPolicy.load()
+        query = AvailableQuerySerializer(data=request.query_params, context={"policy": policy})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        provider = data.get("provider")
+        return _slots_response(
+            service=data["service"],
+            start=data["start"],
+            end=data["end"],
+            providers=[provider] if provider else None,
+            policy=policy,
+        )
+
+
+class ProviderAvailabilityApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="One provider's open slots for a service",
+        parameters=WINDOW_PARAMETERS,
+        responses={200: SlotListSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    def get(self, request, pk: int):
+        provider = get_object_or_404(Provider, pk=pk, is_active=True, user__is_active=True)
+        policy = BookingPolicy.load()
+        query = AvailabilityQuerySerializer(data=request.query_params, context={"policy": policy})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if not provider.services.filter(pk=data["service"].pk).exists():
+            raise exceptions.ValidationError({"service": [f"{provider} does not offer this."]})
+        return _slots_response(
+            service=data["service"],
+            start=data["start"],
+            end=data["end"],
+            providers=[provider],
+            policy=policy,
+        )
+
+
+class AppointmentListCreateApi(DomainErrorsMixin, generics.ListAPIView):
+    """Own appointments (a provider also sees theirs, an admin all); POST books."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+
+    def get_queryset(self):
+        return selectors.appointments_visible_to(user=self.request.user).order_by("start", "pk")
+
+    @extend_schema(summary="List appointments visible to you")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Book an appointment",
+        request=AppointmentCreateSerializer,
+        responses={201: AppointmentDetailSerializer, **ERRORS},
+    )
+    def post(self, request):
+        body = AppointmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        context = {}
+        source = AppointmentSource.MANUAL
+        if "recommendation_id" in data:
+            context["recommendation_id"] = data["recommendation_id"]
+            source = AppointmentSource.RECOMMENDATION
+        appointment = services.appointment_book(
+            client=request.user,
+            provider=data["provider"],
+            service=data["service"],
+            start=data["start"],
+            urgency=data["urgency"],
+            client_notes=data["client_notes"],
+            source=source,
+            actor=request.user,
+            context=context,
+        )
+        return Response(
+            AppointmentDetailSerializer(appointment).data, status=status.HTTP_201_CREATED
+        )
+
+
+class _AppointmentObjectMixin(DomainErrorsMixin):
+    def get_appointment(self, pk: int):
+        queryset = selectors.appointments_visible_to(user=self.request.user)
+        return get_object_or_404(queryset.prefetch_related("changes"), pk=pk)
+
+    def detail(self, appointment) -> Response:
+        return Response(AppointmentDetailSerializer(self.get_appointment(appointment.pk)).data)
+
+
+class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="An appointment with its reschedule history",
+        responses={200: AppointmentDetailSerializer, 404: ERRORS[404]},
+    )
+    def get(self, request, pk: int):
+        return Response(AppointmentDetailSerializer(self.get_appointment(pk)).data)
+
+    @extend_schema(
+        summary="Reschedule (start) and/or edit the notes",
+        request=AppointmentUpdateSerializer,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def put(self, request, pk: int):
+        appointment = self.get_appointment(pk)
+        body = AppointmentUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        appointment = services.appointment_update(
+            appointment=appointment,
+            actor=request.user,
+            new_start=data.get("start"),
+            client_notes=data.get("client_notes"),
+            reason=data["reason"],
+        )
+        return self.detail(appointment)
+
+    @extend_schema(
+        summary="Reschedule (start) and/or edit the notes",
+        request=AppointmentUpdateSerializer,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def patch(self, request, pk: int):
+        return self.put(request, pk)
+
+    @extend_schema(
+        summary="Cancel (the appointment is kept with status cancelled)",
+        request=AppointmentCancelSerializer,
+        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Why.")],
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def delete(self, request, pk: int):
+        appointment = self.get_appointment(pk)
+        raw = request.data if isinstance(request.data, dict) and request.data else None
+        raw = raw or request.query_params
+        body = AppointmentCancelSerializer(data={"reason": raw.get("reason", "")})
+        body.is_valid(raise_exception=True)
+        appointment = services.appointment_cancel(
+            appointment=appointment, actor=request.user, reason=body.validated_data["reason"]
+        )
+        return self.detail(appointment)
+
+
+class AppointmentCompleteApi(_AppointmentObjectMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Mark completed (the provider or an admin)",
+        request=None,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        appointment = services.appointment_complete(
+            appointment=self.get_appointment(pk), actor=request.user
+        )
+        return self.detail(appointment)
+
+
+class AppointmentNoShowApi(_AppointmentObjectMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Mark no-show (the provider or an admin)",
+        request=None,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        appointment = services.appointment_mark_no_show(
+            appointment=self.get_appointment(pk), actor=request.user
+        )
+        return self.detail(appointment)
+
+
+class AdminAppointmentListApi(generics.ListAPIView):
+    permission_classes = [IsAdminRole]
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+
+    def get_queryset(self):
+        return selectors.appointments_visible_to(user=self.request.user).order_by("start", "pk")
+
+    @extend_schema(summary="All appointments (admin)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AdminAppointmentDetailApi(_AppointmentObjectMixin, APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        summary="An appointment (admin)",
+        responses={200: AppointmentDetailSerializer, 404: ERRORS[404]},
+    )
+    def get(self, request, pk: int):
+        return Response(AppointmentDetailSerializer(self.get_appointment(pk)).data)
+
+    @extend_schema(
+        summary="Staff change: time, notes or status, with an explicit policy override",
+        description="`override_policy` lifts notice, horizon, per-day limits and the client "
+        "cut-off. It never allows an overlap: a taken time answers 409.",
+        request=AdminAppointmentUpdateSerializer,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def put(self, request, pk: int):
+        appointment = self.get_appointment(pk)
+        body = AdminAppointmentUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        appointment = services.appointment_staff_update(
+            appointment=appointment,
+            actor=request.user,
+            new_start=data.get("start"),
+            client_notes=data.get("client_notes"),
+            status=data.get("status"),
+            reason=data["reason"],
+            override_policy=data["override_policy"],
+        )
+        return self.detail(appointment)
+
+    @extend_schema(
+        summary="Staff change (same as PUT)",
+        request=AdminAppointmentUpdateSerializer,
+        responses={200: AppointmentDetailSerializer, **ERRORS},
+    )
+    def patch(self, request, pk: int):
+        return self.put(request, pk)
