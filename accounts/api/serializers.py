@@ -1,5 +1,7 @@
 """Shapes of the accounts API. Serializers check types and lengths; services decide."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from accounts.models import (
@@ -41,6 +43,21 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class FlatListField(serializers.ListField):
+    """A list whose item errors are reported under the list's own name ("Item 2: ...")."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            messages = [
+                f"Item {index + 1}: {message}"
+                for index, item_errors in exc.detail.items()
+                for message in item_errors
+            ]
+            raise serializers.ValidationError(messages) from exc
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -100,26 +117,30 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 
 
 class ProfileInputSerializer(serializers.Serializer):
-    """Every field is optional: PUT and PATCH both change only the keys sent."""
+    """Every field is optional: PUT and PATCH both change only the keys sent.
+
+    The preferences may also come grouped under a `profile` object (as the web page sends
+    them); they are read as if they were top-level keys.
+    """
 
     first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     phone = StrictCharField(max_length=32, required=False, allow_blank=True)
     timezone = StrictCharField(max_length=64, required=False, validators=[validate_timezone_name])
-    preferred_weekdays = serializers.ListField(
+    preferred_weekdays = FlatListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         max_length=7,
         help_text="0 = Monday ... 6 = Sunday.",
     )
-    preferred_times_of_day = serializers.ListField(
+    preferred_times_of_day = FlatListField(
         child=serializers.ChoiceField(choices=TimeOfDay.choices),
         required=False,
         max_length=len(TimeOfDay.values),
     )
     email_notifications = StrictBooleanField(required=False)
     reminders_enabled = StrictBooleanField(required=False)
-    reminder_lead_minutes = serializers.ListField(
+    reminder_lead_minutes = FlatListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_REMINDER_LEAD_MINUTES),
         required=False,
         max_length=MAX_REMINDERS,
@@ -128,6 +149,14 @@ class ProfileInputSerializer(serializers.Serializer):
     max_wait_days = serializers.IntegerField(
         min_value=0, max_value=365, required=False, allow_null=True
     )
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and "profile" in data:
+            nested = data["profile"]
+            if not isinstance(nested, Mapping):
+                raise serializers.ValidationError({"profile": ["Must be an object."]})
+            data = {**{key: value for key, value in data.items() if key != "profile"}, **nested}
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         for field in ("preferred_weekdays", "preferred_times_of_day", "reminder_lead_minutes"):
