@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # lazy: the nav's unread count and the home page's catalogue
+                "scheduling.views.page_context",
             ],
         },
     },
@@ -238,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # one name for a choice set used by several apps
+    "ENUM_NAME_OVERRIDES": {"UrgencyEnum": "providers.models.Urgency"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartbook.api.schema.document_error_responses",
