@@ -253,7 +253,7 @@ class AppointmentCreateSerializer(RefuseFieldsMixin, serializers.Serializer):
     start = AwareDateTimeField()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     client_notes = StrictCharField(max_length=2000, allow_blank=True, required=False, default="")
-    recommendation_id = serializers.IntegerField(required=False, min_value=1)
+    recommendation_id = serializers.UUIDField(required=False)
 
 
 class AppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
