@@ -18,15 +18,18 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Profile, TimeOfDay
-from providers.models import Provider, Service, Urgency, Weekday
+from providers.models import Provider, Urgency, Weekday
+from providers.selectors import provider_list, service_list
 from scheduling.models import (
     ACTIVE_STATUSES,
     BLOCKING_STATUSES,
     Appointment,
     BookingPolicy,
 )
+from scheduling.selectors import appointments_visible_to
 
 BOOKING_WINDOW_DAYS = 14
 
@@ -60,18 +63,9 @@ def provider_required(view):
 
 
 def _booking_context(request: HttpRequest) -> dict:
-    services = (
-        Service.objects.filter(is_active=True)
-        .select_related("category")
-        .order_by("category__name", "name")
-    )
-    providers = (
-        Provider.objects.filter(is_active=True)
-        .prefetch_related("services")
-        .order_by("display_name")
-    )
+    providers = provider_list()
     return {
-        "services": services,
+        "services": service_list(),
         "providers": [
             {"provider": p, "service_ids": " ".join(str(s.pk) for s in p.services.all())}
             for p in providers
@@ -96,12 +90,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
     """The appointment if the viewer is its client, its provider or an administrator; else 404."""
-    user = request.user
-    queryset = Appointment.objects.select_related(
-        "service", "service__category", "provider", "client", "cancelled_by"
-    )
-    if not user.is_admin_role:
-        queryset = queryset.filter(Q(client=user) | Q(provider__user=user))
+    queryset = appointments_visible_to(user=request.user).select_related("cancelled_by")
     try:
         return queryset.get(pk=pk)
     except Appointment.DoesNotExist as exc:
@@ -130,6 +119,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def appointment_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    # Only the viewer's own bookings as a client (a provider's diary is on /schedule).
     mine = Appointment.objects.filter(client=request.user).select_related("service", "provider")
     upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
     past = list(
@@ -332,11 +322,37 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def nav_counts(request: HttpRequest) -> dict:
-    """Template context processor: the unread notification count for the navigation."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    from notifications.selectors import notification_unread_count
+def _service_catalogue() -> list[dict]:
+    """Active services grouped by category, each with the providers offering it."""
+    providers = list(provider_list())
+    groups: dict[int, dict] = {}
+    for service in service_list():
+        group = groups.setdefault(
+            service.category_id, {"category": service.category, "services": []}
+        )
+        group["services"].append(
+            {
+                "service": service,
+                "providers": [p for p in providers if service in p.services.all()],
+            }
+        )
+    return list(groups.values())
 
-    return {"nav_unread_notifications": notification_unread_count(user=user)}
+
+def page_context(request: HttpRequest) -> dict:
+    """Template context processor for the layout and the home page.
+
+    The values are lazy: nothing is queried unless a template shows them.
+    """
+    context: dict = {
+        "service_catalogue": SimpleLazyObject(_service_catalogue),
+        "catalogue_providers": SimpleLazyObject(lambda: list(provider_list())),
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from notifications.selectors import notification_unread_count
+
+        context["nav_unread_notifications"] = SimpleLazyObject(
+            lambda: notification_unread_count(user=user)
+        )
+    return context
