@@ -1,0 +1,47 @@
+from rest_framework import serializers
+
+from providers.models import Provider, Service, Urgency
+from recommendations.services import MAX_LIMIT
+from scheduling.api.serializers import AwareDateTimeField
+
+
+class RecommendedQuerySerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(),
+        error_messages={"does_not_exist": "No service with id {pk_value}."},
+    )
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    provider = serializers.PrimaryKeyRelatedField(
+        queryset=Provider.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "No provider with id {pk_value}."},
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+
+
+class RecommendedProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RecommendedSlotSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField(help_text="Send it back when booking this slot.")
+    rank = serializers.IntegerField()
+    provider = RecommendedProviderSerializer()
+    service = serializers.IntegerField()
+    start = serializers.DateTimeField(help_text="UTC.")
+    end = serializers.DateTimeField(help_text="UTC.")
+    local_start = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
+    local_end = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
+    timezone = serializers.CharField(help_text="The provider's IANA time zone.")
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RecommendationSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField()
+    ranker = serializers.CharField(help_text="'rules' or the learned model version used.")
+    candidate_count = serializers.IntegerField(help_text="Bookable slots considered.")
+    results = RecommendedSlotSerializer(many=True)
