@@ -22,3 +22,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
             Profile.objects.get_or_create(user=obj)
+
+
+def verified_user(**kwargs) -> User:
+    """A user whose email address is verified (allauth), so they can log in."""
+    from accounts.services import user_email_mark_verified
+
+    user = UserFactory(**kwargs)
+    user_email_mark_verified(user=user)
+    return user
