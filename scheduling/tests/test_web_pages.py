@@ -376,3 +376,36 @@ def test_schedule_week_starts_on_monday_in_the_viewers_zone(client, provider):
 
     assert response.context["columns"][0]["date"].isoformat() == "2026-01-19"
     assert response.context["columns"][0]["is_today"]
+
+
+def test_home_lists_services_by_category_with_providers_and_a_book_link(
+    client, clinic_provider, service
+):
+    page = client.get("/").content.decode()
+
+    assert f"<h3>{service.category.name}</h3>" in page
+    assert service.name in page
+    assert clinic_provider.display_name in page
+    assert f'href="/book?service={service.pk}"' in page
+
+
+def test_nav_shows_the_unread_notification_count(client, client_user):
+    from notifications.models import Notification
+
+    Notification.objects.create(user=client_user, kind="booked", title="One")
+    Notification.objects.create(user=client_user, kind="booked", title="Two")
+    client.force_login(client_user)
+
+    page = client.get("/appointments").content.decode()
+
+    assert '<span class="nav-badge" data-unread-count>2</span>' in page
+
+
+def test_nav_offers_admin_to_staff_and_schedule_to_providers(client, admin_user, provider):
+    client.force_login(admin_user)
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+    client.force_login(provider.user)
+    page = client.get("/").content.decode()
+    assert 'href="/schedule"' in page
+    assert 'href="/admin/"' not in page
