@@ -41,6 +41,7 @@
     if (Array.isArray(data)) return data;
     if (data && Array.isArray(data.results)) return data.results;
     if (data && Array.isArray(data.items)) return data.items;
+    if (data && Array.isArray(data.slots)) return data.slots;
     return [];
   }
 

@@ -197,16 +197,24 @@
       const windowEnd = new Date(windowStart.getTime() + windowDays * DAY_MS);
       previousButton.disabled = windowStart.getTime() <= startOfToday().getTime() + 60000;
       SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
-      status.setAttribute("aria-busy", "true");
+      // Loading state: the old times go at once, so nobody picks from a stale list.
+      [recommendedSection, browseSection].forEach(function (section) {
+        section.hidden = false;
+        section.setAttribute("aria-busy", "true");
+      });
+      recommendationList.textContent = "";
+      recommendationList.appendChild(SB.element("li", { className: "sb-loading", text: "Finding the best times for you…" }));
+      daysBox.textContent = "";
+      daysBox.appendChild(SB.element("p", { className: "sb-loading", text: "Loading free times…" }));
       const range = { start: windowStart.toISOString(), end: windowEnd.toISOString() };
       const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
       if (appointmentId) recommendedQuery.appointment = appointmentId;
       const [recommended, available] = await Promise.all([
         SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
-        SB.request("GET", "/api/appointments/available?" + params(Object.assign({ page_size: 100 }, range, appointmentId ? { appointment: appointmentId } : {}))),
+        SB.request("GET", "/api/appointments/available?" + params(range)),
       ]);
       if (token !== state.loadToken) return; // a newer request superseded this one
-      status.removeAttribute("aria-busy");
+      [recommendedSection, browseSection].forEach(function (section) { section.removeAttribute("aria-busy"); });
       SB.clearErrors(form);
       const failed = [recommended, available].find(function (r) { return !r.ok; });
       if (failed) {

@@ -1,0 +1,236 @@
+"""The booking journey in a real browser: Chromium, the live server, our pages and our API."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from e2e.conftest import PASSWORD, login_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+")
+
+
+def _expect_path(page, pattern: str) -> None:
+    page.wait_for_url(re.compile(rf"^https?://[^/]+{pattern}$"))
+
+
+def _sign_up_and_verify(page, mailoutbox, email: str) -> None:
+    page.goto("/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+    messages = [m for m in mailoutbox if email in m.to]
+    assert messages, "no verification email was sent"
+    link = CONFIRM_LINK.search(messages[-1].body)
+    assert link, messages[-1].body
+    page.goto(link.group(0))
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _log_in(page, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("nav >> text=My appointments")
+
+
+def _first_open_slot(service, provider):
+    from scheduling.selectors import available_slots
+
+    now = timezone.now()
+    slots = available_slots(
+        service=service, start=now, end=now + timedelta(days=14), providers=[provider]
+    )
+    assert slots, "the test clinic has no open slot in the next two weeks"
+    return slots[0]
+
+
+def test_client_signs_up_books_a_recommendation_reschedules_and_cancels(
+    new_page, live_server, clinic, mailoutbox, screenshot
+):
+    from scheduling.models import Appointment, AppointmentSource, AppointmentStatus
+
+    page = new_page()
+    page.goto("/")
+    screenshot(page, "01-home")
+
+    email = "ada.client@example.com"
+    _sign_up_and_verify(page, mailoutbox, email)
+    _log_in(page, email)
+
+    # Profile: an unknown zone is refused next to its field, then a real one is saved.
+    page.goto("/profile")
+    page.fill("#first_name", "Ada")
+    page.fill("#last_name", "Client")
+    page.fill("#timezone", "Mars/Olympus_Mons")
+    page.click("#profile-save")
+    page.wait_for_selector("#timezone-error:not(:empty)")
+    assert page.get_attribute("#timezone", "aria-invalid") == "true"
+    page.fill("#timezone", "America/New_York")
+    page.check("input[name=preferred_weekdays][value='1']")
+    page.click("#profile-save")
+    page.wait_for_selector("#profile-status.is-ok")
+    screenshot(page, "02-profile")
+
+    # Book: the recommendations appear above the browsable days, in the client's zone.
+    page.goto("/book")
+    assert page.title().startswith("Book an appointment")
+    page.select_option("#service", label="Knee assessment (30 min)")
+    page.wait_for_selector("#recommendations li.sb-rec")
+    page.wait_for_selector("#days .sb-slot")
+    assert "Times are shown in America/New_York" in page.inner_text("#browse")
+    page.fill("#client_notes", "Left knee, twisted skiing")
+    screenshot(page, "03-book")
+    first = page.locator("#recommendations li.sb-rec").first
+    assert first.locator("ul li").count() >= 1, "a recommendation comes with its reasons"
+    picked_start = first.locator("button.sb-rec-pick").get_attribute("data-start")
+    first.locator("button.sb-rec-pick").click()
+    page.click("#confirm-button")
+    _expect_path(page, r"/appointments/\d+\?booked=1")
+    assert "Your appointment is booked" in page.inner_text("main")
+    screenshot(page, "04-appointment")
+
+    appointment = Appointment.objects.get(client__email=email)
+    assert appointment.start.isoformat().replace("+00:00", "Z") == picked_start
+    assert appointment.source == AppointmentSource.RECOMMENDATION
+    assert appointment.client_notes == "Left knee, twisted skiing"
+
+    # My appointments lists it with its status and calendar link, and the feed address.
+    page.goto("/appointments")
+    upcoming = page.inner_text("#upcoming-list")
+    assert "Knee assessment" in upcoming and "Booked" in upcoming
+    assert page.locator(f"a[href='/appointments/{appointment.pk}/ics']").count() == 1
+    assert "/calendar/" in page.inner_text("#feed-url")
+    screenshot(page, "05-my-appointments")
+
+    # Reschedule with the same picker: any other free time.
+    page.click(f"a[href='/appointments/{appointment.pk}/reschedule']")
+    page.wait_for_selector("#days .sb-slot")
+    old_start = appointment.start
+    page.locator("#days .sb-slot").nth(3).click()
+    page.click("#confirm-button")
+    _expect_path(page, rf"/appointments/{appointment.pk}\?moved=1")
+    appointment.refresh_from_db()
+    assert appointment.start != old_start
+    assert appointment.sequence == 1
+    assert "History" in page.inner_text("main")
+
+    # Cancel with a reason.
+    page.fill("#reason", "Feeling better")
+    page.click("#cancel-button")
+    page.wait_for_selector("#appointment-status:has-text('Cancelled')")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancellation_reason == "Feeling better"
+
+    page.goto("/notifications")
+    assert page.locator("h1").inner_text() == "Notifications"
+    screenshot(page, "06-notifications")
+
+    # On a phone-sized screen the page still works (no horizontal scrolling).
+    phone = new_page(viewport={"width": 375, "height": 740})
+    login_as(phone, live_server, appointment.client)
+    phone.goto("/appointments")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(phone, "07-my-appointments-phone")
+
+
+def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
+    new_page, live_server, clinic, screenshot
+):
+    from allauth.account.models import EmailAddress
+
+    from accounts.tests.factories import UserFactory
+    from scheduling.services import appointment_book
+
+    service, provider = clinic["service"], clinic["providers"][0]
+    client_user = UserFactory(first_name="Grace", last_name="Hopper")
+    slot = _first_open_slot(service, provider)
+    appointment = appointment_book(
+        client=client_user,
+        provider=provider,
+        service=service,
+        start=slot.start,
+        client_notes="Bring the X-ray",
+        actor=client_user,
+    )
+    provider_user = provider.user
+    provider_user.set_password(PASSWORD)
+    provider_user.save()
+    EmailAddress.objects.create(
+        user=provider_user, email=provider_user.email, verified=True, primary=True
+    )
+
+    page = new_page()
+    _log_in(page, provider_user.email)
+    local_day = appointment.start.astimezone(ZoneInfo(provider_user.timezone)).date()
+    page.goto(f"/schedule?view=week&date={local_day.isoformat()}")
+    card = page.locator(f"article[data-appointment-id='{appointment.pk}']")
+    assert "Grace Hopper" in card.inner_text()
+    assert "Knee assessment" in card.inner_text()
+    assert "Bring the X-ray" in card.inner_text()
+    assert page.locator(".sb-free").count() > 0
+    assert "Working hours" in page.inner_text("main")
+    screenshot(page, "08-provider-schedule-week")
+
+    page.click(f"a[href='?view=day&date={local_day.isoformat()}']")
+    page.wait_for_selector(".sb-week.is-day")
+    assert page.locator(f"article[data-appointment-id='{appointment.pk}']").count() == 1
+    screenshot(page, "09-provider-schedule-day")
+
+
+def test_second_client_trying_a_slot_taken_meanwhile_is_told_and_keeps_the_form(
+    new_page, live_server, clinic, screenshot
+):
+    from accounts.tests.factories import UserFactory
+    from providers.models import Provider
+    from scheduling.models import Appointment
+    from scheduling.services import appointment_book
+
+    service = clinic["service"]
+    first_client, second_client = UserFactory(), UserFactory()
+
+    page = new_page()
+    login_as(page, live_server, second_client)
+    page.goto(f"/book?service={service.pk}")
+    page.wait_for_selector("#recommendations li.sb-rec")
+    page.fill("#client_notes", "Please use the ground-floor room")
+    pick = page.locator("#recommendations li.sb-rec").first.locator("button.sb-rec-pick")
+    taken_start = pick.get_attribute("data-start")
+    provider = Provider.objects.get(pk=pick.get_attribute("data-provider"))
+    pick.click()
+
+    # Someone else books that exact time while the page is open.
+    appointment_book(
+        client=first_client,
+        provider=provider,
+        service=service,
+        start=datetime.fromisoformat(taken_start.replace("Z", "+00:00")),
+        actor=first_client,
+    )
+
+    page.click("#confirm-button")
+    page.wait_for_selector("#booking-status.is-error")
+    status = page.inner_text("#booking-status")
+    assert "no longer available" in status
+    assert "fresh recommendations" in status
+    assert page.input_value("#client_notes") == "Please use the ground-floor room"
+    page.wait_for_selector("#recommended:not([aria-busy]) li.sb-rec")
+    fresh = page.locator("#recommendations button.sb-rec-pick")
+    offered = {
+        (fresh.nth(i).get_attribute("data-start"), fresh.nth(i).get_attribute("data-provider"))
+        for i in range(fresh.count())
+    }
+    assert (taken_start, str(provider.pk)) not in offered
+    assert not Appointment.objects.filter(client=second_client).exists()
+    screenshot(page, "10-book-slot-taken")
