@@ -260,6 +260,11 @@ def _apply(obj, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
     return changed
 
 
+def profile_ensure(*, user: User) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
     """Update the user's own names, phone, time zone and preferences (only keys given)."""
