@@ -6,7 +6,7 @@ hands them over. A dashboard costs the same handful of queries whatever the data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from analytics import aggregations as agg
-from analytics.working_time import minutes, working_intervals
+from analytics.working_time import AppointmentTime, find_conflicts, minutes, working_intervals
 from providers.models import Provider, Service
 from scheduling import selectors as scheduling_selectors
-from scheduling.availability import Interval, ProviderSchedule
-from scheduling.models import Appointment
+from scheduling.availability import Interval, ProviderSchedule, Slot
+from scheduling.models import ACTIVE_STATUSES, Appointment
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -364,3 +364,83 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
                 clean[key] = value
         records.append(clean)
     return records
+
+
+# --- conflicts: appointments that no longer fit their provider's schedule ---------------------
+
+CONFLICTS_LIMIT = 200
+SUGGESTIONS = 3
+
+
+@dataclass
+class ConflictRow:
+    appointment: Appointment
+    reason: str
+    suggestions: list = field(default_factory=list)
+
+
+def conflicting_appointments(
+    *, now: datetime | None = None, limit: int = CONFLICTS_LIMIT
+) -> list[ConflictRow]:
+    """Active future appointments outside their provider's hours, on a holiday or in time off
+    (e.g. after staff changed the hours), soonest first. Five queries whatever the count."""
+    now = now or timezone.now()
+    appointments = list(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
+        .select_related("client", "provider", "service")
+        .order_by("start", "pk")
+    )
+    if not appointments:
+        return []
+    providers = list({a.provider_id: a.provider for a in appointments}.values())
+    schedules = provider_schedules(
+        providers=providers, window=Interval(now, max(a.end for a in appointments))
+    )
+    found = find_conflicts(
+        (AppointmentTime(a.pk, a.provider_id, a.start, a.end) for a in appointments), schedules
+    )
+    by_id = {a.pk: a for a in appointments}
+    return [ConflictRow(by_id[c.appointment_id], c.reason) for c in found[:limit]]
+
+
+def suggested_slots(
+    *,
+    appointment: Appointment,
+    now: datetime | None = None,
+    limit: int = SUGGESTIONS,
+    days_around: int = 14,
+) -> list[Slot]:
+    """The provider's open slots nearest the appointment's time (same service), by start."""
+    now = now or timezone.now()
+    start = max(now, appointment.start - timedelta(days=days_around))
+    end = max(start, appointment.start) + timedelta(days=days_around)
+    slots = scheduling_selectors.available_slots(
+        service=appointment.service,
+        start=start,
+        end=end,
+        providers=[appointment.provider],
+        now=now,
+    )
+    nearest = sorted(slots, key=lambda slot: abs(slot.start - appointment.start))[:limit]
+    return sorted(nearest, key=lambda slot: slot.start)
+
+
+def open_slots_for(
+    *, appointment: Appointment, first_day: date, days: int = 7, now: datetime | None = None
+) -> list[Slot]:
+    """The provider's open slots for the appointment's service over `days` provider-local days
+    from `first_day` (what the staff reschedule form offers)."""
+    zone = ZoneInfo(appointment.provider.timezone)
+    window = Interval(
+        datetime.combine(first_day, time.min, tzinfo=zone).astimezone(ZoneInfo("UTC")),
+        datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone).astimezone(
+            ZoneInfo("UTC")
+        ),
+    )
+    return scheduling_selectors.available_slots(
+        service=appointment.service,
+        start=window.start,
+        end=window.end,
+        providers=[appointment.provider],
+        now=now,
+    )
