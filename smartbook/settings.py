@@ -241,8 +241,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # one name for a choice set used by several apps
-    "ENUM_NAME_OVERRIDES": {"UrgencyEnum": "providers.models.Urgency"},
+    # one name for each choice set used by several serializers
+    "ENUM_NAME_OVERRIDES": {
+        "UrgencyEnum": "providers.models.Urgency",
+        "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartbook.api.schema.document_error_responses",
