@@ -77,6 +77,14 @@
     return orphans;
   }
 
+  /* The sentence to show for a refusal: the messages no field took, else the API's detail
+     (whose "Invalid input: field." summary is only useful when nothing better exists). */
+  function refusal(result, orphans, fallback) {
+    const detail = result.data && result.data.detail;
+    if (orphans && orphans.length) return orphans.join(" ");
+    return detail || fallback;
+  }
+
   function viewerZone() {
     const holder = document.querySelector("[data-viewer-timezone]");
     return (holder && holder.dataset.viewerTimezone) || "UTC";
@@ -121,7 +129,7 @@
 
   window.SB = {
     request: request, items: items, setStatus: setStatus, clearErrors: clearErrors,
-    showErrors: showErrors, viewerZone: viewerZone, formatTime: formatTime, formatDay: formatDay,
+    showErrors: showErrors, refusal: refusal, viewerZone: viewerZone, formatTime: formatTime, formatDay: formatDay,
     formatDateTime: formatDateTime, dayKey: dayKey, element: element,
   };
 })();

@@ -30,8 +30,7 @@
           return;
         }
         const orphans = SB.showErrors(cancelForm, (result.data && result.data.errors) || {});
-        const detail = (result.data && result.data.detail) || "The appointment could not be cancelled.";
-        SB.setStatus(status, [detail].concat(orphans.filter(function (m) { return m !== detail; })).join(" "), "error");
+        SB.setStatus(status, SB.refusal(result, orphans, "The appointment could not be cancelled."), "error");
       });
     }
 

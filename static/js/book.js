@@ -219,7 +219,7 @@
       const failed = [recommended, available].find(function (r) { return !r.ok; });
       if (failed) {
         const orphans = SB.showErrors(form, (failed.data && failed.data.errors) || {});
-        SB.setStatus(status, [(failed.data && failed.data.detail) || "Could not load free times."].concat(orphans).join(" "), "error");
+        SB.setStatus(status, SB.refusal(failed, orphans, "Could not load free times."), "error");
       } else if (!message) {
         SB.setStatus(status, "", "info");
       }
@@ -263,16 +263,15 @@
       if (result.status === 409) {
         // Taken meanwhile: keep the form as it is and offer fresh recommendations.
         const detail = (result.data && result.data.detail) || "That time is no longer available.";
-        await load("Sorry — " + detail.charAt(0).toLowerCase() + detail.slice(1) + " It was taken while you were choosing. Here are fresh recommendations; your details are kept.");
+        await load("Sorry — " + detail.charAt(0).toLowerCase() + detail.slice(1) + " Here are fresh recommendations; your details are kept.");
         return;
       }
       const errors = (result.data && result.data.errors) || {};
       const orphans = SB.showErrors(form, errors);
       const startError = document.getElementById("start-error");
-      const startMessages = [].concat(errors.start || [], errors.provider && !document.getElementById("provider-error") ? errors.provider : []);
+      const startMessages = [].concat(errors.start || []);
       if (startMessages.length) startError.textContent = startMessages.join(" ");
-      const detail = (result.data && result.data.detail) || "That did not work.";
-      SB.setStatus(status, [detail].concat(orphans.filter(function (m) { return m !== detail && startMessages.join(" ") !== m; })).join(" "), "error");
+      SB.setStatus(status, SB.refusal(result, orphans, "That did not work."), "error");
     }
 
     serviceSelect.addEventListener("change", function () { filterProviders(); state.windowStart = startOfToday(); load(); });

@@ -49,8 +49,7 @@
         return;
       }
       const orphans = SB.showErrors(form, (result.data && result.data.errors) || {});
-      const detail = (result.data && result.data.detail) || "Your changes were not saved.";
-      SB.setStatus(status, ["Your changes were not saved: please check the highlighted fields."].concat(orphans.length ? orphans : [detail]).join(" "), "error");
+      SB.setStatus(status, "Your changes were not saved. " + SB.refusal(result, orphans, "Please check the highlighted fields."), "error");
     });
   });
 })();
