@@ -309,3 +309,17 @@ def test_schema_documents_the_endpoints_and_their_parameters(capsys):
     assert request_schema.endswith("AdminProviderCreateRequest")
     captured = capsys.readouterr()
     assert "Warning" not in captured.err and "Error" not in captured.err, captured.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/services/99999999999999999999",
+        "/api/providers/99999999999999999999",
+        "/api/services?category=99999999999999999999",
+    ],
+)
+def test_huge_ids_are_a_clean_4xx(api_client, url):
+    response = api_client.get(url)
+    assert response.status_code in (400, 404)
+    assert "detail" in response.json()

@@ -11,6 +11,7 @@ from providers.services import (
     find_overlapping_hours,
     provider_add_time_off,
     provider_create,
+    provider_set_services,
     provider_set_working_hours,
     service_create,
     service_update,
@@ -285,3 +286,14 @@ def test_service_update_refuses_unknown_fields_and_non_admins(admin_user):
         service_update(service=service, data={"name": "x"}, actor=UserFactory(role=Role.PROVIDER))
     service.refresh_from_db()
     assert service.name != "x"
+
+
+def test_provider_set_services_refuses_unknown_ids_and_keeps_the_old_ones(provider, admin_user):
+    kept, added = ServiceFactory(), ServiceFactory()
+    provider.services.set([kept])
+    with pytest.raises(ValidationError) as exc_info:
+        provider_set_services(provider=provider, service_ids=[added.pk, 999_999], actor=admin_user)
+    assert error_fields(exc_info) == {"service_ids"}
+    assert list(provider.services.all()) == [kept]
+    provider_set_services(provider=provider, service_ids=[added.pk], actor=admin_user)
+    assert list(provider.services.all()) == [added]
