@@ -242,23 +242,36 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
     ]
     free = _subtract(working, busy)
 
+    now = timezone.now()
     columns = []
     for day in days:
         day_start = datetime.combine(day, time(0), tzinfo=zone)
         day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        # Free time is what can still be booked: from now on, at least five minutes long.
         day_free = [
-            Block(max(b.start, day_start), min(b.end, day_end))
+            Block(max(b.start, day_start, now), min(b.end, day_end))
             for b in free
-            if b.start < day_end and b.end > day_start
+            if b.start < day_end and b.end > max(day_start, now)
         ]
+        day_free = [b for b in day_free if b.minutes >= 5]
+        day_appointments = [
+            a for a in appointments if day_start <= a.start.astimezone(zone) < day_end
+        ]
+        entries = [
+            {"kind": "appointment", "start": a.start, "appointment": a} for a in day_appointments
+        ]
+        entries += [{"kind": "free", "start": b.start, "block": b} for b in day_free]
+        entries.sort(key=lambda entry: (entry["start"], entry["kind"]))
+        works = any(b.start < day_end and b.end > day_start for b in working)
         columns.append(
             {
                 "date": day,
                 "is_today": day == today,
-                "appointments": [
-                    a for a in appointments if day_start <= a.start.astimezone(zone) < day_end
-                ],
-                "free": [b for b in day_free if b.minutes >= 5],
+                "is_past": day_end <= now,
+                "works": works,
+                "appointments": day_appointments,
+                "free": day_free,
+                "entries": entries,
             }
         )
 
@@ -274,7 +287,7 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
             "previous": anchor - step,
             "next": anchor + step,
             "today": today,
-            "now": timezone.now(),
+            "now": now,
             "working_hours": provider.working_hours.order_by("weekday", "start_time"),
             "upcoming_time_off": provider.time_off.filter(end__gt=timezone.now()).order_by("start")[
                 :20

@@ -409,3 +409,18 @@ def test_nav_offers_admin_to_staff_and_schedule_to_providers(client, admin_user,
     page = client.get("/").content.decode()
     assert 'href="/schedule"' in page
     assert 'href="/admin/"' not in page
+
+
+def test_schedule_free_time_starts_now_and_past_days_say_so(client, booked, time_machine):
+    client.force_login(booked.provider.user)
+    time_machine.move_to(datetime(2026, 1, 14, 12, 10, tzinfo=UTC), tick=False)
+
+    response = client.get("/schedule?view=week&date=2026-01-14")
+    monday, tuesday, wednesday = response.context["columns"][:3]
+    page = response.content.decode()
+
+    assert monday["entries"] == [] and monday["is_past"]
+    assert [entry["kind"] for entry in tuesday["entries"]] == ["appointment"]
+    assert [(b.start.hour, b.start.minute) for b in wednesday["free"]] == [(12, 10)]
+    assert "Free 12:10–17:00" in page
+    assert "Past" in page
