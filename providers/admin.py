@@ -11,7 +11,7 @@ from providers.models import (
     Urgency,
     WorkingHours,
 )
-from providers.services import find_overlapping_hours
+from providers.services import find_overlapping_hours, provider_set_active, service_update
 
 
 @admin.register(ServiceCategory)
@@ -80,6 +80,19 @@ class ServiceAdmin(admin.ModelAdmin):
         ),
         ("Booking", {"fields": ["accepted_urgencies"]}),
     ]
+    actions = ["activate", "deactivate"]
+
+    @admin.action(description="Offer the selected services again")
+    def activate(self, request, queryset):
+        for service in queryset:
+            service_update(service=service, data={"is_active": True}, actor=request.user)
+        self.message_user(request, f"{queryset.count()} service(s) offered again.")
+
+    @admin.action(description="Stop offering the selected services")
+    def deactivate(self, request, queryset):
+        for service in queryset:
+            service_update(service=service, data={"is_active": False}, actor=request.user)
+        self.message_user(request, f"{queryset.count()} service(s) no longer offered.")
 
 
 class WorkingHoursFormSet(forms.BaseInlineFormSet):
@@ -154,10 +167,24 @@ class ProviderAdmin(admin.ModelAdmin):
         ),
     ]
 
+    actions = ["activate", "deactivate"]
+
     def get_queryset(self, request):
         return (
             super().get_queryset(request).annotate(services_total=Count("services", distinct=True))
         )
+
+    @admin.action(description="Show the selected providers to clients")
+    def activate(self, request, queryset):
+        for provider in queryset:
+            provider_set_active(provider=provider, is_active=True, actor=request.user)
+        self.message_user(request, f"{queryset.count()} provider(s) shown to clients.")
+
+    @admin.action(description="Hide the selected providers from clients")
+    def deactivate(self, request, queryset):
+        for provider in queryset:
+            provider_set_active(provider=provider, is_active=False, actor=request.user)
+        self.message_user(request, f"{queryset.count()} provider(s) hidden from clients.")
 
     @admin.display(description="email", ordering="user__email")
     def user_email(self, obj: Provider) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Profile, Role, User
 from providers.models import Provider, Service, ServiceCategory, TimeOff, Weekday, WorkingHours
@@ -205,7 +205,14 @@ def provider_create(
     if errors:
         raise ValidationError(errors)
 
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Another request took the address between the check above and this insert.
+        raise ValidationError(
+            {"email": ["A user with this email address already exists."]}
+        ) from None
     Profile.objects.create(user=user)
     provider.user = user
     provider.save()
@@ -287,6 +294,16 @@ def provider_add_time_off(
         raise ValidationError(errors)
     time_off.save()
     return time_off
+
+
+@transaction.atomic
+def provider_set_active(*, provider: Provider, is_active: bool, actor: User | None) -> Provider:
+    """Show or hide a provider. Hidden providers leave the public lists and availability;
+    their appointments stay as they are."""
+    _ensure_admin(actor)
+    provider.is_active = is_active
+    provider.save(update_fields=["is_active"])
+    return provider
 
 
 # --- services ----------------------------------------------------------------------------

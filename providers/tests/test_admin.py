@@ -163,3 +163,25 @@ def test_moving_intervals_is_judged_on_the_result_not_on_stale_rows(staff):
         .order_by("start_time")
         .values_list("start_time", "end_time")
     ) == [(time(9), time(10)), (time(10), time(11, 30))]
+
+
+def test_hide_action_removes_providers_from_the_public_list(staff, api_client):
+    shown, hidden = ProviderFactory(display_name="Dr. Shown"), ProviderFactory()
+    response = staff.post(
+        "/admin/providers/provider/",
+        {"action": "deactivate", "_selected_action": [hidden.pk]},
+    )
+    assert response.status_code == 302
+    hidden.refresh_from_db()
+    assert hidden.is_active is False
+    listed = api_client.get("/api/providers").json()["results"]
+    assert [p["id"] for p in listed] == [shown.pk]
+
+
+def test_stop_offering_action_deactivates_services(staff):
+    service = ServiceFactory()
+    staff.post(
+        "/admin/providers/service/", {"action": "deactivate", "_selected_action": [service.pk]}
+    )
+    service.refresh_from_db()
+    assert service.is_active is False
