@@ -13,6 +13,9 @@ def _drop_connections() -> None:
     kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # Queues and routes are cached from the settings at first use.
+    for cached in ("queues", "router", "default_queue"):
+        celery_app.amqp.__dict__.pop(cached, None)
 
 
 @contextmanager

@@ -1,6 +1,10 @@
+import importlib
 from io import StringIO
 
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django_celery_beat.models import PeriodicTask
 
 from notifications import beat, services
@@ -17,7 +21,26 @@ def _schedule() -> dict[str, tuple]:
     return entries
 
 
-def test_beat_schedule_exists_after_migrate(db):
+def _run_data_migration() -> None:
+    """Run migration 0002's function against the models as they were at that migration.
+
+    (Rows written by migrate itself may have been flushed by an earlier transactional test.)
+    """
+    state = MigrationExecutor(connection).loader.project_state(
+        ("notifications", "0002_beat_schedule")
+    )
+    migration = importlib.import_module("notifications.migrations.0002_beat_schedule")
+    migration.create_schedule(state.apps, None)
+
+
+def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0002_beat_schedule") in applied
+    PeriodicTask.objects.all().delete()
+
+    _run_data_migration()
+    _run_data_migration()  # idempotent
+
     assert _schedule() == {
         beat.REMINDERS_TASK_NAME: ("notifications.tasks.send_due_reminders", 5, "minutes"),
         beat.RETRAIN_TASK_NAME: ("recommendations.tasks.retrain_recommender", "2", "30"),
@@ -27,6 +50,7 @@ def test_beat_schedule_exists_after_migrate(db):
 
 
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
+    call_command("notifications_beat_schedule", stdout=StringIO())
     PeriodicTask.objects.filter(name=beat.REMINDERS_TASK_NAME).update(enabled=False)
 
     call_command("notifications_beat_schedule", stdout=StringIO())
@@ -37,6 +61,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
 
 
 def test_changing_the_digest_hour_moves_the_beat_entry(db):
+    call_command("notifications_beat_schedule", stdout=StringIO())
     row = NotificationSettings.load()
     row.digest_hour = 17
 
