@@ -83,3 +83,19 @@ def test_demo_clinic_works_before_the_demo_logins_exist():
     create_demo_clinic()
     assert Provider.objects.count() == 10
     assert User.objects.filter(email__in=DEMO_LOGINS, role=Role.PROVIDER).count() == 2
+
+
+@time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False)
+def test_demo_clinic_after_the_accounts_demo_keeps_the_printed_logins():
+    from accounts.demo import DEMO_USERS, create_demo_users
+
+    create_demo_users()
+    create_demo_clinic()
+    create_demo_users()
+    create_demo_clinic()
+    passwords = {email: password for email, password, *_ in DEMO_USERS}
+    for email in DEMO_LOGINS:
+        user = User.objects.get(email=email)
+        assert user.check_password(passwords[email])
+        assert user.provider.services.count() >= 2
+    assert Provider.objects.count() == 10
