@@ -3,6 +3,7 @@
 - the admin index gets the dashboard's context (templates/admin/index.html draws it above
   the app list);
 - the analytics pages (CSV, conflicts, reschedule) are added in front of the site's URLs;
+- the provider admin (owned by providers) shows the provider's utilisation on its change page;
 - the appointment admin (owned by scheduling) gains a "cancel with a reason" action with an
   intermediate page, a reschedule link per row, and a Reschedule button on its change page.
 
@@ -20,11 +21,13 @@ from django.utils.html import format_html
 
 from analytics import admin_views
 from analytics.forms import BulkCancelForm
+from providers.models import Provider
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
 from scheduling.services import appointment_cancel
 
 APPOINTMENT_CHANGE_FORM = "admin/analytics/appointment_change_form.html"
+PROVIDER_CHANGE_FORM = "admin/analytics/provider_change_form.html"
 
 
 def install_dashboard(site: admin.AdminSite) -> None:
@@ -107,5 +110,13 @@ def extend_appointment_admin(site: admin.AdminSite) -> None:
         model_admin.change_form_template = APPOINTMENT_CHANGE_FORM
 
 
+def extend_provider_admin(site: admin.AdminSite) -> None:
+    """Shows the provider's utilisation over the last 30 days on its change page."""
+    model_admin = site._registry.get(Provider)
+    if model_admin is not None and model_admin.change_form_template is None:
+        model_admin.change_form_template = PROVIDER_CHANGE_FORM
+
+
 install_dashboard(admin.site)
 extend_appointment_admin(admin.site)
+extend_provider_admin(admin.site)

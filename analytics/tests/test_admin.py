@@ -272,3 +272,14 @@ def test_bulk_cancel_asks_for_a_reason_then_cancels_through_the_service(
         assert appointment.status == "cancelled"
         assert appointment.cancellation_reason == "Clinic closed for repairs"
         assert appointment.cancelled_by == admin_user
+
+
+def test_provider_change_page_shows_utilisation_of_the_last_30_days(staff, clinic):
+    response = staff.get(f"/admin/providers/provider/{clinic['a'].pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="provider-utilisation"' in html
+    # Sat 14 Feb 12:00 to Mon 16 March 12:00 UTC: A works 20 full weekdays (9600 minutes) plus
+    # 09:00-12:00 today (180), minus 240 of time off = 9540; booked 30 + 30 + 60 = 120.
+    assert f"{120 / 9540 * 100:.1f}%" == "1.3%"
+    assert "<strong>1.3%</strong>" in html
