@@ -1,15 +1,17 @@
 """Reads for recommendations: the engine's plain inputs, in a bounded number of queries.
 
-Candidates come from `scheduling.selectors.available_slots` (exactly the bookable slots,
-DESIGN.md invariant 4); provider context from `provider_schedules` for the whole window at
-once, never per slot.
+Candidates are exactly the bookable slots (DESIGN.md invariant 4): scheduling's own
+`provider_schedules` + `open_slots`, as in `available_slots`; the same schedules (loaded once
+for the whole window, never per slot) give the provider context.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -30,9 +32,9 @@ from recommendations.engine import (
 )
 from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
-from scheduling.availability import ProviderSchedule, working_intervals
+from scheduling.availability import ProviderSchedule, Slot, open_slots, working_intervals
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
-from scheduling.selectors import active_providers_for, available_slots, provider_schedules
+from scheduling.selectors import active_providers_for, provider_schedules, slot_request
 
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
 POPULATION_SAMPLE = 3000
@@ -100,6 +102,49 @@ def population_patterns() -> PopulationPatterns:
     return patterns
 
 
+@lru_cache(maxsize=4096)
+def _working_ranges(
+    timezone_name: str,
+    weekly_hours: tuple,
+    holidays: frozenset,
+    first_day: date,
+    last_day: date,
+) -> tuple[TimeRange, ...]:
+    """Working intervals as instants (scheduling's own DST-correct arithmetic), memoised:
+    the same provider week is asked for again and again."""
+    schedule = ProviderSchedule(
+        provider_id=0, timezone=timezone_name, weekly_hours=weekly_hours, holidays=holidays
+    )
+    return tuple(
+        TimeRange(w.start, w.end) for w in working_intervals(schedule, first_day, last_day)
+    )
+
+
+def _booked_seconds(work: TimeRange, busy: list[TimeRange], first: int) -> tuple[float, int]:
+    """Seconds of `work` covered by the sorted, non-overlapping `busy`, scanning from index
+    `first`; returns the index to resume from for the next (later) working interval."""
+    index = first
+    while index < len(busy) and busy[index].end <= work.start:
+        index += 1
+    covered, scan = 0.0, index
+    while scan < len(busy) and busy[scan].start < work.end:
+        overlap = min(work.end, busy[scan].end) - max(work.start, busy[scan].start)
+        covered += max(0.0, overlap.total_seconds())
+        scan += 1
+    return covered, index
+
+
+def _merged(ranges: list[TimeRange]) -> list[TimeRange]:
+    merged: list[TimeRange] = []
+    for item in sorted(ranges, key=lambda r: r.start):
+        if merged and item.start <= merged[-1].end:
+            if item.end > merged[-1].end:
+                merged[-1] = TimeRange(merged[-1].start, item.end)
+        else:
+            merged.append(item)
+    return merged
+
+
 def _provider_context(
     *,
     provider: Provider,
@@ -110,26 +155,26 @@ def _provider_context(
     services_offered: int,
 ) -> ProviderContext:
     tz = ZoneInfo(schedule.timezone)
-    working = [
-        TimeRange(w.start, w.end)
-        for w in working_intervals(
-            schedule,
-            start.astimezone(tz).date() - timedelta(days=1),
-            end.astimezone(tz).date() + timedelta(days=1),
+    working = list(
+        _working_ranges(
+            schedule.timezone,
+            schedule.weekly_hours,
+            schedule.holidays,
+            start.astimezone(tz).date(),
+            end.astimezone(tz).date(),
         )
-    ]
-    busy = [TimeRange(b.start, b.end) for b in (*schedule.busy, *schedule.time_off)]
+    )
+    busy = _merged([TimeRange(b.start, b.end) for b in (*schedule.busy, *schedule.time_off)])
     worked: dict = defaultdict(float)
     booked: dict = defaultdict(float)
-    for w in working:
+    resume = 0
+    for w in working:  # sorted by start, like busy: one sweep
         if w.end <= start or w.start >= end:
             continue
         day = w.start.astimezone(tz).date()
         worked[day] += (w.end - w.start).total_seconds()
-        for b in busy:
-            overlap = (min(w.end, b.end) - max(w.start, b.start)).total_seconds()
-            if overlap > 0:
-                booked[day] += overlap
+        covered, resume = _booked_seconds(w, busy, resume)
+        booked[day] += covered
     total_worked = sum(worked.values())
     return ProviderContext(
         provider_id=provider.pk,
@@ -144,13 +189,19 @@ def _provider_context(
 
 
 def provider_contexts(
-    *, providers: list[Provider], service: Service, start: datetime, end: datetime, now: datetime
+    *,
+    providers: list[Provider],
+    service: Service,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    schedules: list[ProviderSchedule] | None = None,
 ) -> dict[int, ProviderContext]:
-    """Specialisation, busy and working time and load of each provider; five queries."""
-    schedules = {
-        s.provider_id: s
-        for s in provider_schedules(providers=providers, service=service, start=start, end=end)
-    }
+    """Specialisation, busy and working time and load of each provider; two queries (plus
+    `provider_schedules`' own when the schedules are not given)."""
+    if schedules is None:
+        schedules = provider_schedules(providers=providers, service=service, start=start, end=end)
+    by_provider = {schedule.provider_id: schedule for schedule in schedules}
     ids = [p.pk for p in providers]
     shares = {
         row["provider_id"]: row["this"] / row["total"]
@@ -172,20 +223,47 @@ def provider_contexts(
     return {
         p.pk: _provider_context(
             provider=p,
-            schedule=schedules[p.pk],
+            schedule=by_provider[p.pk],
             start=start,
             end=end,
             service_share=shares.get(p.pk),
             services_offered=offered.get(p.pk, 1),
         )
         for p in providers
-        if p.pk in schedules
+        if p.pk in by_provider
     }
 
 
 def shortest_service_minutes() -> int:
     durations = Service.objects.filter(is_active=True).values_list("duration_minutes", flat=True)
     return min(durations, default=30)
+
+
+def bookable_providers(*, service: Service, provider: Provider | None) -> list[Provider]:
+    """The providers `available_slots` would consider: active and offering the service."""
+    if provider is None:
+        return list(active_providers_for(service=service))
+    return list(active_providers_for(service=service).filter(pk=provider.pk))
+
+
+def bookable_slots(
+    *,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    schedules: list[ProviderSchedule],
+    now: datetime,
+    policy: BookingPolicy,
+) -> list[Slot]:
+    """Exactly what `scheduling.selectors.available_slots` returns (the same availability
+    functions on the same schedules; a test holds them equal), reusing schedules already
+    loaded for the features instead of loading them a second time."""
+    if not service.is_active:
+        return []
+    request = slot_request(service=service, start=start, end=end, now=now, policy=policy)
+    slots = [slot for schedule in schedules for slot in open_slots(schedule, request)]
+    slots.sort(key=attrgetter("start", "provider_id"))
+    return slots
 
 
 @dataclass
@@ -211,9 +289,10 @@ def recommendation_inputs(
     """Candidates (the bookable slots) and everything the engine scores them with."""
     policy = policy or BookingPolicy.load()
     settings_row = settings_row or SchedulerSettings.load()
-    providers = [provider] if provider else list(active_providers_for(service=service))
-    slots = available_slots(
-        service=service, start=start, end=end, providers=providers, now=now, policy=policy
+    providers = bookable_providers(service=service, provider=provider)
+    schedules = provider_schedules(providers=providers, service=service, start=start, end=end)
+    slots = bookable_slots(
+        service=service, start=start, end=end, schedules=schedules, now=now, policy=policy
     )
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
@@ -242,7 +321,12 @@ def recommendation_inputs(
         preferences=stated_preferences(client=client),
         population=population_patterns(),
         providers=provider_contexts(
-            providers=providers, service=service, start=start, end=end, now=now
+            providers=providers,
+            service=service,
+            start=start,
+            end=end,
+            now=now,
+            schedules=schedules,
         ),
     )
     return RecommendationInputs(

@@ -114,6 +114,9 @@ def _normalise(table: np.ndarray) -> np.ndarray:
 
 
 def _blend(confidence: float, from_history: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """History, trusted by how much there is, topped up by the fallback (if any)."""
+    if not fallback.any():
+        return _normalise(from_history)
     return confidence * _normalise(from_history) + (1 - confidence) * _normalise(fallback)
 
 
@@ -249,13 +252,14 @@ def specialisation(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
 
 def load_balance(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
     """1 for an idle provider on an idle day, 0 for one fully booked over the window and day."""
-    values = np.empty(len(cols))
-    for i, (pid, day) in enumerate(zip(cols.provider_ids, cols.local_dates, strict=True)):
+    values = np.full(len(cols), 0.5)
+    for pid in np.unique(cols.provider_ids):
         provider = ctx.providers.get(int(pid))
         if provider is None:
-            values[i] = 0.5
             continue
-        values[i] = 1 - 0.5 * provider.load_share - 0.5 * provider.day_load.get(day, 0.0)
+        rows = np.flatnonzero(cols.provider_ids == pid)
+        day_load = np.array([provider.day_load.get(cols.local_dates[i], 0.0) for i in rows])
+        values[rows] = 1 - 0.5 * provider.load_share - 0.5 * day_load
     return np.clip(values, 0, 1)
 
 
@@ -263,17 +267,20 @@ def load_balance(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
 
 
 def free_ranges(provider: ProviderContext) -> list[TimeRange]:
-    """Working time minus busy time, sorted."""
+    """Working time minus busy time, sorted (one sweep over both sorted lists)."""
     busy = sorted(provider.busy, key=lambda r: r.start)
     free: list[TimeRange] = []
+    first = 0
     for work in sorted(provider.working, key=lambda r: r.start):
-        cursor = work.start
-        for held in busy:
-            if held.end <= cursor or held.start >= work.end:
-                continue
+        while first < len(busy) and busy[first].end <= work.start:
+            first += 1
+        cursor, index = work.start, first
+        while index < len(busy) and busy[index].start < work.end:
+            held = busy[index]
             if held.start > cursor:
                 free.append(TimeRange(cursor, held.start))
             cursor = max(cursor, held.end)
+            index += 1
         if cursor < work.end:
             free.append(TimeRange(cursor, work.end))
     return free
