@@ -3,6 +3,7 @@
 Each function is one transaction and validates with the models' own rules before saving.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.exceptions import EmailNotVerified, InvalidCredentials, InvalidToken, LoginLockedOut
 from accounts.models import Profile, Role, User
+
+logger = logging.getLogger(__name__)
 
 USER_EDITABLE_FIELDS = ("first_name", "last_name", "phone", "timezone")
 ADMIN_EDITABLE_FIELDS = (*USER_EDITABLE_FIELDS, "role", "is_active")
@@ -94,7 +97,8 @@ def user_register(
         ) from exc
     Profile.objects.create(user=user)
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    transaction.on_commit(lambda: address.send_confirmation(request, signup=True))
+    # robust: a mail server failure is logged, the account stays (the user can ask again).
+    transaction.on_commit(lambda: address.send_confirmation(request, signup=True), robust=True)
     return user
 
 
@@ -212,7 +216,11 @@ def password_reset_request(*, email: str) -> None:
     user = User.objects.filter(email__iexact=_normalise_email(email), is_active=True).first()
     if user is None or not user.has_usable_password():
         return
-    password_reset_email_send(user=user)
+    try:
+        password_reset_email_send(user=user)
+    except Exception:
+        # An error here would tell the caller that the account exists: log it instead.
+        logger.exception("Could not send the password reset email to user %s", user.pk)
 
 
 def password_reset_email_send(*, user: User) -> None:
