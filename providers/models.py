@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import validate_timezone_name
+from providers.holidays import is_supported_country, supported_subdivisions
 
 
 class Urgency(models.TextChoices):
@@ -109,8 +110,6 @@ class Provider(models.Model):
         return self.display_name
 
     def clean(self) -> None:
-        from providers.holidays import is_supported_country, supported_subdivisions
-
         if self.country:
             if not is_supported_country(self.country):
                 raise ValidationError({"country": f"No holiday calendar for '{self.country}'."})
