@@ -84,7 +84,7 @@ def appointment_context(
         "reason": extra.get("reason") or appointment.cancellation_reason,
         "lead_minutes": extra.get("lead_minutes"),
         "view_url": url,
-        "reschedule_url": f"{url}#reschedule",
+        "reschedule_url": f"{url}/reschedule",
         "cancel_url": f"{url}#cancel",
         "feedback_url": f"{url}#feedback",
         "site_url": settings.SITE_URL,

@@ -1,6 +1,8 @@
 import importlib
 from io import StringIO
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -68,3 +70,32 @@ def test_changing_the_digest_hour_moves_the_beat_entry(db):
     services.notification_settings_save(instance=row)
 
     assert PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.hour == "17"
+
+
+def test_invalid_lead_times_are_refused_naming_the_field(db):
+    row = NotificationSettings.load()
+    row.reminder_lead_minutes = [0, "soon"]
+
+    with pytest.raises(ValidationError) as error:
+        services.notification_settings_save(instance=row)
+
+    assert "reminder_lead_minutes" in error.value.message_dict
+    assert NotificationSettings.load().reminder_lead_minutes == [1440, 60]
+
+
+def test_staff_edit_notification_settings_in_the_admin(admin_user, client):
+    client.force_login(admin_user)
+    NotificationSettings.load()
+    url = "/admin/notifications/notificationsettings/1/change/"
+
+    bad = client.post(
+        url, {"reminder_lead_minutes": "[-5]", "digest_hour": "18", "max_email_retries": "5"}
+    )
+    good = client.post(
+        url, {"reminder_lead_minutes": "[2880, 30]", "digest_hour": "7", "max_email_retries": "3"}
+    )
+
+    assert bad.status_code == 200 and "between 1 and" in bad.text
+    assert good.status_code == 302
+    row = NotificationSettings.load()
+    assert (row.reminder_lead_minutes, row.digest_hour, row.max_email_retries) == ([2880, 30], 7, 3)

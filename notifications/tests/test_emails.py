@@ -46,11 +46,11 @@ def test_email_has_text_and_html_parts_and_links_to_the_appointment(appointment,
     url = f"https://book.example.org/appointments/{appointment.pk}"
     assert message.content_subtype == "plain"
     assert f"View:       {url}" in message.body
-    assert f"Reschedule: {url}#reschedule" in message.body
+    assert f"Reschedule: {url}/reschedule" in message.body
     assert f"Cancel:     {url}#cancel" in message.body
     html = _html(message)
     assert html.lstrip().startswith("<!doctype html>")
-    assert f'href="{url}#reschedule"' in html
+    assert f'href="{url}/reschedule"' in html
     assert "<" not in message.body
 
 
