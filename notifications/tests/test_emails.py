@@ -161,3 +161,12 @@ def test_names_with_markup_are_escaped_in_html_but_not_in_text(appointment):
     to_provider = _mail_to(appointment.provider.user.email)
     assert "&lt;b&gt;Tom &amp; Jerry" in _html(to_provider)
     assert "<b>Tom & Jerry" in to_provider.body
+
+
+def test_a_failing_receiver_is_logged_and_does_not_fail_the_committed_booking(db, caplog):
+    from scheduling import events
+
+    events.appointment_booked.send(sender="scheduling", appointment_id="not-an-id", actor_id=None)
+
+    assert "Notifications for on_appointment_booked on appointment not-an-id failed" in caplog.text
+    assert Notification.objects.count() == 0
