@@ -193,7 +193,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     local_start = serializers.SerializerMethodField()
     local_end = serializers.SerializerMethodField()
     timezone = serializers.CharField(source="provider.timezone")
-    cancelled_at = AwareDateTimeField()
+    cancelled_at = AwareDateTimeField(allow_null=True)
     created_at = AwareDateTimeField()
     updated_at = AwareDateTimeField()
 
