@@ -1,5 +1,6 @@
 """Shapes of the providers API. Input serializers check shape only; the services decide."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import Provider, Service, ServiceCategory, Urgency, WorkingHours
@@ -61,14 +62,22 @@ class ProviderServiceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "category", "duration_minutes", "price"]
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """HH:MM. OpenAPI's `format: time` means RFC 3339 full-time (with seconds), so the
+    schema states the shape actually sent."""
+
+
 class WorkingHoursIntervalSerializer(serializers.ModelSerializer):
     weekday = serializers.IntegerField(
         min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday."
     )
-    start_time = serializers.TimeField(
+    start_time = WallClockTimeField(
         format="%H:%M", help_text="Local wall-clock time in the provider's zone, e.g. 09:00."
     )
-    end_time = serializers.TimeField(format="%H:%M", help_text="After start_time, e.g. 12:30.")
+    end_time = WallClockTimeField(format="%H:%M", help_text="After start_time, e.g. 12:30.")
 
     class Meta:
         model = WorkingHours
