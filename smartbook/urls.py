@@ -24,3 +24,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
 ]
+
+# Unmatched /api/ URLs (e.g. /api/appointments/-1) answer with the API's JSON error envelope.
+handler404 = "smartbook.api.errors.page_not_found"
+handler500 = "smartbook.api.errors.server_error"

@@ -115,3 +115,25 @@ def _is_connection_lost(exc: DatabaseError) -> bool:
 
 def error_response(detail: str, status_code: int, errors: dict | None = None) -> Response:
     return Response({"detail": detail, "errors": errors or {}}, status=status_code)
+
+
+def page_not_found(request, exception=None):
+    """404 for URLs no view matched: the API's JSON envelope under /api/, HTML elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "errors": {}, "code": "not_found"}, status=404)
+    return html_page_not_found(request, exception)
+
+
+def server_error(request):
+    """500 for unhandled errors: JSON under /api/ (the client gets no HTML page), HTML elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Server error.", "errors": {}, "code": "server_error"}, status=500
+        )
+    return html_server_error(request)
