@@ -1,0 +1,146 @@
+"""A small clinic for the proof tests: two clients, two providers, an admin, appointments,
+notifications, so the API does real work for every role.
+
+Roles of the access matrix:
+- client_a: owns `appt_a` (future, with provider P1) and `past_a` (started, with P1)
+- client_b: owns `appt_b` (future, with provider P2)
+- provider: P1's user, the provider of `appt_a` and `past_a`
+- other_provider: P2's user
+- admin, anonymous
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from conftest import auth_client
+
+LONDON = ZoneInfo("Europe/London")
+ROLES = ("anonymous", "client_a", "client_b", "provider", "other_provider", "admin")
+
+
+def next_weekday_at(weekday: int, hour: int, *, weeks_ahead: int = 1) -> datetime:
+    """A London wall-clock time on `weekday` at least `weeks_ahead` weeks from today."""
+    today = timezone.now().astimezone(LONDON).date()
+    day = today + timedelta(days=7 * weeks_ahead + (weekday - today.weekday()) % 7)
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+@dataclass
+class World:
+    users: dict
+    p1: object
+    p2: object
+    service: object
+    appt_a: object
+    appt_b: object
+    past_a: object
+    notification_a: object
+    notification_b: object
+    feed_token_a: str
+    clients: dict = field(default_factory=dict)
+
+    def api(self, role: str) -> APIClient:
+        if role not in self.clients:
+            self.clients[role] = (
+                APIClient() if role == "anonymous" else auth_client(self.users[role])
+            )
+        return self.clients[role]
+
+    def web(self, role: str):
+        """A Django test client logged in with a session (the web pages)."""
+        from django.test import Client
+
+        client = Client()
+        if role != "anonymous":
+            client.force_login(
+                self.users[role], backend="django.contrib.auth.backends.ModelBackend"
+            )
+        return client
+
+
+def _book(**kwargs):
+    from scheduling.services import appointment_book
+
+    return appointment_book(**kwargs)
+
+
+def _past_appointment(*, client, provider, service):
+    from scheduling.models import Appointment
+
+    start = (timezone.now() - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(minutes=service.duration_minutes)
+    return Appointment.objects.create(
+        client=client,
+        provider=provider,
+        service=service,
+        start=start,
+        end=end,
+        blocked_start=start,
+        blocked_end=end,
+    )
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks) -> World:
+    from accounts.tests.factories import UserFactory
+    from notifications.models import Notification
+    from notifications.services.inbox import calendar_feed_get_or_create
+    from providers.tests.factories import ProviderFactory, ServiceFactory
+
+    service = ServiceFactory(buffer_after_minutes=10, name="Consultation")
+    p1 = ProviderFactory(services=[service], display_name="Dr. One")
+    p2 = ProviderFactory(services=[service], display_name="Dr. Two")
+    users = {
+        "client_a": UserFactory(role="client", email="client.a@example.com"),
+        "client_b": UserFactory(role="client", email="client.b@example.com"),
+        "provider": p1.user,
+        "other_provider": p2.user,
+        "admin": UserFactory(role="admin", is_staff=True, is_superuser=True),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        appt_a = _book(
+            client=users["client_a"],
+            provider=p1,
+            service=service,
+            start=next_weekday_at(1, 10),
+            actor=users["client_a"],
+            client_notes="A's private note",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        appt_b = _book(
+            client=users["client_b"],
+            provider=p2,
+            service=service,
+            start=next_weekday_at(2, 11),
+            actor=users["client_b"],
+            client_notes="B's private note",
+        )
+    past_a = _past_appointment(client=users["client_a"], provider=p1, service=service)
+    notification_a = Notification.objects.filter(user=users["client_a"]).first()
+    notification_b = Notification.objects.filter(user=users["client_b"]).first()
+    if notification_a is None:
+        notification_a = Notification.objects.create(
+            user=users["client_a"], kind="booked", title="A booked", appointment=appt_a
+        )
+    if notification_b is None:
+        notification_b = Notification.objects.create(
+            user=users["client_b"], kind="booked", title="B booked", appointment=appt_b
+        )
+    feed = calendar_feed_get_or_create(user=users["client_a"])
+    return World(
+        users=users,
+        p1=p1,
+        p2=p2,
+        service=service,
+        appt_a=appt_a,
+        appt_b=appt_b,
+        past_a=past_a,
+        notification_a=notification_a,
+        notification_b=notification_b,
+        feed_token_a=feed.token,
+    )
