@@ -21,9 +21,9 @@ from django.utils import timezone
 from accounts.models import Role
 from analytics import aggregations as agg
 from analytics.working_time import AppointmentTime, find_conflicts, minutes, working_intervals
-from providers.models import Provider, Service
+from providers.models import Provider, Service, TimeOff, WorkingHours
 from scheduling import selectors as scheduling_selectors
-from scheduling.availability import Interval, ProviderSchedule, Slot
+from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
 DEFAULT_DAYS = 30
@@ -158,12 +158,37 @@ def providers_in_scope(
 def provider_schedules(
     *, providers: list[Provider], window: Interval
 ) -> dict[int, ProviderSchedule]:
-    """Each provider's hours, time off and holidays around `window`: the scheduling core's own
-    selector (four queries), keyed by provider id."""
-    schedules = scheduling_selectors.provider_schedules(
-        providers=providers, start=window.start, end=window.end
-    )
-    return {schedule.provider_id: schedule for schedule in schedules}
+    """Each provider's weekly hours, time off and holidays around `window` (two queries).
+
+    The scheduling core's own inputs and holiday calendar, without the busy time its
+    `provider_schedules` also loads (a year of appointments the dashboard does not need).
+    """
+    ids = [provider.pk for provider in providers]
+    hours: dict[int, list[WeeklyInterval]] = {pid: [] for pid in ids}
+    for provider_id, weekday, start_time, end_time in WorkingHours.objects.filter(
+        provider_id__in=ids
+    ).values_list("provider_id", "weekday", "start_time", "end_time"):
+        hours[provider_id].append(WeeklyInterval(weekday, start_time, end_time))
+    time_off: dict[int, list[Interval]] = {pid: [] for pid in ids}
+    for provider_id, start, end in TimeOff.objects.filter(
+        provider_id__in=ids, start__lt=window.end, end__gt=window.start
+    ).values_list("provider_id", "start", "end"):
+        time_off[provider_id].append(Interval(start, end))
+    first_day = (window.start - timedelta(days=2)).date()
+    last_day = (window.end + timedelta(days=2)).date()
+    return {
+        provider.pk: ProviderSchedule(
+            provider_id=provider.pk,
+            timezone=provider.timezone,
+            weekly_hours=tuple(hours[provider.pk]),
+            time_off=tuple(time_off[provider.pk]),
+            holidays=scheduling_selectors.provider_holidays(
+                provider=provider, first_day=first_day, last_day=last_day
+            ),
+            daily_cap=provider.daily_cap,
+        )
+        for provider in providers
+    }
 
 
 def working_frame(
@@ -258,11 +283,16 @@ def dashboard(query: DashboardQuery, *, now: datetime | None = None) -> Dashboar
         dtype="datetime64[ns, UTC]",
     )
 
+    working = {
+        window: working_frame(providers=providers, schedules=schedules, window=window)
+        for window in (current_window, previous_window)
+    }
+
     def figures_for(window: Interval) -> dict:
         start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
         return agg.period_figures(
             _in_window(appointments, window),
-            working_frame(providers=providers, schedules=schedules, window=window),
+            working[window],
             new_clients=int(((joined >= start) & (joined < end)).sum()),
             picks=recommendation_picks_frame(
                 start=window.start, end=window.end, provider_id=provider_id, service_id=service_id
@@ -282,9 +312,7 @@ def dashboard(query: DashboardQuery, *, now: datetime | None = None) -> Dashboar
             current, first_day=query.first_day, last_day=query.last_day, tz=query.tz
         ),
         "heatmap": agg.heatmap_long(agg.weekday_hour_heatmap(current, tz=query.tz)),
-        "utilisation": agg.utilisation_per_provider(
-            current, working_frame(providers=providers, schedules=schedules, window=current_window)
-        ),
+        "utilisation": agg.utilisation_per_provider(current, working[current_window]),
         "services": agg.bookings_per_service(current),
         "forecast": agg.forecast_bookings(
             history, first_day=today, days=FORECAST_DAYS, weeks=FORECAST_WEEKS
@@ -383,24 +411,26 @@ def conflicting_appointments(
     *, now: datetime | None = None, limit: int = CONFLICTS_LIMIT
 ) -> list[ConflictRow]:
     """Active future appointments outside their provider's hours, on a holiday or in time off
-    (e.g. after staff changed the hours), soonest first. Five queries whatever the count."""
+    (e.g. after staff changed the hours), soonest first. Five queries whatever the count:
+    times of every upcoming appointment, the providers' schedules, then the conflicting rows."""
     now = now or timezone.now()
-    appointments = list(
-        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
-        .select_related("client", "provider", "service")
+    times = [
+        AppointmentTime(*row)
+        for row in Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
         .order_by("start", "pk")
-    )
-    if not appointments:
+        .values_list("pk", "provider_id", "start", "end")
+    ]
+    if not times:
         return []
-    providers = list({a.provider_id: a.provider for a in appointments}.values())
+    providers = list(Provider.objects.filter(pk__in={t.provider_id for t in times}))
     schedules = provider_schedules(
-        providers=providers, window=Interval(now, max(a.end for a in appointments))
+        providers=providers, window=Interval(now, max(t.end for t in times))
     )
-    found = find_conflicts(
-        (AppointmentTime(a.pk, a.provider_id, a.start, a.end) for a in appointments), schedules
+    found = find_conflicts(times, schedules)[:limit]
+    rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
+        [conflict.appointment_id for conflict in found]
     )
-    by_id = {a.pk: a for a in appointments}
-    return [ConflictRow(by_id[c.appointment_id], c.reason) for c in found[:limit]]
+    return [ConflictRow(rows[c.appointment_id], c.reason) for c in found]
 
 
 def suggested_slots(
