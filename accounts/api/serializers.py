@@ -212,6 +212,15 @@ class AdminUserOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AdminUserPageSerializer(serializers.Serializer):
+    """One page of users, as StandardPagination answers it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AdminUserOutputSerializer(many=True)
+
+
 class AdminUserInputSerializer(serializers.Serializer):
     """Every field is optional: PUT and PATCH both change only the keys sent."""
 

@@ -221,7 +221,7 @@ class AdminUserListView(APIView):
             OpenApiParameter("page_size", int),
         ],
         responses={
-            200: s.AdminUserOutputSerializer(many=True),
+            200: s.AdminUserPageSerializer,
             400: ERRORS_400,
             401: ERRORS_401,
             403: ERRORS_403,

@@ -52,3 +52,11 @@ def test_swagger_ui_renders_from_our_own_static_files(api_client):
     assert assets, "expected the page to load Swagger UI assets"
     assert all(not asset.startswith(("http:", "https:", "//")) for asset in assets), assets
     assert "cdn.jsdelivr" not in html and "unpkg" not in html
+
+
+def test_admin_user_list_is_documented_as_a_page(schema):
+    content = schema["paths"]["/api/admin/users"]["get"]["responses"]["200"]["content"]
+    ref = content["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
