@@ -233,8 +233,13 @@ def _check_client_limits(
 
 
 def _save_checked(appointment: Appointment) -> None:
-    """full_clean, then save in a savepoint; the exclusion constraints' verdict is final."""
-    appointment.full_clean()
+    """full_clean, then save in a savepoint; the exclusion constraints' verdict is final.
+
+    The related rows were just read under lock, and the check constraints are the database's
+    (and hold by construction in `_set_time`): validating them again would only add queries
+    to the provider's critical section.
+    """
+    appointment.full_clean(exclude=["client", "provider", "service"], validate_constraints=False)
     try:
         with transaction.atomic():
             appointment.save()

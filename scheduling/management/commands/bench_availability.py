@@ -1,0 +1,280 @@
+"""Benchmark availability and booking on a synthetic clinic in a throw-away database.
+
+    python manage.py bench_availability [--json] [--providers 50] [--days 14]
+                                        [--appointments 5000] [--repeat 7]
+
+DATABASE_URL picks the engine. The command creates its own database the way the test
+runner does (a temporary SQLite file, or a `bench_...` PostgreSQL database), fills it,
+measures, and drops it: the configured database is never touched.
+"""
+
+import json
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time as clock
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from scheduling import events
+
+ZONES = ["Europe/London", "America/New_York", "Europe/Berlin", "Asia/Kolkata"]
+DAY_HOURS = [(time(8), time(12)), (time(13), time(18))]  # a lunch break splits each day
+
+
+@contextmanager
+def muted_side_effects():
+    """Time the booking transaction itself: notification receivers (Celery tasks, run
+    in-process when no broker is configured) are detached while bookings are timed."""
+    signals = [
+        events.appointment_booked,
+        events.appointment_rescheduled,
+        events.appointment_cancelled,
+        events.appointment_completed,
+        events.appointment_no_show,
+    ]
+    saved = [(signal, signal.receivers) for signal in signals]
+    for signal in signals:
+        signal.receivers = []
+        signal.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        for signal, receivers in saved:
+            signal.receivers = receivers
+            signal.sender_receivers_cache.clear()
+
+
+class Command(BaseCommand):
+    help = "Measure availability (queries, median ms) and booking throughput on a synthetic clinic."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--providers", type=int, default=50)
+        parser.add_argument("--days", type=int, default=14)
+        parser.add_argument("--appointments", type=int, default=5000)
+        parser.add_argument("--repeat", type=int, default=7, help="Runs per median.")
+        parser.add_argument("--bookings", type=int, default=200, help="Bookings to time.")
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args, **options):
+        for name in ("providers", "days", "repeat", "bookings"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        if options["appointments"] < 0:
+            raise CommandError("--appointments cannot be negative.")
+        alias = "default"
+        conn = connections[alias]
+        original_name = conn.settings_dict["NAME"]
+        test_settings = conn.settings_dict.setdefault("TEST", {})
+        saved_test_name = test_settings.get("NAME")
+        scratch = None
+        if conn.vendor == "sqlite":
+            scratch = tempfile.mkdtemp(prefix="bench_")
+            test_settings["NAME"] = os.path.join(scratch, "bench.sqlite3")
+        else:
+            test_settings["NAME"] = f"bench_smartbook_{os.getpid()}"
+        conn.close()
+        conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            results = self.run_benchmark(options)
+        finally:
+            conn.creation.destroy_test_db(original_name, verbosity=0)
+            test_settings["NAME"] = saved_test_name
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
+        if options["json"]:
+            self.stdout.write(json.dumps(results))
+        else:
+            self.print_table(results)
+
+    # --- the synthetic clinic ------------------------------------------------------------
+
+    def build_clinic(self, *, providers: int, days: int, appointments: int, seed: int):
+        from accounts.models import Role, User
+        from providers.models import Provider, Service, ServiceCategory, WorkingHours
+        from scheduling.availability import ProviderSchedule, WeeklyInterval, working_intervals
+        from scheduling.models import Appointment, BookingPolicy
+
+        rng = random.Random(seed)
+        policy = BookingPolicy.load()
+        policy.horizon_days = max(policy.horizon_days, days + 2)
+        policy.max_client_appointments_per_day = None
+        policy.save()
+        category = ServiceCategory.objects.create(name="Bench", slug="bench")
+        service = Service.objects.create(category=category, name="Visit", duration_minutes=30)
+        users = User.objects.bulk_create(
+            User(email=f"provider{i}@bench.invalid", role=Role.PROVIDER, password="!")
+            for i in range(providers)
+        )
+        provider_rows = Provider.objects.bulk_create(
+            Provider(
+                user=user,
+                display_name=f"Provider {i}",
+                timezone=ZONES[i % len(ZONES)],
+                country="GB" if i % 5 == 0 else "",
+            )
+            for i, user in enumerate(users)
+        )
+        Provider.services.through.objects.bulk_create(
+            Provider.services.through(provider_id=p.pk, service_id=service.pk)
+            for p in provider_rows
+        )
+        WorkingHours.objects.bulk_create(
+            WorkingHours(provider=p, weekday=day, start_time=start, end_time=end)
+            for p in provider_rows
+            for day in range(7)
+            for start, end in DAY_HOURS
+        )
+        window_start = datetime.combine(
+            (datetime.now(UTC) + timedelta(days=1)).date(), time(0), tzinfo=UTC
+        )
+        window_end = window_start + timedelta(days=days)
+        # Candidate 30-minute slots of every provider, then a random sample becomes bookings.
+        duration = timedelta(minutes=30)
+        candidates = []
+        weekly = tuple(WeeklyInterval(day, s, e) for day in range(7) for s, e in DAY_HOURS)
+        for p in provider_rows:
+            schedule = ProviderSchedule(provider_id=p.pk, timezone=p.timezone, weekly_hours=weekly)
+            for interval in working_intervals(
+                schedule, window_start.date(), (window_end - timedelta(days=1)).date()
+            ):
+                start = interval.start
+                while start + duration <= interval.end:
+                    if window_start <= start and start + duration <= window_end:
+                        candidates.append((p.pk, start))
+                    start += duration
+        chosen = rng.sample(candidates, min(appointments, len(candidates)))
+        # Clients must not overlap either: one client per appointment at a given instant.
+        per_start: dict[datetime, int] = defaultdict(int)
+        rows = []
+        for provider_id, start in chosen:
+            rows.append((provider_id, start, per_start[start]))
+            per_start[start] += 1
+        clients = User.objects.bulk_create(
+            User(email=f"client{i}@bench.invalid", role=Role.CLIENT, password="!")
+            for i in range(max(per_start.values(), default=0))
+        )
+        Appointment.objects.bulk_create(
+            (
+                Appointment(
+                    client=clients[index],
+                    provider_id=provider_id,
+                    service=service,
+                    start=start,
+                    end=start + duration,
+                    blocked_start=start,
+                    blocked_end=start + duration,
+                )
+                for provider_id, start, index in rows
+            ),
+            batch_size=1000,
+        )
+        return service, provider_rows, window_start, window_end, len(rows)
+
+    # --- measurements --------------------------------------------------------------------
+
+    @staticmethod
+    def measure(function, repeat: int) -> tuple[float, float, int, object]:
+        """Median wall-clock and CPU milliseconds of `repeat` runs, and one run's queries."""
+        with CaptureQueriesContext(connection) as captured:
+            result = function()
+        queries = len(captured.captured_queries)
+        wall, cpu = [], []
+        for _ in range(repeat):
+            started, started_cpu = clock.perf_counter(), clock.process_time()
+            function()
+            wall.append((clock.perf_counter() - started) * 1000)
+            cpu.append((clock.process_time() - started_cpu) * 1000)
+        return statistics.median(wall), statistics.median(cpu), queries, result
+
+    def run_benchmark(self, options) -> dict:
+        from accounts.models import Role, User
+        from scheduling.selectors import available_slots
+        from scheduling.services import appointment_book
+
+        service, provider_rows, start, end, created = self.build_clinic(
+            providers=options["providers"],
+            days=options["days"],
+            appointments=options["appointments"],
+            seed=options["seed"],
+        )
+        first = provider_rows[0]
+        repeat = options["repeat"]
+        one_ms, one_cpu, one_queries, one_slots = self.measure(
+            lambda: available_slots(service=service, start=start, end=end, providers=[first]),
+            repeat,
+        )
+        all_ms, all_cpu, all_queries, all_slots = self.measure(
+            lambda: available_slots(service=service, start=start, end=end), repeat
+        )
+        # Sequential bookings of distinct open slots, each by a new client.
+        picks, last_end = [], {}
+        for slot in all_slots:
+            if slot.start >= last_end.get(slot.provider_id, slot.start):
+                picks.append(slot)
+                last_end[slot.provider_id] = slot.end
+            if len(picks) == options["bookings"]:
+                break
+        clients = User.objects.bulk_create(
+            User(email=f"booker{i}@bench.invalid", role=Role.CLIENT, password="!")
+            for i in range(len(picks))
+        )
+        providers_by_id = {p.pk: p for p in provider_rows}
+        booking_queries = 0
+        with muted_side_effects():
+            started = clock.perf_counter()
+            for index, (client, slot) in enumerate(zip(clients, picks, strict=True)):
+                with CaptureQueriesContext(connection) as captured:
+                    appointment_book(
+                        client=client,
+                        provider=providers_by_id[slot.provider_id],
+                        service=service,
+                        start=slot.start,
+                    )
+                if index == 0:
+                    booking_queries = len(captured.captured_queries)
+            elapsed = clock.perf_counter() - started
+        return {
+            "database": connection.vendor,
+            "providers": len(provider_rows),
+            "days": options["days"],
+            "appointments": created,
+            "repeat": repeat,
+            "one_provider_ms": round(one_ms, 2),
+            "one_provider_cpu_ms": round(one_cpu, 2),
+            "one_provider_queries": one_queries,
+            "one_provider_slots": len(one_slots),
+            "all_providers_ms": round(all_ms, 2),
+            "all_providers_cpu_ms": round(all_cpu, 2),
+            "all_providers_queries": all_queries,
+            "all_providers_slots": len(all_slots),
+            "bookings": len(picks),
+            "booking_queries": booking_queries,
+            "bookings_per_second": round(len(picks) / elapsed, 1) if elapsed > 0 else 0.0,
+        }
+
+    def print_table(self, results: dict) -> None:
+        self.stdout.write(
+            f"Synthetic clinic on {results['database']}: {results['providers']} providers, "
+            f"{results['days']} days, {results['appointments']} appointments "
+            f"(median of {results['repeat']} runs)"
+        )
+        self.stdout.write(f"{'measure':<30}{'ms':>10}{'cpu ms':>10}{'queries':>10}{'slots':>10}")
+        for label, key in (("one provider", "one_provider"), ("all providers", "all_providers")):
+            self.stdout.write(
+                f"{label + ' availability':<30}{results[key + '_ms']:>10.1f}"
+                f"{results[key + '_cpu_ms']:>10.1f}{results[key + '_queries']:>10}"
+                f"{results[key + '_slots']:>10}"
+            )
+        self.stdout.write(
+            f"{'sequential bookings':<30}{results['bookings_per_second']:>10.1f} per second "
+            f"({results['bookings']} bookings, {results['booking_queries']} queries each)"
+        )
