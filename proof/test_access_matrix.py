@@ -1,0 +1,422 @@
+"""Access matrix: every endpoint and page x {anonymous, client A, client B, the provider of
+the appointment, another provider, admin} x {read, change, delete}, with the exact status.
+
+The objects belong to client A (`appt_a`, `past_a`, `notification_a`) and their provider P1
+(see conftest.py). Each role's request runs in a savepoint rolled back afterwards, so every
+role meets the same clinic. Wherever a role is refused, the answer must not carry the
+object's private data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from proof.conftest import ROLES, next_weekday_at
+
+ANON, A, B, P1, P2, ADMIN = ROLES
+SECRET_NOTE = "A's private note"
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**everyone(status), ANON: 401}
+
+
+def admin_only(status: int) -> dict[str, int]:
+    return {ANON: 401, A: 403, B: 403, P1: 403, P2: 403, ADMIN: status}
+
+
+def parties_of_a(status: int, *, provider: int | None = None, admin: int | None = None):
+    """Client A, P1 and admin reach A's appointment; B and P2 do not even learn it exists."""
+    return {
+        ANON: 401,
+        A: status,
+        B: 404,
+        P1: status if provider is None else provider,
+        P2: 404,
+        ADMIN: status if admin is None else admin,
+    }
+
+
+def page(status: int, *, anon_redirects: bool = True) -> dict[str, int]:
+    return {**everyone(status), **({ANON: 302} if anon_redirects else {})}
+
+
+@dataclass
+class Row:
+    name: str
+    action: str  # read, change or delete
+    method: str
+    path: str  # formatted with the world's ids
+    expected: dict[str, int]
+    body: dict | None = None
+    web: bool = False  # a page, with the session instead of a token
+    visible_ids: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _paths(world) -> dict[str, object]:
+    monday = next_weekday_at(0, 0, weeks_ahead=2)
+    return {
+        "appt_a": world.appt_a.pk,
+        "past_a": world.past_a.pk,
+        "notification_a": world.notification_a.pk,
+        "client_a": world.users[A].pk,
+        "p1": world.p1.pk,
+        "service": world.service.pk,
+        "feed_a": world.feed_token_a,
+        "window": f"service={world.service.pk}&start={monday.isoformat().replace('+', '%2B')}"
+        f"&end={(monday + timedelta(days=5)).isoformat().replace('+', '%2B')}",
+    }
+
+
+def _free_slot(world) -> str:
+    return next_weekday_at(3, 14, weeks_ahead=2).isoformat()
+
+
+ROWS = [
+    # --- appointments, the heart of it ---------------------------------------------------
+    Row("list own appointments", "read", "GET", "/api/appointments", signed_in(200)),
+    Row("appointment detail", "read", "GET", "/api/appointments/{appt_a}", parties_of_a(200)),
+    Row(
+        "edit appointment notes (PATCH)",
+        "change",
+        "PATCH",
+        "/api/appointments/{appt_a}",
+        parties_of_a(200),
+        body={"client_notes": "changed"},
+    ),
+    Row(
+        "edit appointment notes (PUT)",
+        "change",
+        "PUT",
+        "/api/appointments/{appt_a}",
+        parties_of_a(200),
+        body={"client_notes": "changed"},
+    ),
+    Row("cancel appointment", "delete", "DELETE", "/api/appointments/{appt_a}", parties_of_a(200)),
+    Row(
+        "mark completed",
+        "change",
+        "POST",
+        "/api/appointments/{past_a}/complete",
+        parties_of_a(200, provider=200) | {A: 403},
+    ),
+    Row(
+        "mark no-show",
+        "change",
+        "POST",
+        "/api/appointments/{past_a}/no-show",
+        parties_of_a(200) | {A: 403},
+    ),
+    Row(
+        "book",
+        "change",
+        "POST",
+        "/api/appointments",
+        # P1 is the provider booked: "Providers cannot book themselves" names the field.
+        signed_in(201) | {P1: 400},
+        body={"provider": "{p1}", "service": "{service}", "start": "{free_slot}"},
+    ),
+    Row(
+        "available slots",
+        "read",
+        "GET",
+        "/api/appointments/available?{window}",
+        signed_in(200),
+    ),
+    Row(
+        "recommended slots",
+        "read",
+        "GET",
+        "/api/appointments/recommended?{window}",
+        signed_in(200),
+    ),
+    Row("admin appointment list", "read", "GET", "/api/admin/appointments", admin_only(200)),
+    Row(
+        "admin appointment detail",
+        "read",
+        "GET",
+        "/api/admin/appointments/{appt_a}",
+        admin_only(200),
+    ),
+    Row(
+        "admin appointment change",
+        "change",
+        "PATCH",
+        "/api/admin/appointments/{appt_a}",
+        admin_only(200),
+        body={"client_notes": "staff note"},
+    ),
+    Row(
+        "admin appointment cancel",
+        "delete",
+        "PUT",
+        "/api/admin/appointments/{appt_a}",
+        admin_only(200),
+        body={"status": "cancelled", "reason": "clinic closed"},
+    ),
+    # --- providers and services: public ---------------------------------------------------
+    Row("services", "read", "GET", "/api/services", everyone(200)),
+    Row("service detail", "read", "GET", "/api/services/{service}", everyone(200)),
+    Row("providers", "read", "GET", "/api/providers", everyone(200)),
+    Row("provider detail", "read", "GET", "/api/providers/{p1}", everyone(200)),
+    Row(
+        "provider availability",
+        "read",
+        "GET",
+        "/api/providers/{p1}/availability?{window}",
+        everyone(200),
+    ),
+    Row(
+        "admin add provider",
+        "change",
+        "POST",
+        "/api/admin/providers",
+        admin_only(201),
+        body={
+            "email": "new.provider@example.com",
+            "password": "a-Long-and-unusual-pass-42",
+            "first_name": "Nia",
+            "last_name": "New",
+            "display_name": "Dr. New",
+            "timezone": "Europe/Paris",
+            "service_ids": ["{service}"],
+            "working_hours": [{"weekday": 0, "start_time": "09:00", "end_time": "12:00"}],
+        },
+    ),
+    # --- accounts --------------------------------------------------------------------------
+    Row("own profile", "read", "GET", "/api/users/profile", signed_in(200)),
+    Row(
+        "change own profile",
+        "change",
+        "PATCH",
+        "/api/users/profile",
+        signed_in(200),
+        body={"first_name": "Changed"},
+    ),
+    Row("admin user list", "read", "GET", "/api/admin/users", admin_only(200)),
+    Row("admin user detail", "read", "GET", "/api/admin/users/{client_a}", admin_only(200)),
+    Row(
+        "admin user change",
+        "change",
+        "PATCH",
+        "/api/admin/users/{client_a}",
+        admin_only(200),
+        body={"first_name": "Renamed"},
+    ),
+    Row(
+        "admin user delete",
+        "delete",
+        "DELETE",
+        "/api/admin/users/{client_a}",
+        admin_only(204),
+    ),
+    # --- notifications and calendar -----------------------------------------------------------
+    Row("own notifications", "read", "GET", "/api/notifications", signed_in(200)),
+    Row(
+        "notification detail",
+        "read",
+        "GET",
+        "/api/notifications/{notification_a}",
+        {ANON: 401, A: 200, B: 404, P1: 404, P2: 404, ADMIN: 404},
+    ),
+    Row(
+        "mark notification read",
+        "change",
+        "POST",
+        "/api/notifications/{notification_a}/read",
+        {ANON: 401, A: 200, B: 404, P1: 404, P2: 404, ADMIN: 404},
+    ),
+    Row("mark all read", "change", "POST", "/api/notifications/read-all", signed_in(200)),
+    Row("calendar feed url", "read", "GET", "/api/calendar/feed", signed_in(200)),
+    Row(
+        "regenerate calendar feed",
+        "change",
+        "POST",
+        "/api/calendar/feed/regenerate",
+        signed_in(201),
+    ),
+    # --- analytics ---------------------------------------------------------------------------
+    Row("bookings analytics", "read", "GET", "/api/admin/analytics/bookings", admin_only(200)),
+    Row("users analytics", "read", "GET", "/api/admin/analytics/users", admin_only(200)),
+    # --- web pages (session) -------------------------------------------------------------------
+    Row("home page", "read", "GET", "/", page(200, anon_redirects=False), web=True),
+    Row("book page", "read", "GET", "/book", page(200), web=True),
+    Row("my appointments page", "read", "GET", "/appointments", page(200), web=True),
+    Row(
+        "appointment page",
+        "read",
+        "GET",
+        "/appointments/{appt_a}",
+        parties_of_a(200) | {ANON: 302},
+        web=True,
+    ),
+    Row(
+        "reschedule page",
+        "change",
+        "GET",
+        "/appointments/{appt_a}/reschedule",
+        # The client's own page; the provider and staff move it from the appointment page.
+        parties_of_a(200) | {ANON: 302, P1: 404, ADMIN: 404},
+        web=True,
+    ),
+    Row(
+        "appointment invite (.ics)",
+        "read",
+        "GET",
+        "/appointments/{appt_a}/ics",
+        parties_of_a(200) | {ANON: 302},
+        web=True,
+    ),
+    Row(
+        "personal calendar feed by its secret",
+        "read",
+        "GET",
+        "/calendar/{feed_a}.ics",
+        everyone(200),
+        web=True,
+    ),
+    Row(
+        "calendar feed with a wrong secret",
+        "read",
+        "GET",
+        "/calendar/not-the-token.ics",
+        everyone(404),
+        web=True,
+    ),
+    Row(
+        "provider schedule page",
+        "read",
+        "GET",
+        "/schedule",
+        {ANON: 302, A: 403, B: 403, P1: 200, P2: 200, ADMIN: 403},
+        web=True,
+    ),
+    Row("notifications page", "read", "GET", "/notifications", page(200), web=True),
+    Row("profile page", "read", "GET", "/profile", page(200), web=True),
+    Row(
+        "staff admin site",
+        "read",
+        "GET",
+        "/admin/",
+        {ANON: 302, A: 302, B: 302, P1: 302, P2: 302, ADMIN: 200},
+        web=True,
+    ),
+]
+
+
+def _fill(value, ids: dict):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def _coerce_ids(body):
+    """'{p1}' placeholders are ints in JSON bodies."""
+    if isinstance(body, dict):
+        return {k: _coerce_ids(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_coerce_ids(v) for v in body]
+    if isinstance(body, str) and body.isdigit():
+        return int(body)
+    return body
+
+
+def _request(world, row: Row, role: str):
+    ids = {**_paths(world), "free_slot": _free_slot(world)}
+    path = _fill(row.path, ids)
+    body = _coerce_ids(_fill(row.body, ids)) if row.body is not None else None
+    if row.web:
+        client = world.web(role)
+        return client.generic(row.method, path)
+    client = world.api(role)
+    call = getattr(client, row.method.lower())
+    return call(path, body, format="json") if body is not None else call(path)
+
+
+def _body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        return ""
+    return response.content.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{row.action}: {row.name}" for row in ROWS])
+def test_each_role_gets_exactly_its_status(row: Row, world):
+    assert set(row.expected) == set(ROLES), "every row names every role"
+    results = {}
+    for role in ROLES:
+        with transaction.atomic():
+            response = _request(world, row, role)
+            transaction.set_rollback(True)
+        results[role] = response.status_code
+        if response.status_code in (401, 403, 404):
+            assert SECRET_NOTE not in _body_text(response), f"{role} saw A's note: {row.name}"
+        if response.status_code == 302:
+            assert "login" in response["Location"], f"{role} redirected elsewhere: {row.name}"
+    mismatches = {
+        role: f"expected {row.expected[role]}, got {results[role]}"
+        for role in ROLES
+        if results[role] != row.expected[role]
+    }
+    assert not mismatches, f"{row.method} {row.path}: {mismatches}"
+
+
+def _ids(response) -> set[int]:
+    data = response.json()
+    items = data["results"] if isinstance(data, dict) and "results" in data else data
+    return {item["id"] for item in items}
+
+
+def test_appointment_lists_show_each_role_exactly_its_own(world):
+    expected = {
+        A: {world.appt_a.pk, world.past_a.pk},
+        B: {world.appt_b.pk},
+        P1: {world.appt_a.pk, world.past_a.pk},
+        P2: {world.appt_b.pk},
+        ADMIN: {world.appt_a.pk, world.appt_b.pk, world.past_a.pk},
+    }
+    for role, ids in expected.items():
+        response = world.api(role).get("/api/appointments", {"page_size": 100})
+        assert response.status_code == 200
+        assert _ids(response) == ids, role
+
+
+def test_filters_cannot_widen_a_clients_view(world):
+    """Filtering by another provider, client or status never reveals someone else's rows."""
+    api = world.api(B)
+    for query in (
+        {"provider": world.p1.pk},
+        {"client": world.users[A].pk},
+        {"status": "booked"},
+        {"service": world.service.pk},
+    ):
+        response = api.get("/api/appointments", query)
+        assert response.status_code in (200, 400), query
+        if response.status_code == 200:
+            assert _ids(response) <= {world.appt_b.pk}, query
+
+
+def test_notification_lists_show_only_ones_own(world):
+    from notifications.models import Notification
+
+    for role in (A, B, P1, P2, ADMIN):
+        response = world.api(role).get("/api/notifications", {"page_size": 100})
+        assert response.status_code == 200
+        own = set(Notification.objects.filter(user=world.users[role]).values_list("pk", flat=True))
+        assert _ids(response) == own, role
+
+
+def test_my_appointments_page_lists_only_own(world):
+    response = world.web(B).get("/appointments")
+    assert response.status_code == 200
+    assert SECRET_NOTE not in response.content.decode()
+    assert f"/appointments/{world.appt_a.pk}" not in response.content.decode()
