@@ -213,6 +213,7 @@ class AdminUserListView(APIView):
     @extend_schema(
         tags=["admin"],
         summary="List users (admin)",
+        operation_id="admin_users_list",
         parameters=[
             OpenApiParameter("role", str, enum=[c for c, _ in s.Role.choices]),
             OpenApiParameter("is_active", bool),
