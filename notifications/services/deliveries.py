@@ -127,7 +127,12 @@ def email_delivery_send(*, delivery_id: int, final_attempt: bool) -> str:
         "appointment__service",
     ).get(id=delivery_id)
     delivery.attempts += 1
-    message = _build_message(delivery)
+    try:
+        message = _build_message(delivery)
+    except Exception as exc:  # a bug in a template or its data: retrying would not help
+        logger.exception("Email delivery %s could not be rendered", delivery.pk)
+        _finish(delivery, DeliveryStatus.FAILED, error=f"Could not render the email: {exc!r}")
+        return DeliveryStatus.FAILED
     if message is None:
         _finish(delivery, DeliveryStatus.SKIPPED, error="The appointment was cancelled or removed.")
         return DeliveryStatus.SKIPPED

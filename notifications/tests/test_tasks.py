@@ -216,3 +216,18 @@ def test_reminder_sweep_task_reports_what_it_did(appointment, frozen_now):
     result = send_due_reminders.apply().get()
 
     assert result == {"reminders_sent": 2, "emails_redriven": 0}
+
+
+def test_an_email_that_cannot_be_rendered_is_marked_failed_not_retried_forever(appointment):
+    delivery = services.email_delivery_create(
+        recipient=appointment.client,
+        kind=NotificationKind.DIGEST,  # a digest for a client, without a day: unrenderable
+        subject="Your schedule",
+    )
+
+    send_appointment_email.delay(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert delivery.last_error.startswith("Could not render the email")
+    assert services.email_deliveries_redrive(now=NOW + timedelta(hours=1)) == 0

@@ -90,6 +90,20 @@ def _stop(worker: subprocess.Popen) -> None:
             worker.wait(timeout=5)
 
 
+def _forget_queue(queue: str) -> None:
+    """Drop the test queue's routing entries, so runs do not pile them up in Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in client.scan_iter(f"*{queue}*"):
+        client.delete(key)
+    for key in client.scan_iter("_kombu.binding*"):
+        if client.type(key) == b"set":
+            for member in client.smembers(key):
+                if queue.encode() in member:
+                    client.srem(key, member)
+
+
 def _wait_until_sent(deliveries, worker: subprocess.Popen) -> list[str]:
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
@@ -136,6 +150,7 @@ def test_a_real_worker_delivers_the_booking_confirmation(settings, tmp_path):
         statuses = _wait_until_sent(deliveries, worker)
     finally:
         _stop(worker)
+        _forget_queue(queue)
 
     worker_log = log.read_text(errors="replace")[-3000:]
     assert statuses == [DeliveryStatus.SENT, DeliveryStatus.SENT], worker_log
