@@ -112,3 +112,16 @@ def test_schema_documents_the_inbox_and_feed(admin_api):
     list_schema = schema["paths"]["/api/notifications"]["get"]["responses"]["200"]["content"]
     ref = list_schema["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "unread_count" in schema["components"]["schemas"][ref]["properties"]
+
+
+def test_inbox_query_count_does_not_grow_with_the_inbox(
+    client_api, client_user, django_assert_max_num_queries
+):
+    for index in range(30):
+        _notify(client_user, f"Note {index}")
+
+    # authentication, unread count, page count, page rows
+    with django_assert_max_num_queries(5):
+        response = client_api.get("/api/notifications", {"page_size": 25})
+
+    assert len(response.json()["results"]) == 25

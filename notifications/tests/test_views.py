@@ -94,3 +94,14 @@ def test_appointment_ics_needs_login(client, schedule):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_feed_query_count_does_not_grow_with_the_schedule(
+    client, schedule, clinic_provider, django_assert_max_num_queries
+):
+    feed = services.calendar_feed_get_or_create(user=clinic_provider.user)
+
+    with django_assert_max_num_queries(2):
+        response = client.get(feed.path)
+
+    assert len(_uids(response)) == 2
