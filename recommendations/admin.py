@@ -29,7 +29,17 @@ class SchedulerSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Learning", {"fields": ["min_training_choices", "history_half_life_days"]}),
+        (
+            "Learning",
+            {
+                "fields": [
+                    "min_training_choices",
+                    "history_half_life_days",
+                    "exploration_share",
+                    "exploration_noise",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request):
@@ -119,8 +129,16 @@ class RecommendationItemInline(admin.TabularInline):
 
 @admin.register(RecommendationLog)
 class RecommendationLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "client", "service", "urgency", "ranker", "picked_item"]
-    list_filter = ["ranker", "urgency"]
+    list_display = [
+        "created_at",
+        "client",
+        "service",
+        "urgency",
+        "ranker",
+        "explored",
+        "picked_item",
+    ]
+    list_filter = ["ranker", "explored", "urgency"]
     search_fields = ["client__email"]
     list_select_related = ["client", "service", "picked_item"]
     inlines = [RecommendationItemInline]

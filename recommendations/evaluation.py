@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from recommendations.engine import Ranker, RulesRanker, load_ranker, score_candidates
 from recommendations.engine.features import free_ranges
-from recommendations.models import SchedulerSettings
+from recommendations.models import ModelVersion, SchedulerSettings
 from recommendations.selectors import provider_contexts, recommendation_inputs
 from recommendations.simulator import (
     PhaseStats,
@@ -225,8 +225,9 @@ def evaluate(config: EvaluationConfig | None = None) -> dict:
     rng = np.random.default_rng(config.seed)
     cache.delete("recommendations:population")
     BookingPolicy.objects.update_or_create(pk=1, defaults={"horizon_days": 366})
-    SchedulerSettings.objects.filter(pk=1).delete()  # the default weights, reproducibly
+    SchedulerSettings.objects.filter(pk=1).delete()  # the default settings, reproducibly
     weights = SchedulerSettings.load().weights()
+    ModelVersion.objects.update(is_active=False)  # history is logged by the rules
 
     clinic = build_clinic(rng=rng, provider_count=config.providers, client_count=config.clients)
     sim_start = _start_of_simulation(timezone.now())
@@ -240,7 +241,7 @@ def evaluate(config: EvaluationConfig | None = None) -> dict:
             end=history_end,
             count=config.history_requests,
         ),
-        ranker_for_request=lambda _request: RulesRanker(weights),
+        ranker_for_request=None,  # live traffic: the configured ranker, with exploration
         window_days=config.window_days,
         limit=config.shown,
     )
@@ -250,7 +251,7 @@ def evaluate(config: EvaluationConfig | None = None) -> dict:
         tempfile.TemporaryDirectory() as artifacts,
         override_settings(MODEL_ARTIFACT_DIR=Path(artifacts)),
     ):
-        training = recommender_train(min_choices=20)
+        training = recommender_train(min_choices=20, since=sim_start)
         learned: Ranker = RulesRanker(weights)
         if training.version is not None:
             learned = load_ranker(training.version.artifact_file, weights=weights)

@@ -41,6 +41,17 @@ class SchedulerSettings(models.Model):
         default=200,
         help_text="Recorded picks a model must be trained on before it re-ranks.",
     )
+    exploration_share = models.FloatField(
+        default=0.3,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of live responses whose ranking gets random noise, so the log shows "
+        "the model more than today's favourites (0 turns exploration off).",
+    )
+    exploration_noise = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+        help_text="Size of that noise (Gumbel scale, in score points).",
+    )
     history_half_life_days = models.PositiveSmallIntegerField(
         default=120,
         validators=[MinValueValidator(7), MaxValueValidator(3650)],
@@ -114,6 +125,9 @@ class RecommendationLog(models.Model):
     ranker = models.CharField(max_length=40, help_text="'rules' or the learned model's version.")
     model_version = models.ForeignKey(
         ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    explored = models.BooleanField(
+        default=False, help_text="The ranking had exploration noise (see scheduler settings)."
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     picked_item = models.ForeignKey(

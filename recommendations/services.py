@@ -8,13 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from providers.models import Provider, Service, Urgency
-from recommendations.engine import Ranker, RulesRanker, ScoredSlot, load_ranker, recommend
+from recommendations.engine import (
+    ExploringRanker,
+    Ranker,
+    RulesRanker,
+    ScoredSlot,
+    load_ranker,
+    recommend,
+)
 from recommendations.models import (
     ModelVersion,
     RecommendationItem,
@@ -114,10 +122,12 @@ def recommendation_for_client(
     limit: int = 5,
     now: datetime | None = None,
     ranker: Ranker | None = None,
+    rng: np.random.Generator | None = None,
 ) -> Recommendation:
     """Rank the bookable slots for `client` and log what was shown (one transaction).
 
-    `ranker` overrides the configured one (evaluation compares policies with it).
+    `ranker` overrides the configured one and turns exploration off (the evaluation compares
+    policies with it); `rng` drives exploration (seeded by the simulator).
     """
     now = now or timezone.now()
     policy = BookingPolicy.load()
@@ -143,9 +153,13 @@ def recommendation_for_client(
         policy=policy,
         settings_row=settings_row,
     )
-    version = None
+    version, explored = None, False
     if ranker is None:
         ranker, version = ranker_for(settings_row=settings_row)
+        rng = rng or np.random.default_rng()
+        if settings_row.exploration_noise > 0 and rng.random() < settings_row.exploration_share:
+            ranker = ExploringRanker(ranker, noise=settings_row.exploration_noise, rng=rng)
+            explored = True
     weights = settings_row.weights()
     slots = recommend(
         inputs.candidates, inputs.context, weights=weights, ranker=ranker, limit=limit
@@ -162,6 +176,7 @@ def recommendation_for_client(
             candidate_count=len(inputs.candidates),
             ranker=ranker.version,
             model_version=version,
+            explored=explored,
             created_at=now,
         )
         RecommendationItem.objects.bulk_create(

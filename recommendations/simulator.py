@@ -268,6 +268,7 @@ def run_requests(
             limit=limit,
             now=request.at,
             ranker=ranker,
+            rng=np.random.default_rng(request.seed + 1),
         )
         shown = [slot.candidate for slot in recommendation.slots]
         if not shown:

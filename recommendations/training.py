@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -39,9 +40,12 @@ TEST_SHARE = 0.25
 PROMOTION_MARGIN = 0.005  # MRR points the new model must gain to replace the old
 
 
-def training_frame() -> pd.DataFrame:
-    """One row per shown item of every recommendation that led to a booking."""
-    rows = RecommendationItem.objects.filter(log__picked_item__isnull=False).values_list(
+def training_frame(*, since: datetime | None = None) -> pd.DataFrame:
+    """One row per shown item of every recommendation (made `since`) that led to a booking."""
+    items = RecommendationItem.objects.filter(log__picked_item__isnull=False)
+    if since is not None:
+        items = items.filter(log__created_at__gte=since)
+    rows = items.values_list(
         "log_id", "log__created_at", "rank", "pk", "log__picked_item_id", "features"
     )
     records = []
@@ -68,10 +72,33 @@ def time_split(frame: pd.DataFrame, test_share: float = TEST_SHARE):
     return frame[in_train], frame[~in_train]
 
 
+def pairwise_differences(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For each recommendation, (picked - other) labelled 1 and (other - picked) labelled 0:
+    the model learns what made the client prefer the pick over what else they were shown."""
+    columns = list(CLIENT_FEATURES)
+    rows, labels = [], []
+    for _, group in frame.groupby("log_id", sort=False):
+        values = group[columns].to_numpy()
+        picked = group["picked"].to_numpy().astype(bool)
+        if picked.sum() != 1 or len(group) < 2:
+            continue
+        differences = values[picked] - values[~picked]
+        rows.extend([differences, -differences])
+        labels.extend([np.ones(len(differences)), np.zeros(len(differences))])
+    if not rows:
+        return np.zeros((0, len(columns))), np.zeros(0)
+    return np.vstack(rows), np.concatenate(labels)
+
+
 def fit_model(train: pd.DataFrame) -> Pipeline:
-    """Pointwise: picked vs shown-but-not-picked, on the client features."""
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
-    model.fit(train[list(CLIENT_FEATURES)].to_numpy(), train["picked"].to_numpy())
+    """Pairwise logistic regression (a linear utility, as in a conditional logit). Without an
+    intercept or centring, its decision function on a slot's own features orders slots the way
+    the learned utility does."""
+    x, y = pairwise_differences(train)
+    model = make_pipeline(
+        StandardScaler(with_mean=False), LogisticRegression(C=1.0, fit_intercept=False)
+    )
+    model.fit(x, y)
     return model
 
 
@@ -115,15 +142,18 @@ def _baseline(weights: dict[str, float]) -> tuple[Ranker, str]:
 
 
 def recommender_train(
-    *, min_choices: int = MIN_CHOICES_TO_TRAIN, test_share: float = TEST_SHARE
+    *,
+    min_choices: int = MIN_CHOICES_TO_TRAIN,
+    test_share: float = TEST_SHARE,
+    since: datetime | None = None,
 ) -> TrainingResult:
     """Fit a model on the pick log, store it as a new version, promote it if it is better."""
-    frame = training_frame()
+    frame = training_frame(since=since)
     choices = frame["log_id"].nunique() if not frame.empty else 0
     if choices < min_choices:
         return TrainingResult(None, False, f"Not enough picks to train ({choices}/{min_choices}).")
     train, test = time_split(frame, test_share)
-    if train["picked"].nunique() < 2 or test.empty:
+    if pairwise_differences(train)[0].shape[0] < 2 or test.empty:
         return TrainingResult(None, False, "Not enough variety in the picks to train.")
     weights = SchedulerSettings.load().weights()
     model = fit_model(train)

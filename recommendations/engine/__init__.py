@@ -14,6 +14,7 @@ from recommendations.engine.features import (
 )
 from recommendations.engine.scoring import (
     DEFAULT_WEIGHTS,
+    ExploringRanker,
     Ranker,
     RulesRanker,
     ScoredCandidates,
@@ -39,6 +40,7 @@ __all__ = [
     "BUSINESS_FEATURES",
     "CLIENT_FEATURES",
     "DEFAULT_WEIGHTS",
+    "ExploringRanker",
     "FEATURE_NAMES",
     "CandidateColumns",
     "CandidateSlot",

@@ -94,6 +94,20 @@ class SklearnRanker:
         return learned + features[:, self.business_columns] @ self.business_vector
 
 
+class ExploringRanker:
+    """Another ranker's scores plus Gumbel noise: sampling a ranking around the current best
+    (Plackett-Luce), so the logged choices teach a model more than the favourites do."""
+
+    def __init__(self, ranker: Ranker, *, noise: float, rng: np.random.Generator):
+        self.ranker = ranker
+        self.version = ranker.version
+        self.noise = noise
+        self.rng = rng
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return self.ranker.score(features) + self.rng.gumbel(0.0, self.noise, len(features))
+
+
 def save_artifact(model: Any, path: Path, *, feature_names: tuple[str, ...] = CLIENT_FEATURES):
     import joblib
 
@@ -234,7 +248,11 @@ def explain(
 
         w = weights.get
         both = min(f["weekday_fit"], f["time_of_day_fit"])
-        if both >= 0.75 and weekday_source == hour_source != "none":
+        if (
+            f["weekday_fit"] >= 0.75
+            and f["time_of_day_fit"] >= 0.5
+            and (weekday_source == hour_source != "none")
+        ):
             text = {
                 "history": f"matches your usual {weekday} {period}s",
                 "stated": f"fits your preferred {weekday} {period}s",

@@ -1,0 +1,128 @@
+from datetime import timedelta
+
+import pytest
+
+from recommendations.selectors import (
+    bookable_providers,
+    bookable_slots,
+    client_history,
+    recommendation_inputs,
+)
+from recommendations.services import recommendation_for_client
+from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
+from scheduling.selectors import available_slots, provider_schedules
+
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
+
+def past_appointment(client, provider, service, start, *, booked_days_before=7):
+    appointment = Appointment.objects.create(
+        client=client,
+        provider=provider,
+        service=service,
+        start=start,
+        end=start + timedelta(minutes=30),
+        blocked_start=start,
+        blocked_end=start + timedelta(minutes=30),
+        status=AppointmentStatus.COMPLETED,
+    )
+    Appointment.objects.filter(pk=appointment.pk).update(
+        created_at=start - timedelta(days=booked_days_before)
+    )
+    return appointment
+
+
+def test_candidates_are_exactly_the_available_slots(service, providers, frozen_now):
+    start, end = frozen_now, frozen_now + timedelta(days=10)
+    Appointment.objects.create(
+        client=providers[0].user,
+        provider=providers[0],
+        service=service,
+        start=frozen_now + timedelta(days=1, hours=3),
+        end=frozen_now + timedelta(days=1, hours=3, minutes=30),
+        blocked_start=frozen_now + timedelta(days=1, hours=3),
+        blocked_end=frozen_now + timedelta(days=1, hours=3, minutes=30),
+    )
+    policy = BookingPolicy.load()
+    expected = available_slots(service=service, start=start, end=end, now=frozen_now)
+    schedules = provider_schedules(
+        providers=bookable_providers(service=service, provider=None),
+        service=service,
+        start=start,
+        end=end,
+    )
+    got = bookable_slots(
+        service=service, start=start, end=end, schedules=schedules, now=frozen_now, policy=policy
+    )
+    assert got == expected
+    assert len(got) > 100
+
+
+def test_client_history_reads_weekday_hour_provider_and_lead_time(
+    client_user, service, providers, frozen_now
+):
+    # Tuesday 24 February 2026, 10:00 London = 10:00 UTC.
+    start = frozen_now - timedelta(days=6) + timedelta(hours=2)
+    past_appointment(client_user, providers[0], service, start, booked_days_before=5)
+    (item,) = client_history(client=client_user, now=frozen_now, half_life_days=120).appointments
+    assert item.weekday == 1
+    assert item.local_hour == 10.0
+    assert item.provider_id == providers[0].pk
+    assert item.lead_time_days == pytest.approx(5)
+
+
+def test_history_steers_the_recommendation_to_the_usual_tuesday_mornings(
+    client_user, service, providers, frozen_now
+):
+    for weeks in range(1, 6):
+        start = frozen_now - timedelta(weeks=weeks) + timedelta(days=1, hours=2)  # Tue 10:00
+        past_appointment(client_user, providers[1], service, start)
+    recommendation = recommendation_for_client(
+        client=client_user,
+        service=service,
+        start=frozen_now,
+        end=frozen_now + timedelta(days=7),
+        limit=3,
+    )
+    top = recommendation.slots[0]
+    assert top.candidate.local_start.weekday() == 1
+    assert 9 <= top.candidate.local_start.hour <= 11
+    assert top.candidate.provider_id == providers[1].pk
+    assert "matches your usual Tuesday mornings" in top.reasons
+
+
+def test_stated_preferences_steer_a_new_client(client_user, service, providers, frozen_now):
+    client_user.profile.preferred_weekdays = [3]
+    client_user.profile.preferred_times_of_day = ["afternoon"]
+    client_user.profile.save()
+    recommendation = recommendation_for_client(
+        client=client_user, service=service, start=frozen_now, end=frozen_now + timedelta(days=7)
+    )
+    top = recommendation.slots[0]
+    assert top.candidate.local_start.weekday() == 3
+    assert top.candidate.local_start.hour >= 12
+    assert "fits your preferred Thursday afternoons" in top.reasons
+
+
+def test_query_count_does_not_grow_with_providers_or_slots(
+    client_user, service, providers, frozen_now, django_assert_max_num_queries
+):
+    from providers.tests.factories import ProviderFactory
+
+    def run(days):
+        return recommendation_inputs(
+            client=client_user,
+            service=service,
+            start=frozen_now,
+            end=frozen_now + timedelta(days=days),
+            now=frozen_now,
+        )
+
+    run(3)  # warm the settings rows and caches
+    with django_assert_max_num_queries(12):
+        run(3)
+    for _ in range(4):
+        ProviderFactory(services=[service])
+    with django_assert_max_num_queries(12):
+        inputs = run(14)
+    assert len(inputs.context.providers) == 6
