@@ -23,7 +23,9 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "scree
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's loop and the environment switch end with the browser tests, so
+# they never leak into the rest of the suite.
+@pytest.fixture(scope="package")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (CI installs it: apt-get chromium)")
