@@ -234,3 +234,55 @@ def test_second_client_trying_a_slot_taken_meanwhile_is_told_and_keeps_the_form(
     assert (taken_start, str(provider.pk)) not in offered
     assert not Appointment.objects.filter(client=second_client).exists()
     screenshot(page, "10-book-slot-taken")
+
+
+def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
+    new_page, live_server, clinic, screenshot
+):
+    from accounts.tests.factories import UserFactory
+    from providers.models import TimeOff
+    from scheduling.models import Appointment, AppointmentStatus
+
+    policy = clinic["policy"]
+    now = timezone.now()
+    for provider in clinic["providers"]:
+        TimeOff.objects.create(
+            provider=provider, start=now, end=now + timedelta(days=15), reason="Conference"
+        )
+    client_user = UserFactory()
+    page = new_page()
+    login_as(page, live_server, client_user)
+
+    # Nothing free in the first two weeks: the page says so and offers the next two.
+    page.goto("/book")
+    page.focus("#service")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector("#no-slots")
+    assert "No free slots in this window — try the next two weeks" in page.inner_text("#days")
+    screenshot(page, "11-book-empty-window")
+    page.focus("#no-slots button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#recommended:not([aria-busy]) li.sb-rec")
+
+    # Keyboard only: Enter on a recommendation moves focus to the confirm button.
+    page.focus("#recommendations button.sb-rec-pick")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "confirm-button"
+    page.keyboard.press("Enter")
+    _expect_path(page, r"/appointments/\d+\?booked=1")
+    appointment = Appointment.objects.get(client=client_user)
+    assert appointment.start > now + timedelta(days=14)
+
+    # The cut-off moves while the page is open: the API's refusal is shown, with the rule.
+    page.goto(f"/appointments/{appointment.pk}")
+    policy.client_cutoff_hours = 24 * 30  # beyond the form limit: the rule, not its bound
+    policy.save()
+    page.fill("#reason", "Cannot make it")
+    page.click("#cancel-button")
+    page.wait_for_selector("#cancel-status.is-error")
+    assert "until 720 hours before they start" in page.inner_text("#cancel-status")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    page.reload()
+    assert "please contact" in page.inner_text("#cutoff-note")
+    screenshot(page, "12-appointment-past-cutoff")

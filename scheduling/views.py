@@ -88,6 +88,11 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/book.html", context)
 
 
+def _client_cutoff(appointment: Appointment, policy: BookingPolicy) -> datetime:
+    """The last moment a client may change or cancel online (the booking service's rule)."""
+    return appointment.start - timedelta(hours=policy.client_cutoff_hours)
+
+
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
     """The appointment if the viewer is its client, its provider or an administrator; else 404."""
     queryset = appointments_visible_to(user=request.user).select_related("cancelled_by")
@@ -102,13 +107,19 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment_for(request, pk)
     if appointment.client_id != request.user.pk:
         raise Http404("No such appointment.")
+    policy = BookingPolicy.load()
+    cutoff = _client_cutoff(appointment, policy)
+    past_cutoff = timezone.now() >= cutoff
     context = _booking_context(request)
     context.update(
         appointment=appointment,
         selected_service=appointment.service_id,
         mode="reschedule",
         page_title="Reschedule your appointment",
-        can_change=appointment.is_active,
+        can_change=appointment.is_active and not past_cutoff,
+        past_cutoff=past_cutoff,
+        cutoff=cutoff,
+        policy=policy,
     )
     return render(request, "pages/book.html", context)
 
@@ -122,6 +133,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     # Only the viewer's own bookings as a client (a provider's diary is on /schedule).
     mine = Appointment.objects.filter(client=request.user).select_related("service", "provider")
     upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
+    policy = BookingPolicy.load()
+    for appointment in upcoming:
+        appointment.changeable = now < _client_cutoff(appointment, policy)
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
     )
@@ -135,7 +149,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "viewer_timezone": _zone_of(request.user).key,
-            "policy": BookingPolicy.load(),
+            "policy": policy,
             "feed_url": request.build_absolute_uri(feed.path),
             "page_title": "My appointments",
         },
@@ -148,7 +162,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = BookingPolicy.load()
     now = timezone.now()
     is_client = appointment.client_id == request.user.pk
-    cutoff = appointment.start - timedelta(hours=policy.client_cutoff_hours)
+    cutoff = _client_cutoff(appointment, policy)
     return render(
         request,
         "pages/appointment_detail.html",

@@ -176,6 +176,8 @@ def test_appointment_page_explains_the_cutoff_once_it_has_passed(
     assert 'id="cutoff-note"' in page
     assert "until 24 hours before they start" in page
     assert "please contact" in page
+    assert 'id="cancel-form"' not in page
+    assert 'id="reschedule-link"' not in page
 
 
 def test_appointment_page_offers_reschedule_and_cancel_before_the_cutoff(
@@ -424,3 +426,19 @@ def test_schedule_free_time_starts_now_and_past_days_say_so(client, booked, time
     assert [(b.start.hour, b.start.minute) for b in wednesday["free"]] == [(12, 10)]
     assert "Free 12:10–17:00" in page
     assert "Past" in page
+
+
+def test_past_the_cutoff_the_list_and_reschedule_page_say_changes_are_closed(
+    client, booked, client_user, time_machine
+):
+    client.force_login(client_user)
+    time_machine.move_to(datetime(2026, 1, 13, 0, 0, tzinfo=UTC), tick=False)
+
+    listing = client.get("/appointments").content.decode()
+    reschedule = client.get(f"/appointments/{booked.pk}/reschedule").content.decode()
+
+    assert "Too close to the start to change online" in listing
+    assert f'href="/appointments/{booked.pk}/reschedule"' not in listing
+    assert 'id="locked-note"' in reschedule
+    assert "please contact" in reschedule
+    assert 'data-locked="1"' in reschedule

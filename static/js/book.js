@@ -12,7 +12,7 @@
 
   ready(function () {
     const form = document.getElementById("booking-form");
-    if (!form) return;
+    if (!form || form.dataset.locked) return; // the page already says why it cannot be moved
     const mode = form.dataset.mode;
     const zone = form.dataset.timezone || SB.viewerZone();
     const windowDays = Number(form.dataset.windowDays || 14);
