@@ -1,8 +1,9 @@
 """Reads for recommendations: the engine's plain inputs, in a bounded number of queries.
 
 Candidates are exactly the bookable slots (DESIGN.md invariant 4): scheduling's own
-`provider_schedules` + `open_slots`, as in `available_slots`; the same schedules (loaded once
-for the whole window, never per slot) give the provider context.
+`provider_schedules` + `open_slots`, as in `available_slots`, less the times this client could
+not book (their own appointments, full days); the same schedules (loaded once for the whole
+window, never per slot) give the provider context.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from recommendations.engine import (
 from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
 from scheduling.availability import ProviderSchedule, Slot, open_slots, working_intervals
-from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
+from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, BookingPolicy
 from scheduling.selectors import active_providers_for, provider_schedules, slot_request
 
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
@@ -266,6 +267,31 @@ def bookable_slots(
     return slots
 
 
+def client_free_filter(*, client: User, start: datetime, end: datetime, policy: BookingPolicy):
+    """A predicate on slots: False where the booking service would refuse the client (an
+    overlap with their own appointment, or a day already at the per-day limit); one query."""
+    rows = list(
+        Appointment.objects.filter(
+            client=client,
+            status__in=BLOCKING_STATUSES,
+            start__lt=end + timedelta(days=1),
+            end__gt=start - timedelta(days=1),
+        ).values_list("start", "end", "status")
+    )
+    tz = ZoneInfo(client.timezone)
+    held = [(a, b) for a, b, _ in rows]
+    per_day = Counter(a.astimezone(tz).date() for a, _, status in rows if status in ACTIVE_STATUSES)
+    limit = policy.max_client_appointments_per_day
+    full_days = {day for day, count in per_day.items() if limit and count >= limit}
+
+    def bookable(slot: Slot) -> bool:
+        if full_days and slot.start.astimezone(tz).date() in full_days:
+            return False
+        return not any(a < slot.end and slot.start < b for a, b in held)
+
+    return bookable
+
+
 @dataclass
 class RecommendationInputs:
     candidates: list[CandidateSlot]
@@ -294,6 +320,8 @@ def recommendation_inputs(
     slots = bookable_slots(
         service=service, start=start, end=end, schedules=schedules, now=now, policy=policy
     )
+    client_can_book = client_free_filter(client=client, start=start, end=end, policy=policy)
+    slots = [slot for slot in slots if client_can_book(slot)]
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
     candidates = [

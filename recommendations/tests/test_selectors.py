@@ -126,3 +126,55 @@ def test_query_count_does_not_grow_with_providers_or_slots(
     with django_assert_max_num_queries(12):
         inputs = run(14)
     assert len(inputs.context.providers) == 6
+
+
+def test_times_the_client_already_holds_are_not_recommended(
+    client_user, service, providers, frozen_now
+):
+    held_start = frozen_now + timedelta(days=1, hours=2)  # Tuesday 10:00
+    Appointment.objects.create(
+        client=client_user,
+        provider=providers[0],
+        service=service,
+        start=held_start,
+        end=held_start + timedelta(minutes=30),
+        blocked_start=held_start,
+        blocked_end=held_start + timedelta(minutes=30),
+    )
+    inputs = recommendation_inputs(
+        client=client_user,
+        service=service,
+        start=frozen_now,
+        end=frozen_now + timedelta(days=3),
+        now=frozen_now,
+    )
+    starts = {c.start for c in inputs.candidates}
+    assert held_start not in starts  # with the other provider, too
+    assert held_start - timedelta(minutes=15) not in starts
+    assert held_start + timedelta(minutes=30) in starts
+
+
+def test_days_at_the_clients_daily_limit_are_not_recommended(
+    client_user, service, providers, frozen_now
+):
+    BookingPolicy.objects.update_or_create(pk=1, defaults={"max_client_appointments_per_day": 1})
+    held_start = frozen_now + timedelta(days=1, hours=2)
+    Appointment.objects.create(
+        client=client_user,
+        provider=providers[0],
+        service=service,
+        start=held_start,
+        end=held_start + timedelta(minutes=30),
+        blocked_start=held_start,
+        blocked_end=held_start + timedelta(minutes=30),
+    )
+    inputs = recommendation_inputs(
+        client=client_user,
+        service=service,
+        start=frozen_now,
+        end=frozen_now + timedelta(days=3),
+        now=frozen_now,
+    )
+    days = {c.start.date() for c in inputs.candidates}
+    assert held_start.date() not in days
+    assert (held_start + timedelta(days=1)).date() in days
