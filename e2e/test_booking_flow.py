@@ -133,9 +133,18 @@ def test_client_signs_up_books_a_recommendation_reschedules_and_cancels(
     assert appointment.status == AppointmentStatus.CANCELLED
     assert appointment.cancellation_reason == "Feeling better"
 
+    # The inbox: booked, moved and cancelled, unread; marking one read updates the counts.
     page.goto("/notifications")
     assert page.locator("h1").inner_text() == "Notifications"
+    unread = int(page.inner_text("#unread-summary").split()[0])
+    assert unread >= 1
+    assert page.inner_text("[data-unread-count]") == str(unread)
     screenshot(page, "06-notifications")
+    page.locator("button.mark-read").first.click()
+    page.wait_for_function(
+        "expected => document.getElementById('unread-summary').textContent === expected",
+        arg=f"{unread - 1} unread",
+    )
 
     # On a phone-sized screen the page still works (no horizontal scrolling).
     phone = new_page(viewport={"width": 375, "height": 740})

@@ -45,6 +45,11 @@
       const result = await SB.request("PUT", "/api/users/profile", payload(form));
       button.disabled = false;
       if (result.ok) {
+        if (result.data && result.data.timezone && result.data.timezone !== form.dataset.timezone) {
+          // Every time on the site is shown in this zone: reload so the whole page follows.
+          window.location.assign("/profile?saved=1");
+          return;
+        }
         SB.setStatus(status, "Saved.", "ok");
         return;
       }
