@@ -255,6 +255,8 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
         return []
     blocked = blocked_intervals(schedule, request.buffer_before, request.buffer_after)
     blocked_ends = [block.end for block in blocked]
+    step, duration = request.step, request.duration
+    provider_id, tz_name = schedule.provider_id, schedule.timezone
     slots: list[Slot] = []
     for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
         working = item.interval
@@ -266,19 +268,14 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
             continue
         upper_end = min(working.end, window.end)
         for piece in subtract(working, blocked, blocked_ends):
-            start = _first_grid_point(working.start, max(piece.start, lowest_start), request.step)
-            last_end = min(piece.end, upper_end)
-            while start <= request.latest_start and start + request.duration <= last_end:
-                end = start + request.duration
-                slots.append(
-                    Slot(
-                        provider_id=schedule.provider_id,
-                        start=start,
-                        end=end,
-                        local_start=start.astimezone(tz),
-                        timezone=schedule.timezone,
-                    )
-                )
-                start += request.step
+            first = _first_grid_point(working.start, max(piece.start, lowest_start), step)
+            # The last start: within the piece and window, and not after latest_start.
+            last = min(min(piece.end, upper_end) - duration, request.latest_start)
+            if last < first:
+                continue
+            slots.extend(
+                Slot(provider_id, start, start + duration, start.astimezone(tz), tz_name)
+                for start in (first + index * step for index in range((last - first) // step + 1))
+            )
     slots.sort(key=attrgetter("start"))  # already in order; cheap insurance
     return slots

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 
 from django.db import connection
-from django.db.models import Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Func, Q, QuerySet, TextField
 from django.utils import timezone
 
 from accounts.models import Role
@@ -38,18 +37,40 @@ FETCH_MARGIN = timedelta(days=1)
 SLOT_ORDER = attrgetter("start", "provider_id")
 
 
+class UtcIsoText(Func):
+    """An instant as naive UTC ISO text, the same on both engines whatever the session's
+    DateStyle, so it is parsed in C by `datetime.fromisoformat`."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite holds instants as naive UTC text already ("2026-03-09 13:00:00[.ffffff]").
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
+        )
+
+
 def _instant_rows(queryset: QuerySet, fields: tuple[str, ...], instants: int) -> list[tuple]:
     """`values_list(*fields)` where the `instants` columns after the first are datetimes.
 
-    Availability reads thousands of instants; on SQLite, Django parses each one in Python
-    (the benchmark's largest cost), so there they are read as text and parsed in C.
+    Availability reads thousands of instants, and the drivers' per-value conversion in Python
+    was the largest cost in the benchmark; reading them as UTC text parses them in C, and
+    gives every instant the same tzinfo (comparisons across tzinfo objects are slow too).
     """
-    if connection.vendor != "sqlite":
-        return list(queryset.values_list(*fields))
     head, instant_fields, tail = fields[0], fields[1 : 1 + instants], fields[1 + instants :]
-    texts = {f"{name}__text": Cast(name, output_field=TextField()) for name in instant_fields}
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return [
+            (row[0], *(value.astimezone(UTC) for value in row[1 : 1 + instants]))
+            + tuple(row[1 + instants :])
+            for row in queryset.values_list(*fields)
+        ]
+    texts = {f"{name}__utc": UtcIsoText(name) for name in instant_fields}
     rows = queryset.annotate(**texts).values_list(head, *texts, *tail)
-    # SQLite holds naive UTC text ("2026-03-09 13:00:00[.ffffff]") when USE_TZ is on.
     return [
         (row[0], *(datetime.fromisoformat(text + "+00:00") for text in row[1 : 1 + instants]))
         + tuple(row[1 + instants :])
