@@ -1,6 +1,20 @@
 import django_filters
+from django import forms
 
 from scheduling.models import Appointment, AppointmentStatus
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole, in-range id: `1.5` or `2**80` is a 400, not a truncated or overflowing query."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class AppointmentFilter(django_filters.FilterSet):
@@ -11,8 +25,8 @@ class AppointmentFilter(django_filters.FilterSet):
     start_before = django_filters.IsoDateTimeFilter(
         field_name="start", lookup_expr="lt", label="Starts before (ISO-8601)"
     )
-    provider = django_filters.NumberFilter(field_name="provider_id")
-    service = django_filters.NumberFilter(field_name="service_id")
+    provider = IdFilter(field_name="provider_id")
+    service = IdFilter(field_name="service_id")
 
     class Meta:
         model = Appointment

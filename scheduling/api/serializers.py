@@ -44,6 +44,18 @@ class AwareDateTimeField(serializers.Field):
         return utc_iso(value)
 
 
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id must be a whole number (or its digits, from a form): 1.5 or true is refused
+    rather than truncated to another object's id."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str) and not data.strip().isdigit():
+            self.fail("incorrect_type", data_type="str")
+        return super().to_internal_value(data)
+
+
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
 
@@ -83,7 +95,7 @@ class RefuseFieldsMixin:
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    service = serializers.PrimaryKeyRelatedField(
+    service = StrictPrimaryKeyRelatedField(
         queryset=Service.objects.filter(is_active=True),
         error_messages={"does_not_exist": "No active service with id {pk_value}."},
     )
@@ -102,7 +114,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 
 class AvailableQuerySerializer(AvailabilityQuerySerializer):
-    provider = serializers.PrimaryKeyRelatedField(
+    provider = StrictPrimaryKeyRelatedField(
         queryset=Provider.objects.filter(is_active=True, user__is_active=True),
         required=False,
         error_messages={"does_not_exist": "No active provider with id {pk_value}."},
@@ -242,11 +254,11 @@ class AppointmentCreateSerializer(RefuseFieldsMixin, serializers.Serializer):
     refused_fields = ("status", "client", "source", "sequence", "end")
     refused_message = "This is set by the booking service, not by the client."
 
-    provider = serializers.PrimaryKeyRelatedField(
+    provider = StrictPrimaryKeyRelatedField(
         queryset=Provider.objects.all(),
         error_messages={"does_not_exist": "No provider with id {pk_value}."},
     )
-    service = serializers.PrimaryKeyRelatedField(
+    service = StrictPrimaryKeyRelatedField(
         queryset=Service.objects.all(),
         error_messages={"does_not_exist": "No service with id {pk_value}."},
     )
