@@ -424,6 +424,27 @@ def drive_load(
     return runs
 
 
+def warm_up(*, base_url: str, clinic: Clinic, parallel: int, rounds: int = 3) -> None:
+    """Reads only, unmeasured: every worker imports its views and opens its connections."""
+
+    def reads(index: int) -> None:
+        user_id, token = clinic.clients[index % len(clinic.clients)]
+        client = LoadClient(
+            base_url=base_url, clinic=clinic, run=ClientRun(user_id, token), seed=index, think_ms=0
+        )
+        for _ in range(rounds):
+            client.open_slots(*clinic.offers[index % len(clinic.offers)])
+            client.call("list", "GET", "/api/appointments")
+        if client.conn is not None:
+            client.conn.close()
+
+    threads = [threading.Thread(target=reads, args=(i,), daemon=True) for i in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 # -------------------------------------------------------------------------------- the checks
 
 PROVIDER_OVERLAPS_SQL = """
@@ -559,6 +580,7 @@ def run_soak(
         )
         progress(f"starting gunicorn: {workers} workers x {threads} threads")
         with gunicorn_server(env=env, workers=workers, threads=threads, log_path=log_path) as base:
+            warm_up(base_url=base, clinic=clinic, parallel=workers * threads)
             progress(f"{clients} clients for {seconds:g}s against {base}")
             runs = drive_load(
                 base_url=base, clinic=clinic, seconds=seconds, think_ms=think_ms, seed=seed
