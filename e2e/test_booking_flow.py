@@ -152,6 +152,9 @@ def test_client_signs_up_books_a_recommendation_reschedules_and_cancels(
     phone.goto("/appointments")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(phone, "07-my-appointments-phone")
+    phone.goto(f"/book?service={clinic['service'].pk}")
+    phone.wait_for_selector("#days .sb-slot")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
@@ -160,6 +163,7 @@ def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
     from allauth.account.models import EmailAddress
 
     from accounts.tests.factories import UserFactory
+    from scheduling.models import Appointment, AppointmentStatus
     from scheduling.services import appointment_book
 
     service, provider = clinic["service"], clinic["providers"][0]
@@ -196,6 +200,26 @@ def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
     page.wait_for_selector(".sb-week.is-day")
     assert page.locator(f"article[data-appointment-id='{appointment.pk}']").count() == 1
     screenshot(page, "09-provider-schedule-day")
+
+    # An appointment that has started gets its outcome marked from the schedule.
+    now = timezone.now()
+    started = Appointment.objects.create(
+        client=client_user,
+        provider=provider,
+        service=service,
+        start=now - timedelta(minutes=40),
+        end=now - timedelta(minutes=10),
+        blocked_start=now - timedelta(minutes=40),
+        blocked_end=now - timedelta(minutes=10),
+    )
+    started_day = started.start.astimezone(ZoneInfo(provider_user.timezone)).date()
+    page.goto(f"/schedule?view=day&date={started_day.isoformat()}")
+    page.click(f"article[data-appointment-id='{started.pk}'] button[data-outcome='complete']")
+    page.wait_for_selector(
+        f"article[data-appointment-id='{started.pk}'] .sb-badge:has-text('Completed')"
+    )
+    started.refresh_from_db()
+    assert started.status == AppointmentStatus.COMPLETED
 
 
 def test_second_client_trying_a_slot_taken_meanwhile_is_told_and_keeps_the_form(

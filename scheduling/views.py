@@ -171,6 +171,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_client": is_client,
             "is_provider": appointment.provider.user_id == request.user.pk,
             "can_change": appointment.is_active and appointment.end > now,
+            "started": appointment.start <= now,
             "past_cutoff": now >= cutoff,
             "cutoff": cutoff,
             "policy": policy,

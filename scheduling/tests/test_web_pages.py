@@ -442,3 +442,17 @@ def test_past_the_cutoff_the_list_and_reschedule_page_say_changes_are_closed(
     assert 'id="locked-note"' in reschedule
     assert "please contact" in reschedule
     assert 'data-locked="1"' in reschedule
+
+
+def test_provider_marks_the_outcome_from_the_appointment_page_once_it_started(
+    client, booked, time_machine
+):
+    client.force_login(booked.provider.user)
+
+    before = client.get(f"/appointments/{booked.pk}").content.decode()
+    time_machine.move_to(datetime(2026, 1, 13, 10, 5, tzinfo=UTC), tick=False)
+    after = client.get(f"/appointments/{booked.pk}").content.decode()
+
+    assert "Mark completed" not in before
+    assert "Mark completed" in after and "Mark no-show" in after
+    assert booked.client.get_full_name() in after
