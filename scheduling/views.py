@@ -32,6 +32,7 @@ from scheduling.models import (
 from scheduling.selectors import appointments_visible_to
 
 BOOKING_WINDOW_DAYS = 14
+SCHEDULE_REACH_DAYS = 5 * 366
 
 
 def _zone_of(user) -> ZoneInfo:
@@ -81,7 +82,7 @@ def book(request: HttpRequest) -> HttpResponse:
     context = _booking_context(request)
     selected = request.GET.get("service", "")
     context.update(
-        selected_service=int(selected) if selected.isdigit() else None,
+        selected_service=int(selected) if selected.isascii() and selected.isdigit() else None,
         mode="book",
         page_title="Book an appointment",
     )
@@ -240,6 +241,8 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         anchor = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         anchor = today
+    if abs((anchor - today).days) > SCHEDULE_REACH_DAYS:
+        anchor = today  # far-off dates (up to date.max) would overflow the arithmetic below
     first = anchor if view == "day" else anchor - timedelta(days=anchor.weekday())
     days = [first + timedelta(days=i) for i in range(1 if view == "day" else 7)]
     range_start = datetime.combine(days[0], time(0), tzinfo=zone)

@@ -456,3 +456,23 @@ def test_provider_marks_the_outcome_from_the_appointment_page_once_it_started(
     assert "Mark completed" not in before
     assert "Mark completed" in after and "Mark no-show" in after
     assert booked.client.get_full_name() in after
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31", "date=0001-01-01", "date=2026-02-30"])
+def test_schedule_falls_back_to_today_for_out_of_range_dates(client, provider, frozen_now, query):
+    client.force_login(provider.user)
+
+    response = client.get(f"/schedule?{query}")
+
+    assert response.status_code == 200
+    assert response.context["anchor"] == frozen_now.date()
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "-1", "99999999999999999999"])
+def test_book_page_ignores_a_malformed_service_choice(client, client_user, value):
+    client.force_login(client_user)
+
+    response = client.get("/book", {"service": value})
+
+    assert response.status_code == 200
+    assert "selected>" not in response.content.decode().split('id="provider"')[0]
