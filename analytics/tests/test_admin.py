@@ -283,3 +283,13 @@ def test_provider_change_page_shows_utilisation_of_the_last_30_days(staff, clini
     # 09:00-12:00 today (180), minus 240 of time off = 9540; booked 30 + 30 + 60 = 120.
     assert f"{120 / 9540 * 100:.1f}%" == "1.3%"
     assert "<strong>1.3%</strong>" in html
+
+
+def test_chart_library_and_script_are_served_from_our_static_files():
+    from django.contrib.staticfiles import finders
+
+    library = finders.find("vendor/chart.umd.min.js")
+    assert library
+    with open(library, encoding="utf-8") as pinned:
+        assert "Chart.js v4" in pinned.read(200)
+    assert finders.find("js/dashboard.js")
