@@ -51,6 +51,7 @@ def browser() -> Iterator:
 def new_page(browser, live_server):
     """Open a fresh browser context (own cookies) and page on the live server."""
     contexts = []
+    script_errors: list[str] = []
 
     def make(*, viewport: dict | None = None):
         context = browser.new_context(
@@ -60,11 +61,14 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert script_errors == [], "uncaught errors in the page scripts"
 
 
 @pytest.fixture

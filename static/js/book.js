@@ -208,7 +208,6 @@
       daysBox.appendChild(SB.element("p", { className: "sb-loading", text: "Loading free times…" }));
       const range = { start: windowStart.toISOString(), end: windowEnd.toISOString() };
       const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
-      if (appointmentId) recommendedQuery.appointment = appointmentId;
       const [recommended, available] = await Promise.all([
         SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
         SB.request("GET", "/api/appointments/available?" + params(range)),
