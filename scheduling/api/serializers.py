@@ -11,6 +11,10 @@ from providers.models import Provider, Service, Urgency
 from scheduling.availability import Slot, zone
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 
+# Far enough from datetime's limits that margins and horizons never overflow.
+MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(2999, 12, 31, tzinfo=UTC)
+
 
 def utc_iso(value: datetime | None) -> str | None:
     if value is None:
@@ -25,6 +29,7 @@ class AwareDateTimeField(serializers.Field):
     default_error_messages = {
         "invalid": "Give an ISO-8601 date-time, e.g. 2026-03-09T13:00:00Z.",
         "naive": "Give the time zone offset (e.g. 'Z' or '+01:00'): a local time is ambiguous.",
+        "range": "Give a date between 1970 and 2999.",
     }
 
     def to_internal_value(self, data) -> datetime:
@@ -38,7 +43,10 @@ class AwareDateTimeField(serializers.Field):
             self.fail("invalid")
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail("naive")
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
+        if not MIN_INSTANT <= value <= MAX_INSTANT:
+            self.fail("range")
+        return value
 
     def to_representation(self, value: datetime) -> str | None:
         return utc_iso(value)

@@ -79,6 +79,7 @@ def test_second_booking_of_same_slot_gets_409(client_api, body, other_client_use
     [
         ("2026-01-13T10:00:00", {}, "start", "offset"),
         ("tomorrow", {}, "start", "ISO-8601"),
+        ("9999-12-31T23:59:00Z", {}, "start", "between"),
         ("2026-01-12T09:00:00Z", {}, "start", "notice"),
         ("2026-03-20T10:00:00Z", {}, "start", "days ahead"),
         ("2026-01-13T10:07:00Z", {}, "start", "grid"),
@@ -354,6 +355,9 @@ def test_every_offered_slot_books(client_api, service, body):
         ({"start": "2026-01-13T00:00:00Z", "end": "2026-04-13T00:00:00Z"}, "end", "60 days"),
         ({"start": "2026-01-13T00:00:00", "end": "2026-01-14T00:00:00Z"}, "start", "offset"),
         ({"start": "someday", "end": "2026-01-14T00:00:00Z"}, "start", "ISO-8601"),
+        ({"start": "9999-12-30T00:00:00Z", "end": "9999-12-31T00:00:00Z"}, "start", "between"),
+        ({"start": "0001-01-01T00:00:00Z", "end": "0001-01-02T00:00:00Z"}, "start", "between"),
+        ({"start": "2026-02-30T00:00:00Z", "end": "2026-03-02T00:00:00Z"}, "start", "ISO-8601"),
         ({"start": "2026-01-13T00:00:00Z"}, "end", "required"),
         ({"service": 999999}, "service", "No active service"),
         ({"service": "x"}, "service", "Incorrect type"),
