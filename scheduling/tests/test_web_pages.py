@@ -63,6 +63,9 @@ def test_client_pages_open_for_a_signed_in_client(client, client_user, path):
 
     assert response.status_code == 200
     assert b"<h1>" in response.content
+    assert f"<title>{response.context['page_title']} · SmartBook</title>" in (
+        response.content.decode()
+    )
 
 
 def test_schedule_answers_403_page_to_a_client(client, client_user):
