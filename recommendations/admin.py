@@ -23,6 +23,8 @@ class SchedulerSettingsAdmin(admin.ModelAdmin):
                     "weight_soonness",
                     "weight_lead_time_fit",
                     "weight_specialisation",
+                    "weight_usual_slot",
+                    "weight_wait_days",
                     "weight_load_balance",
                     "weight_adjacency",
                     "weight_short_fragments",

@@ -30,6 +30,10 @@ class SchedulerSettings(models.Model):
     weight_soonness = _weight_field("soonness", "Mild preference for sooner slots.")
     weight_lead_time_fit = _weight_field("lead_time_fit", "As far ahead as the client books.")
     weight_specialisation = _weight_field("specialisation", "Provider who does this service often.")
+    weight_usual_slot = _weight_field("usual_slot", "Slot on the usual weekday at the usual time.")
+    weight_wait_days = _weight_field(
+        "wait_days", "Days of waiting, linear (negative: sooner is better)."
+    )
     weight_load_balance = _weight_field("load_balance", "Provider and day with less booked.")
     weight_adjacency = _weight_field(
         "adjacency", "Slot touching an appointment or the edge of working hours."

@@ -31,14 +31,16 @@ FEATURE_NAMES: tuple[str, ...] = (
     "soonness",
     "lead_time_fit",
     "specialisation",
+    "usual_slot",
+    "wait_days",
     "load_balance",
     "adjacency",
     "short_fragments",
 )
 # What the client cares about (a learned model re-weighs these from the picks) versus what the
 # clinic cares about (kept at the staff-set weights whatever ranks the client features).
-CLIENT_FEATURES: tuple[str, ...] = FEATURE_NAMES[:7]
-BUSINESS_FEATURES: tuple[str, ...] = FEATURE_NAMES[7:]
+CLIENT_FEATURES: tuple[str, ...] = FEATURE_NAMES[:9]
+BUSINESS_FEATURES: tuple[str, ...] = FEATURE_NAMES[9:]
 
 SECONDS_PER_DAY = 86400.0
 HOUR_KERNEL_WIDTH = 1.0  # hours: history at 10:00 still counts a little at 11:00
@@ -236,6 +238,17 @@ def lead_time_fit(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
     return np.exp(-np.abs(cols.days_ahead(ctx.request.now) - usual) / tolerance)
 
 
+def usual_slot(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
+    """Both the usual weekday and the usual time (the weekday-and-hour habit as one signal)."""
+    return weekday_fit(cols, ctx) * time_of_day_fit(cols, ctx)
+
+
+def wait_days(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
+    """Waiting, linear in days (in fortnights, capped at two): clients' impatience grows with
+    every day, which a learned model can weigh per urgency from the picks."""
+    return np.clip(cols.days_ahead(ctx.request.now) / 14.0, 0, 2)
+
+
 # --- provider fit ---------------------------------------------------------------------------
 
 
@@ -354,6 +367,8 @@ def feature_matrix(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
         "soonness": soonness(cols, ctx),
         "lead_time_fit": lead_time_fit(cols, ctx),
         "specialisation": specialisation(cols, ctx),
+        "usual_slot": usual_slot(cols, ctx),
+        "wait_days": wait_days(cols, ctx),
         "load_balance": load_balance(cols, ctx),
         "adjacency": adjacency(cols, ctx, gaps),
         "short_fragments": short_fragments(cols, ctx, gaps),
