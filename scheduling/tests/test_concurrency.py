@@ -13,7 +13,13 @@ from accounts.tests.factories import UserFactory
 from providers.tests.factories import ProviderFactory, ServiceFactory
 from scheduling.errors import SlotUnavailable
 from scheduling.models import Appointment, AppointmentStatus
-from scheduling.services import _save_checked, _set_time, appointment_book, appointment_cancel
+from scheduling.services import (
+    _save_checked,
+    _set_time,
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+)
 from scheduling.tests.conftest import at
 
 pytestmark = [
@@ -26,8 +32,9 @@ pytestmark = [
 ]
 
 
-def race(attempts: list[dict]) -> tuple[list[Appointment], list[Exception]]:
-    """Run one appointment_book per kwargs dict, all released at once."""
+def race(attempts: list[dict], action=None) -> tuple[list[Appointment], list[Exception]]:
+    """Run one `action` (default appointment_book) per kwargs dict, all released at once."""
+    action = action or appointment_book
     barrier = threading.Barrier(len(attempts))
     booked: list[Appointment] = []
     failed: list[Exception] = []
@@ -36,7 +43,7 @@ def race(attempts: list[dict]) -> tuple[list[Appointment], list[Exception]]:
     def attempt(kwargs: dict) -> None:
         try:
             barrier.wait(timeout=30)
-            appointment = appointment_book(**kwargs)
+            appointment = action(**kwargs)
             with lock:
                 booked.append(appointment)
         except Exception as exc:  # collected and asserted on below
@@ -145,3 +152,27 @@ def test_the_constraint_violation_becomes_slot_unavailable(clinic):
     with pytest.raises(SlotUnavailable, match="You already have"):
         _save_checked(double)
     assert Appointment.objects.count() == 1
+
+
+def test_two_reschedules_into_one_slot_one_wins(clinic):
+    provider, service, clients = clinic
+    first = appointment_book(
+        client=clients[0], provider=provider, service=service, start=at(13, 10)
+    )
+    second = appointment_book(
+        client=clients[1], provider=provider, service=service, start=at(13, 14)
+    )
+    moved, failed = race(
+        [
+            {"appointment": first, "new_start": at(14, 10), "actor": clients[0]},
+            {"appointment": second, "new_start": at(14, 10), "actor": clients[1]},
+        ],
+        action=appointment_reschedule,
+    )
+    assert len(moved) == 1 and len(failed) == 1
+    assert isinstance(failed[0], SlotUnavailable)
+    # The loser kept its old time: at no moment did it hold both or neither.
+    starts = sorted(Appointment.objects.values_list("start", flat=True))
+    assert at(14, 10) in starts
+    assert len(starts) == 2
+    assert {at(13, 10), at(13, 14)} & set(starts)
