@@ -188,3 +188,21 @@ def test_database_lost_during_a_read_gives_503_json(world):
     assert response.status_code == 503
     assert response.json()["detail"]
     assert world.api("client_a").get("/api/appointments").status_code == 200
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_lost_while_django_swallows_the_error_still_gives_503(world):
+    """Django's constraint validation (Q.check) logs and swallows database errors; the next
+    statement then meets a closed connection. Found by the soak's database-restart fault."""
+    api = world.api("client_a")
+    with connection_killed_after("SAVEPOINT") as killed:
+        response = api.delete(f"/api/appointments/{world.appt_a.pk}")
+    close_old_connections()
+
+    assert killed
+    assert response.status_code == 503, response.content
+    world.appt_a.refresh_from_db()
+    assert world.appt_a.status == "booked"
+    assert api.delete(f"/api/appointments/{world.appt_a.pk}").status_code == 200

@@ -11,7 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is briefly unavailable; nothing was changed. Please retry."
+    default_detail = "The database is briefly unavailable; please retry."
     default_code = "service_unavailable"
 
 
@@ -100,9 +100,14 @@ def _is_connection_lost(exc: DatabaseError) -> bool:
 
     if isinstance(exc, InterfaceError):
         return True
-    sqlstate = getattr(exc.__cause__, "sqlstate", None) or ""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or ""
     # 08: connection exception; 57P: admin shutdown, crash shutdown, cannot connect now.
     if sqlstate.startswith(("08", "57P")) or "database is locked" in str(exc):
+        return True
+    if type(cause).__module__.startswith("psycopg") and not sqlstate:
+        # Raised by the driver itself, not the server: the connection is closed or broken
+        # (Django may already have reconnected by the time this runs).
         return True
     lost = False
     for connection in connections.all(initialized_only=True):
