@@ -335,6 +335,8 @@ class LoadClient:
             status, data = 0, None
             if method != "GET":
                 self.run.uncertain = True
+        if status == 503 and method != "GET":
+            self.run.uncertain = True
         self.run.samples.append((label, status, (time.perf_counter() - started) * 1000))
         return status, data
 
@@ -405,8 +407,26 @@ class LoadClient:
             self.conn.close()
 
 
+def terminate_backends(config: dict, name: str) -> int:
+    """What a database restart does to the web processes: every connection to `name` dies."""
+    with _server_connection(config) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    return sum(1 for (terminated,) in rows if terminated)
+
+
 def drive_load(
-    *, base_url: str, clinic: Clinic, seconds: float, think_ms: int, seed: int
+    *,
+    base_url: str,
+    clinic: Clinic,
+    seconds: float,
+    think_ms: int,
+    seed: int,
+    fault_at: float | None = None,
+    fault=lambda: None,
 ) -> list[ClientRun]:
     runs = [ClientRun(user_id, token) for user_id, token in clinic.clients]
     clients = [
@@ -419,6 +439,9 @@ def drive_load(
     ]
     for thread in threads:
         thread.start()
+    if fault_at is not None:
+        time.sleep(max(0.0, deadline - seconds + fault_at - time.monotonic()))
+        fault()
     for thread in threads:
         thread.join(timeout=seconds + 120)
     return runs
@@ -539,7 +562,9 @@ def summarize(runs: list[ClientRun], seconds: float) -> dict:
         "requests": len(samples),
         "requests_per_second": round(len(samples) / seconds, 1) if seconds else 0.0,
         "statuses": dict(sorted(by_status.items())),
-        "server_errors": sum(1 for _, status, _ in samples if status >= 500),
+        # Crashes (500 and the like); 503 is the API's honest "database unavailable, retry".
+        "server_errors": sum(1 for _, status, _ in samples if status >= 500 and status != 503),
+        "unavailable_503": by_status.get("503", 0),
         "transport_errors": by_status.get("0", 0),
         "bookings_acknowledged": sum(len(run.promises) for run in runs),
         "reschedules_acknowledged": sum(run.reschedules for run in runs),
@@ -559,16 +584,19 @@ def run_soak(
     think_ms: int,
     seed: int,
     log_path: Path,
+    restart_db_at: float | None = None,
     progress=lambda message: None,
 ) -> dict:
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connections
 
     config, name = soak_database_url(database_url)
     with temporary_database(config, name) as url:
         progress(f"created database {name}; migrating")
         call_command("migrate", interactive=False, verbosity=0)
         clinic = seed_clinic(clients=clients, providers=providers, token_seconds=int(seconds) + 900)
+        connections["default"].close()  # idle during the load; the checks reconnect
         env = production_env(
             SECRET_KEY=settings.SECRET_KEY,
             DATABASE_URL=url,
@@ -582,8 +610,15 @@ def run_soak(
         with gunicorn_server(env=env, workers=workers, threads=threads, log_path=log_path) as base:
             warm_up(base_url=base, clinic=clinic, parallel=workers * threads)
             progress(f"{clients} clients for {seconds:g}s against {base}")
+            killed: list[int] = []
             runs = drive_load(
-                base_url=base, clinic=clinic, seconds=seconds, think_ms=think_ms, seed=seed
+                base_url=base,
+                clinic=clinic,
+                seconds=seconds,
+                think_ms=think_ms,
+                seed=seed,
+                fault_at=restart_db_at,
+                fault=lambda: killed.append(terminate_backends(config, name)),
             )
         report = summarize(runs, seconds)
         report.update(check_invariants(runs))
@@ -596,6 +631,7 @@ def run_soak(
             "providers": providers,
             "think_ms": think_ms,
             "database": name,
+            "db_connections_killed": sum(killed),
             "database_dropped": not database_exists(config, name),
         }
     )

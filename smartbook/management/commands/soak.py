@@ -32,6 +32,14 @@ class Command(BaseCommand):
             help="mean pause of a client between requests, in ms (500; 0 = none)",
         )
         parser.add_argument("--seed", type=int, default=1, help="random seed of the clients")
+        parser.add_argument(
+            "--restart-db-at",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="fault: kill every database connection this far into the load, as a "
+            "PostgreSQL restart would (requests in flight get 503; invariants must hold)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--database-url",
@@ -61,6 +69,7 @@ class Command(BaseCommand):
                 think_ms=options["think_ms"],
                 seed=options["seed"],
                 log_path=log_path,
+                restart_db_at=options["restart_db_at"],
                 progress=progress,
             )
         except SoakRefused as exc:
@@ -70,11 +79,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report, sort_keys=True))
         else:
             self._print(report)
-        broken = {
-            key: report[key]
-            for key in ("overlaps", "server_errors", "lost_bookings", "phantom_writes")
-            if report[key]
-        }
+        checked = ["overlaps", "server_errors", "lost_bookings", "phantom_writes"]
+        if options["restart_db_at"] is None:
+            checked.append("unavailable_503")  # without a fault, the database never went away
+        broken = {key: report[key] for key in checked if report[key]}
         if broken:
             raise CommandError(f"soak failed: {broken} (server log: {log_path})")
 
@@ -103,7 +111,9 @@ class Command(BaseCommand):
         out(
             f"overlaps {report['overlaps']} (provider {report['provider_overlaps']}, client "
             f"{report['client_overlaps']}), lost bookings {report['lost_bookings']}, phantom "
-            f"writes {report['phantom_writes']}, 5xx {report['server_errors']}, transport "
+            f"writes {report['phantom_writes']}, 5xx {report['server_errors']} (+503 "
+            f"{report['unavailable_503']}, db connections killed "
+            f"{report['db_connections_killed']}), transport "
             f"errors {report['transport_errors']}, database {report['database']} dropped: "
             f"{report['database_dropped']}"
         )
