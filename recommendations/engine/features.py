@@ -38,9 +38,15 @@ FEATURE_NAMES: tuple[str, ...] = (
     "short_fragments",
 )
 # What the client cares about (a learned model re-weighs these from the picks) versus what the
-# clinic cares about (kept at the staff-set weights whatever ranks the client features).
-CLIENT_FEATURES: tuple[str, ...] = FEATURE_NAMES[:9]
-BUSINESS_FEATURES: tuple[str, ...] = FEATURE_NAMES[9:]
+# clinic decides (kept at the staff-set weights whatever ranks the client features): urgent
+# needs are seen soonest, load is spread, gaps are filled.
+BUSINESS_FEATURES: tuple[str, ...] = (
+    "urgency_fit",
+    "load_balance",
+    "adjacency",
+    "short_fragments",
+)
+CLIENT_FEATURES: tuple[str, ...] = tuple(n for n in FEATURE_NAMES if n not in BUSINESS_FEATURES)
 
 SECONDS_PER_DAY = 86400.0
 HOUR_KERNEL_WIDTH = 1.0  # hours: history at 10:00 still counts a little at 11:00

@@ -72,14 +72,8 @@ class RulesRanker:
 
 
 class SklearnRanker:
-    """A scikit-learn model's utility of each slot for the client (client features), put on the
-    rules' scale, plus the staff-weighted schedule terms (the clinic's interest, which clients
-    don't pick on).
-
-    The model's log-odds have no fixed unit, so per request they are rescaled to the spread
-    the rules' client terms have over the same candidates: the staff weights of the schedule
-    terms then mean the same under both rankers, and only the client ordering is learned.
-    """
+    """A scikit-learn model's utility of each slot for the client (client features), plus the
+    staff-weighted schedule terms (the clinic's interest, which clients don't pick on)."""
 
     def __init__(
         self,
@@ -92,8 +86,6 @@ class SklearnRanker:
         self.model = model
         self.version = version
         self.columns = [FEATURE_NAMES.index(name) for name in feature_names]
-        self.client_columns = [FEATURE_NAMES.index(name) for name in CLIENT_FEATURES]
-        self.client_vector = weight_vector(weights, CLIENT_FEATURES)
         self.business_columns = [FEATURE_NAMES.index(name) for name in BUSINESS_FEATURES]
         self.business_vector = weight_vector(weights, BUSINESS_FEATURES)
 
@@ -101,10 +93,6 @@ class SklearnRanker:
         if not len(features):
             return np.zeros(0)
         learned = np.asarray(self.model.decision_function(features[:, self.columns]), dtype=float)
-        reference = features[:, self.client_columns] @ self.client_vector
-        spread, reference_spread = learned.std(), reference.std()
-        if spread > 1e-9 and reference_spread > 1e-9:
-            learned = (learned - learned.mean()) * (reference_spread / spread)
         return learned + features[:, self.business_columns] @ self.business_vector
 
 
