@@ -72,6 +72,49 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, timeout: float 
 
 
 @contextlib.contextmanager
+def celery_worker(*, env: dict[str, str], queue: str, log_path: Path | None) -> Iterator[None]:
+    """A Celery worker on `queue` (the production path for emails), stopped afterwards."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "smartbook",
+        "worker",
+        "--queues",
+        queue,
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if log_path:
+            log.close()
+
+
+def purge_queue(broker_url: str, queue: str) -> None:
+    import redis
+
+    redis.Redis.from_url(broker_url).delete(queue)
+
+
+@contextlib.contextmanager
 def gunicorn_server(
     *, env: dict[str, str], workers: int = 2, threads: int = 4, log_path: Path | None = None
 ) -> Iterator[str]:
@@ -585,6 +628,7 @@ def run_soak(
     seed: int,
     log_path: Path,
     restart_db_at: float | None = None,
+    broker_url: str = "",
     progress=lambda message: None,
 ) -> dict:
     from django.conf import settings
@@ -601,13 +645,23 @@ def run_soak(
             SECRET_KEY=settings.SECRET_KEY,
             DATABASE_URL=url,
             DB_CONN_MAX_AGE="60",
-            CELERY_BROKER_URL="",
+            # Without --broker, emails are sent inside the request (as `make run` does).
+            CELERY_BROKER_URL=broker_url,
+            CELERY_TASK_DEFAULT_QUEUE=name,
             REDIS_URL="",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             LOG_LEVEL="ERROR",
         )
+        worker = (
+            celery_worker(env=env, queue=name, log_path=log_path.with_suffix(".worker.log"))
+            if broker_url
+            else contextlib.nullcontext()
+        )
         progress(f"starting gunicorn: {workers} workers x {threads} threads")
-        with gunicorn_server(env=env, workers=workers, threads=threads, log_path=log_path) as base:
+        with (
+            worker,
+            gunicorn_server(env=env, workers=workers, threads=threads, log_path=log_path) as base,
+        ):
             warm_up(base_url=base, clinic=clinic, parallel=workers * threads)
             progress(f"{clients} clients for {seconds:g}s against {base}")
             killed: list[int] = []
@@ -620,6 +674,8 @@ def run_soak(
                 fault_at=restart_db_at,
                 fault=lambda: killed.append(terminate_backends(config, name)),
             )
+        if broker_url:
+            purge_queue(broker_url, name)
         report = summarize(runs, seconds)
         report.update(check_invariants(runs))
     report.update(
@@ -631,6 +687,7 @@ def run_soak(
             "providers": providers,
             "think_ms": think_ms,
             "database": name,
+            "broker": "celery worker" if broker_url else "in-process tasks",
             "db_connections_killed": sum(killed),
             "database_dropped": not database_exists(config, name),
         }

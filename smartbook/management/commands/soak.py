@@ -40,6 +40,13 @@ class Command(BaseCommand):
             help="fault: kill every database connection this far into the load, as a "
             "PostgreSQL restart would (requests in flight get 503; invariants must hold)",
         )
+        parser.add_argument(
+            "--broker",
+            default="",
+            metavar="REDIS_URL",
+            help="send tasks (emails) through this Redis to a Celery worker started for the "
+            "soak, on a queue of its own, as in production (default: tasks run in-process)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--database-url",
@@ -70,6 +77,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 log_path=log_path,
                 restart_db_at=options["restart_db_at"],
+                broker_url=options["broker"],
                 progress=progress,
             )
         except SoakRefused as exc:
@@ -94,7 +102,8 @@ class Command(BaseCommand):
         out(
             f"{report['requests']} requests in {report['seconds']:g}s "
             f"({report['requests_per_second']}/s) from {report['clients']} clients, "
-            f"gunicorn {report['workers']}x{report['threads']}, think {report['think_ms']} ms"
+            f"gunicorn {report['workers']}x{report['threads']}, think {report['think_ms']} ms, "
+            f"{report['broker']}"
         )
         out("by status: " + ", ".join(f"{k}: {v}" for k, v in report["statuses"].items()))
         out(f"{'endpoint':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
