@@ -216,6 +216,48 @@ ROWS = [
         "/api/admin/users/{client_a}",
         admin_only(204),
     ),
+    Row(
+        "register",
+        "change",
+        "POST",
+        "/api/auth/register",
+        everyone(201),
+        body={"email": "someone.new@example.com", "password": "a-Long-and-unusual-pass-42"},
+    ),
+    Row(
+        "log in with a wrong password",
+        "read",
+        "POST",
+        "/api/auth/login",
+        everyone(401),
+        body={"email": "client.a@example.com", "password": "not-the-password-1"},
+    ),
+    Row(
+        "password reset request",
+        "change",
+        "POST",
+        "/api/auth/password/reset",
+        everyone(202),
+        body={"email": "client.a@example.com"},
+    ),
+    Row(
+        "refresh own token",
+        "read",
+        "POST",
+        "/api/auth/refresh",
+        {**everyone(200), ANON: 401},
+        body={"refresh": "{refresh}"},
+    ),
+    Row(
+        "log out (blacklist own refresh token)",
+        "delete",
+        "POST",
+        "/api/auth/logout",
+        signed_in(204),
+        body={"refresh": "{refresh}"},
+    ),
+    Row("API schema", "read", "GET", "/api/schema/", everyone(200)),
+    Row("API docs", "read", "GET", "/api/docs/", everyone(200)),
     # --- notifications and calendar -----------------------------------------------------------
     Row("own notifications", "read", "GET", "/api/notifications", signed_in(200)),
     Row(
@@ -331,8 +373,16 @@ def _coerce_ids(body):
     return body
 
 
+def _refresh_token(world, role: str) -> str:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    return "not-a-token" if role == ANON else str(RefreshToken.for_user(world.users[role]))
+
+
 def _request(world, row: Row, role: str):
     ids = {**_paths(world), "free_slot": _free_slot(world)}
+    if row.body and "{refresh}" in row.body.values():
+        ids["refresh"] = _refresh_token(world, role)
     path = _fill(row.path, ids)
     body = _coerce_ids(_fill(row.body, ids)) if row.body is not None else None
     if row.web:
