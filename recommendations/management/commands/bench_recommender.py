@@ -37,7 +37,7 @@ def _occupy(clinic, *, start, days: int, rng: np.random.Generator, share: float)
                 if rng.random() < share:
                     rows.append(
                         Appointment(
-                            client=clinic.users[int(rng.integers(len(clinic.users)))],
+                            client=clinic.users[int(rng.integers(1, len(clinic.users)))],
                             provider=provider,
                             service=service,
                             start=cursor,
@@ -54,7 +54,7 @@ def _occupy(clinic, *, start, days: int, rng: np.random.Generator, share: float)
     for row in rows:
         key = (row.client_id, row.start)
         while key in seen:
-            row.client = clinic.users[int(rng.integers(len(clinic.users)))]
+            row.client = clinic.users[int(rng.integers(1, len(clinic.users)))]
             key = (row.client_id, row.start)
         seen[key] = True
     Appointment.objects.bulk_create(rows)
@@ -100,8 +100,20 @@ class Command(BaseCommand):
             days=1
         )
         booked = _occupy(clinic, start=start, days=options["days"], rng=rng, share=0.4)
-        # Some history for the client, so every feature has work to do.
-        client = clinic.users[0]
+        client = clinic.users[0]  # holds none of the appointments: every open slot is a candidate
+        service = clinic.services[0]
+        for weeks in range(1, 9):  # but a history, so every feature has work to do
+            past = start - timedelta(weeks=weeks, hours=-10)
+            Appointment.objects.create(
+                client=client,
+                provider=clinic.providers[weeks % 3],
+                service=service,
+                start=past,
+                end=past + timedelta(minutes=service.duration_minutes),
+                blocked_start=past,
+                blocked_end=past + timedelta(minutes=service.duration_minutes),
+                status=AppointmentStatus.COMPLETED,
+            )
         timings, candidates = [], 0
         for run in range(options["runs"] + 3):
             began = clock.perf_counter()
