@@ -232,3 +232,21 @@ def test_feature_matrix_has_one_column_per_feature_name():
     matrix = f.feature_matrix(cols(slot(1, 10), slot(2, 14)), _day_with_appointment())
     assert matrix.shape == (2, len(f.FEATURE_NAMES))
     assert f.feature_matrix(cols(), context()).shape == (0, len(f.FEATURE_NAMES))
+
+
+def test_usual_slot_needs_both_the_usual_weekday_and_the_usual_time():
+    ctx = context(history=TUESDAY_MORNINGS)
+    tuesday_ten, tuesday_four, thursday_ten = f.usual_slot(
+        cols(slot(1, 10), slot(1, 16), slot(3, 10)), ctx
+    )
+    assert tuesday_ten > 0.8
+    assert tuesday_four < 0.1
+    assert thursday_ten < 0.2
+
+
+def test_wait_days_grows_linearly_in_fortnights_and_is_capped():
+    values = f.wait_days(cols(slot(0, 7), slot(7, 7), slot(14, 7), slot(40, 7)), context())
+    assert values[0] == pytest.approx(0, abs=0.01)
+    assert values[1] == pytest.approx(0.5, abs=0.01)
+    assert values[2] == pytest.approx(1.0, abs=0.01)
+    assert values[3] == 2.0
