@@ -31,7 +31,11 @@ from django.utils import timezone
 from recommendations.engine import Ranker, RulesRanker, load_ranker, score_candidates
 from recommendations.engine.features import free_ranges
 from recommendations.models import ModelVersion, SchedulerSettings
-from recommendations.selectors import provider_contexts, recommendation_inputs
+from recommendations.selectors import (
+    POPULATION_CACHE_KEY,
+    provider_contexts,
+    recommendation_inputs,
+)
 from recommendations.simulator import (
     TEMPERATURE,
     PhaseStats,
@@ -234,7 +238,7 @@ def evaluate(config: EvaluationConfig | None = None) -> dict:
     config = config or EvaluationConfig()
     started = clock.perf_counter()
     rng = np.random.default_rng(config.seed)
-    cache.delete("recommendations:population")
+    cache.delete(POPULATION_CACHE_KEY)
     BookingPolicy.objects.update_or_create(pk=1, defaults={"horizon_days": 366})
     SchedulerSettings.objects.filter(pk=1).delete()  # the default settings, reproducibly
     weights = SchedulerSettings.load().weights()

@@ -40,6 +40,7 @@ from scheduling.selectors import active_providers_for, provider_schedules, slot_
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
 POPULATION_SAMPLE = 3000
 POPULATION_CACHE_SECONDS = 15 * 60
+POPULATION_CACHE_KEY = "recommendations:population"
 SPECIALISATION_LOOKBACK = timedelta(days=180)
 
 
@@ -80,7 +81,7 @@ def stated_preferences(*, client: User) -> StatedPreferences:
 
 def population_patterns() -> PopulationPatterns:
     """Weekday and time-of-day shares of recent bookings by everyone (cached)."""
-    cached = cache.get("recommendations:population")
+    cached = cache.get(POPULATION_CACHE_KEY)
     if cached is not None:
         return cached
     rows = (
@@ -99,7 +100,7 @@ def population_patterns() -> PopulationPatterns:
         weekday_share={d: n / total for d, n in weekdays.items()} if total else {},
         time_of_day_share={p: n / total for p, n in periods.items()} if total else {},
     )
-    cache.set("recommendations:population", patterns, POPULATION_CACHE_SECONDS)
+    cache.set(POPULATION_CACHE_KEY, patterns, POPULATION_CACHE_SECONDS)
     return patterns
 
 

@@ -4,10 +4,12 @@ import time as clock
 from datetime import timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from recommendations.selectors import POPULATION_CACHE_KEY
 from recommendations.services import recommendation_for_client
 from recommendations.simulator import build_clinic
 from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
@@ -81,6 +83,9 @@ class Command(BaseCommand):
                 raise Rollback
         except Rollback:
             pass
+        finally:
+            # Patterns cached from the simulated clinic must not outlive it.
+            cache.delete(POPULATION_CACHE_KEY)
         if options["json"]:
             self.stdout.write(json.dumps(result))
         else:

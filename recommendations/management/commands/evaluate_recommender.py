@@ -1,9 +1,11 @@
 import json
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from recommendations.evaluation import POLICIES, EvaluationConfig, evaluate
+from recommendations.selectors import POPULATION_CACHE_KEY
 
 METRICS = (
     ("hit_at_1", "hit@1"),
@@ -53,6 +55,9 @@ class Command(BaseCommand):
                 raise Rollback
         except Rollback:
             pass
+        finally:
+            # Patterns cached from the simulated clinic must not outlive it.
+            cache.delete(POPULATION_CACHE_KEY)
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, default=str))
             return
