@@ -56,7 +56,7 @@ class EvaluationConfig:
     providers: int = 4
     clients: int = 80
     history_days: int = 42
-    history_requests: int = 450
+    history_requests: int = 800
     heldout_requests: int = 300
     month_days: int = 21
     month_requests: int = 320
