@@ -126,3 +126,37 @@ class AppointmentAdmin(admin.ModelAdmin):
             ),
             "marked no-show",
         )
+
+
+class ClientAppointmentInline(admin.TabularInline):
+    """A user's appointment history on their admin page (read-only: changes go through the
+    appointment actions, which call the services)."""
+
+    model = Appointment
+    fk_name = "client"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-start"]
+    fields = ["start", "provider", "service", "status", "source"]
+    readonly_fields = fields
+    verbose_name_plural = "appointment history"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "service")
+
+
+def _add_history_to_user_admin() -> None:
+    # accounts sits below scheduling in the dependency graph, so scheduling adds its inline
+    # to the user admin rather than accounts importing scheduling.
+    from django.contrib.auth import get_user_model
+
+    user_admin = admin.site._registry.get(get_user_model())
+    if user_admin is not None and ClientAppointmentInline not in user_admin.inlines:
+        user_admin.inlines = [*user_admin.inlines, ClientAppointmentInline]
+
+
+_add_history_to_user_admin()
