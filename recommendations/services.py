@@ -40,6 +40,11 @@ MAX_WINDOW = timedelta(days=31)
 _ranker_cache: dict[tuple, Ranker] = {}
 
 
+def ranker_cache_clear() -> None:
+    """Forget loaded models (after training or a change of the active version)."""
+    _ranker_cache.clear()
+
+
 @dataclass
 class Recommendation:
     log: RecommendationLog
@@ -249,7 +254,7 @@ def model_version_activate(*, version: ModelVersion, note: str = "") -> ModelVer
         if note:
             version.notes = (version.notes + "\n" + note).strip()
         version.save(update_fields=["is_active", "notes"])
-    _ranker_cache.clear()
+    ranker_cache_clear()
     return version
 
 
@@ -268,6 +273,6 @@ def model_version_rollback(*, note: str = "") -> ModelVersion | None:
         active.is_active = False
         active.save(update_fields=["is_active"])
         if previous is None:
-            _ranker_cache.clear()
+            ranker_cache_clear()
             return None
         return model_version_activate(version=previous, note=note or f"rolled back from {active}")

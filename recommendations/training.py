@@ -32,6 +32,7 @@ from recommendations.engine import (
     save_artifact,
 )
 from recommendations.models import ModelVersion, RecommendationItem, SchedulerSettings
+from recommendations.services import ranker_cache_clear
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +187,7 @@ def recommender_train(
                 else f"Kept {baseline_name}: MRR {metrics['mrr']} vs {baseline_metrics['mrr']}."
             ),
         )
-    from recommendations.services import _ranker_cache
-
-    _ranker_cache.clear()
+    ranker_cache_clear()
     message = version.notes
     logger.info("Trained recommender v%s: %s", number, message)
     return TrainingResult(version, promoted, message, metrics, baseline_metrics)
