@@ -286,6 +286,24 @@ ROWS = [
     # --- analytics ---------------------------------------------------------------------------
     Row("bookings analytics", "read", "GET", "/api/admin/analytics/bookings", admin_only(200)),
     Row("users analytics", "read", "GET", "/api/admin/analytics/users", admin_only(200)),
+    # --- operations the API does not offer: refused the same way for everyone ------------
+    Row("delete a service", "delete", "DELETE", "/api/services/{service}", everyone(405)),
+    Row("change a provider", "change", "PUT", "/api/providers/{p1}", everyone(405)),
+    Row(
+        "delete a notification",
+        "delete",
+        "DELETE",
+        "/api/notifications/{notification_a}",
+        signed_in(405),
+    ),
+    Row("delete own profile", "delete", "DELETE", "/api/users/profile", signed_in(405)),
+    Row(
+        "admin appointment delete (cancelling is a status change)",
+        "delete",
+        "DELETE",
+        "/api/admin/appointments/{appt_a}",
+        admin_only(405),
+    ),
     # --- web pages (session) -------------------------------------------------------------------
     Row("home page", "read", "GET", "/", page(200, anon_redirects=False), web=True),
     Row("book page", "read", "GET", "/book", page(200), web=True),
