@@ -12,17 +12,7 @@ from accounts.models import (
     User,
     validate_timezone_name,
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans and lists instead of stringifying them."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+from smartbook.api.fields import StrictBooleanField, StrictCharField
 
 
 class StrictEmailField(serializers.EmailField):
@@ -32,17 +22,6 @@ class StrictEmailField(serializers.EmailField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data).strip().lower()
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false only: "yes", 1 or "maybe" are refused."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class FlatListField(serializers.ListField):

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from providers.models import Provider, Service, Urgency
 from scheduling.availability import Slot, zone
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
+from smartbook.api.fields import StrictBooleanField, StrictCharField
 
 # Far enough from datetime's limits that margins and horizons never overflow.
 MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
@@ -62,24 +63,6 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and not data.strip().isdigit():
             self.fail("incorrect_type", data_type="str")
         return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class RefuseFieldsMixin:
