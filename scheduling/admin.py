@@ -145,18 +145,33 @@ class ClientAppointmentInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provider", "service")
 
 
 def _add_history_to_user_admin() -> None:
-    # accounts sits below scheduling in the dependency graph, so scheduling adds its inline
-    # to the user admin rather than accounts importing scheduling.
+    # accounts sits below scheduling in the dependency graph, so scheduling extends the user
+    # admin rather than accounts importing scheduling.
     from django.contrib.auth import get_user_model
 
-    user_admin = admin.site._registry.get(get_user_model())
-    if user_admin is not None and ClientAppointmentInline not in user_admin.inlines:
-        user_admin.inlines = [*user_admin.inlines, ClientAppointmentInline]
+    user_model = get_user_model()
+    base = type(admin.site._registry.get(user_model, admin.ModelAdmin(user_model, admin.site)))
+
+    class UserAdminWithHistory(base):
+        def get_inlines(self, request, obj):
+            inlines = super().get_inlines(request, obj)
+            # A user being added has no history (and no formset to submit for it).
+            return [*inlines, ClientAppointmentInline] if obj is not None else inlines
+
+    if admin.site.is_registered(user_model):
+        admin.site.unregister(user_model)
+    admin.site.register(user_model, UserAdminWithHistory)
 
 
 _add_history_to_user_admin()
