@@ -37,7 +37,7 @@ serve: install
 	DEBUG=0 $(PY) manage.py check --deploy
 	DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DEBUG=0 $(PY) manage.py migrate --noinput
-	DEBUG=0 $(VENV)/bin/gunicorn -c smartbook/gunicorn.conf.py smartbook.wsgi:application
+	DEBUG=0 exec $(VENV)/bin/gunicorn -c smartbook/gunicorn.conf.py smartbook.wsgi:application
 
 worker: install
 	$(VENV)/bin/celery -A smartbook worker --loglevel=INFO
