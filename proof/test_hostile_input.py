@@ -419,7 +419,7 @@ def test_huge_availability_windows_are_refused_quickly(world):
         )
         assert response.status_code == 400, f"{path}: {response.status_code}"
         assert_clean(response, path)
-        assert time.perf_counter() - began < 2, f"{path} took too long to refuse"
+        assert time.perf_counter() - began < 5, f"{path} took too long to refuse"
         backwards = world.api("client_a").get(
             path,
             {
