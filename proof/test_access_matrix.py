@@ -98,6 +98,14 @@ ROWS = [
         parties_of_a(200),
         body={"client_notes": "changed"},
     ),
+    Row(
+        "reschedule appointment",
+        "change",
+        "PATCH",
+        "/api/appointments/{appt_a}",
+        parties_of_a(200),
+        body={"start": "{free_slot}"},
+    ),
     Row("cancel appointment", "delete", "DELETE", "/api/appointments/{appt_a}", parties_of_a(200)),
     Row(
         "mark completed",
@@ -488,3 +496,12 @@ def test_my_appointments_page_lists_only_own(world):
     assert response.status_code == 200
     assert SECRET_NOTE not in response.content.decode()
     assert f"/appointments/{world.appt_a.pk}" not in response.content.decode()
+
+
+def test_personal_calendar_feed_carries_only_its_owners_appointments(world):
+    response = world.web("anonymous").get(f"/calendar/{world.feed_token_a}.ics")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode()
+    assert str(world.appt_a.uid) in text
+    assert str(world.appt_b.uid) not in text
