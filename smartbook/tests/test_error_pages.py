@@ -47,3 +47,13 @@ def test_user_admin_page_lists_the_clients_appointment_history(client, admin_use
     assert response.status_code == 200
     assert b"appointment history" in response.content.lower()
     assert b"Knee check" in response.content
+
+
+@pytest.mark.django_db
+def test_admin_carries_the_product_name(client, admin_user):
+    client.force_login(admin_user)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    assert b"SmartBook staff dashboard" in response.content
