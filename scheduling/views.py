@@ -8,7 +8,6 @@ clients share every rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -23,13 +22,13 @@ from django.utils.functional import SimpleLazyObject
 from accounts.models import Profile, TimeOfDay
 from providers.models import Provider, Urgency, Weekday
 from providers.selectors import provider_list, service_list
+from scheduling.availability import Interval, free_intervals, working_intervals
 from scheduling.models import (
     ACTIVE_STATUSES,
-    BLOCKING_STATUSES,
     Appointment,
     BookingPolicy,
 )
-from scheduling.selectors import appointments_visible_to
+from scheduling.selectors import appointments_visible_to, provider_schedules
 
 BOOKING_WINDOW_DAYS = 14
 SCHEDULE_REACH_DAYS = 5 * 366
@@ -186,50 +185,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- provider schedule ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Block:
-    start: datetime
-    end: datetime
-
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
-
-
-def _subtract(intervals: list[Block], busy: list[Block]) -> list[Block]:
-    free = sorted(intervals, key=lambda b: b.start)
-    for taken in sorted(busy, key=lambda b: b.start):
-        next_free: list[Block] = []
-        for block in free:
-            if taken.end <= block.start or taken.start >= block.end:
-                next_free.append(block)
-                continue
-            if block.start < taken.start:
-                next_free.append(Block(block.start, taken.start))
-            if taken.end < block.end:
-                next_free.append(Block(taken.end, block.end))
-        free = next_free
-    return free
-
-
-def _working_blocks(provider: Provider, first: date, last: date) -> list[Block]:
-    """Working intervals as instants for the provider-local dates first..last."""
-    zone = ZoneInfo(provider.timezone)
-    by_weekday: dict[int, list[tuple[time, time]]] = {}
-    for hours in provider.working_hours.all():
-        by_weekday.setdefault(hours.weekday, []).append((hours.start_time, hours.end_time))
-    blocks: list[Block] = []
-    day = first
-    while day <= last:
-        for start, end in by_weekday.get(day.weekday(), []):
-            blocks.append(
-                Block(
-                    datetime.combine(day, start, tzinfo=zone),
-                    datetime.combine(day, end, tzinfo=zone),
-                )
-            )
-        day += timedelta(days=1)
-    return blocks
+MIN_FREE_SHOWN = timedelta(minutes=5)
 
 
 @provider_required
@@ -253,12 +209,11 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         .select_related("client", "service")
         .order_by("start")
     )
-    time_off = list(provider.time_off.filter(start__lt=range_end, end__gt=range_start))
-    working = _working_blocks(provider, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
-    busy = [Block(t.start, t.end) for t in time_off] + [
-        Block(a.blocked_start, a.blocked_end) for a in appointments if a.status in BLOCKING_STATUSES
-    ]
-    free = _subtract(working, busy)
+    # Working and free time come from the availability core itself (DST, holidays, time off
+    # and buffers exactly as booking sees them).
+    (schedule,) = provider_schedules(providers=[provider], start=range_start, end=range_end)
+    working = working_intervals(schedule, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
+    free = free_intervals(schedule, Interval(range_start, range_end))
 
     now = timezone.now()
     columns = []
@@ -267,11 +222,11 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
         # Free time is what can still be booked: from now on, at least five minutes long.
         day_free = [
-            Block(max(b.start, day_start, now), min(b.end, day_end))
+            Interval(max(b.start, day_start, now), min(b.end, day_end))
             for b in free
             if b.start < day_end and b.end > max(day_start, now)
         ]
-        day_free = [b for b in day_free if b.minutes >= 5]
+        day_free = [b for b in day_free if b.end - b.start >= MIN_FREE_SHOWN]
         day_appointments = [
             a for a in appointments if day_start <= a.start.astimezone(zone) < day_end
         ]

@@ -479,3 +479,26 @@ def test_book_page_ignores_a_malformed_service_choice(client, client_user, value
 
     assert response.status_code == 200
     assert "selected>" not in response.content.decode().split('id="provider"')[0]
+
+
+def test_schedule_closes_public_holidays_like_booking_does(client, provider, frozen_now):
+    provider.country = "GB"
+    provider.save(update_fields=["country"])
+    client.force_login(provider.user)
+
+    # Good Friday 2026 (3 April) is a bank holiday in England; Thursday 2 April is not.
+    holiday = client.get("/schedule?view=day&date=2026-04-03").content.decode()
+    workday = client.get("/schedule?view=day&date=2026-04-02").content.decode()
+
+    assert "Not working" in holiday
+    assert "Free 09:00–17:00" not in holiday
+    assert "Free 09:00–17:00" in workday
+
+
+def test_schedule_keeps_local_hours_across_the_clock_change(client, provider, frozen_now):
+    client.force_login(provider.user)
+
+    # Europe/London springs forward on Sunday 29 March 2026: Monday still opens at 09:00 local.
+    page = client.get("/schedule?view=day&date=2026-03-30").content.decode()
+
+    assert "Free 09:00–17:00" in page
