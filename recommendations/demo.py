@@ -84,16 +84,24 @@ def _demo_clients() -> list[User]:
 
 
 def _grid_start(
-    day, hours: list[tuple[time, time]], favourite: float, minutes: int, step: int, tz
+    day,
+    hours: list[tuple[time, time]],
+    favourite: float,
+    minutes: int,
+    step: int,
+    tz,
+    client_tz,
 ) -> datetime | None:
-    """The slot-grid start nearest the favourite hour inside one of the day's intervals."""
+    """The slot-grid start nearest the favourite hour (in the client's zone `client_tz`) inside
+    one of the day's intervals (in the provider's zone `tz`)."""
     best, best_distance = None, None
     for start, end in hours:
         opening = datetime.combine(day, start, tzinfo=tz)
         closing = datetime.combine(day, end, tzinfo=tz)
         cursor = opening
         while cursor + timedelta(minutes=minutes) <= closing:
-            distance = abs(cursor.hour + cursor.minute / 60 - favourite)
+            seen = cursor.astimezone(client_tz)
+            distance = abs(seen.hour + seen.minute / 60 - favourite)
             if best_distance is None or distance < best_distance:
                 best, best_distance = cursor, distance
             cursor += timedelta(minutes=step)
@@ -137,6 +145,7 @@ def _past_appointments(
                 service.duration_minutes,
                 step,
                 tz,
+                ZoneInfo(user.timezone),
             )
             if start is None or start >= now:
                 continue
@@ -212,7 +221,9 @@ def _upcoming_from_recommendations(
         shown = [slot.candidate for slot in recommendation.slots]
         if not shown:
             continue
-        utilities = person.utility(CandidateColumns.of(shown), now=now, urgency=urgency)
+        utilities = person.utility(
+            CandidateColumns.of(shown, user.timezone), now=now, urgency=urgency
+        )
         slot = shown[choose(rng, utilities)]
         try:
             with transaction.atomic():
@@ -247,7 +258,13 @@ def create_demo_history() -> None:
             .values_list("pk", flat=True)
         )
         hidden = make_clients(rng, len(clients), provider_ids, service_count=1)
+        zones = dict(Provider.objects.filter(pk__in=provider_ids).values_list("pk", "timezone"))
         for user, person in zip(clients, hidden, strict=True):
+            # Hidden preferences are in the client's own zone: the extra clients live where
+            # their usual provider works (the named demo clients keep theirs).
+            if user.email not in DEMO_CLIENTS and user.timezone != zones[person.usual_provider_id]:
+                user.timezone = zones[person.usual_provider_id]
+                user.save(update_fields=["timezone"])
             profile = user.profile
             if person.states_preferences and not profile.preferred_weekdays:
                 profile.preferred_weekdays = sorted(person.favourite_weekdays)

@@ -40,20 +40,22 @@ from scheduling.selectors import active_providers_for, provider_schedules, slot_
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
 POPULATION_SAMPLE = 3000
 POPULATION_CACHE_SECONDS = 15 * 60
-POPULATION_CACHE_KEY = "recommendations:population"
+POPULATION_CACHE_KEY = "recommendations:population:client-zone"
 SPECIALISATION_LOOKBACK = timedelta(days=180)
 
 
 def client_history(*, client: User, now: datetime, half_life_days: float) -> ClientHistory:
-    """The client's past appointments (not cancelled), most recent first; one query."""
+    """The client's past appointments (not cancelled), most recent first, their starts seen in
+    the client's own zone; one query."""
     rows = (
         Appointment.objects.filter(client=client, status__in=BLOCKING_STATUSES, start__lt=now)
         .order_by("-start")
-        .values_list("start", "created_at", "provider_id", "provider__timezone", "service_id")
+        .values_list("start", "created_at", "provider_id", "service_id")
     )[:HISTORY_LIMIT]
+    zone = ZoneInfo(client.timezone)
     past = []
-    for start, created_at, provider_id, tz_name, service_id in rows:
-        local = start.astimezone(ZoneInfo(tz_name))
+    for start, created_at, provider_id, service_id in rows:
+        local = start.astimezone(zone)
         booked_at = min(created_at, start)
         past.append(
             PastAppointment(
@@ -80,14 +82,15 @@ def stated_preferences(*, client: User) -> StatedPreferences:
 
 
 def population_patterns() -> PopulationPatterns:
-    """Weekday and time-of-day shares of recent bookings by everyone (cached)."""
+    """Weekday and time-of-day shares of recent bookings by everyone, each seen in its own
+    client's zone, as a client's preferences are (cached)."""
     cached = cache.get(POPULATION_CACHE_KEY)
     if cached is not None:
         return cached
     rows = (
         Appointment.objects.filter(status__in=BLOCKING_STATUSES)
         .order_by("-start")
-        .values_list("start", "provider__timezone")
+        .values_list("start", "client__timezone")
     )[:POPULATION_SAMPLE]
     weekdays: Counter[int] = Counter()
     periods: Counter[str] = Counter()
@@ -343,6 +346,7 @@ def recommendation_inputs(
             urgency=urgency,
             urgent_window_days=policy.urgent_window_days,
             shortest_service_minutes=shortest_service_minutes(),
+            client_timezone=client.timezone,
         ),
         history=client_history(
             client=client, now=now, half_life_days=settings_row.history_half_life_days

@@ -27,7 +27,7 @@ class HiddenClient:
     """What a simulated client really wants (the recommender never sees this)."""
 
     favourite_weekdays: frozenset[int]
-    favourite_hour: float  # provider-local
+    favourite_hour: float  # in the client's own zone, as are the favourite weekdays
     usual_provider_id: int
     patience_days: float  # how long a routine need can comfortably wait
     urgency_mix: tuple[float, float, float]  # routine, soon, urgent
@@ -42,8 +42,9 @@ class HiddenClient:
         return time_of_day(self.favourite_hour)
 
     def utility(self, cols: CandidateColumns, *, now: datetime, urgency: str) -> np.ndarray:
-        fav_day = np.isin(cols.weekdays, list(self.favourite_weekdays)).astype(float)
-        hour_fit = np.exp(-((cols.local_hours - self.favourite_hour) ** 2) / (2 * HOUR_WIDTH**2))
+        """How much the client likes each slot; `cols` must be built in the client's zone."""
+        fav_day = np.isin(cols.client_weekdays, list(self.favourite_weekdays)).astype(float)
+        hour_fit = np.exp(-((cols.client_hours - self.favourite_hour) ** 2) / (2 * HOUR_WIDTH**2))
         usual = (cols.provider_ids == self.usual_provider_id).astype(float)
         days = cols.days_ahead(now)
         if urgency == "urgent":
@@ -158,7 +159,10 @@ def build_clinic(
     client_count: int = 60,
     timezone_name: str = "Europe/London",
 ) -> SimClinic:
-    """Services, providers with hours and clients with hidden preferences (fresh rows)."""
+    """Services, providers with hours and clients with hidden preferences (fresh rows).
+
+    Clients live in the clinic's zone, so their hidden favourite weekdays and hour (which are
+    in their own zone) fall on the providers' working hours."""
     from accounts.models import Profile, Role, User
     from providers.models import Provider, Service, ServiceCategory, WorkingHours
 
@@ -275,7 +279,7 @@ def run_requests(
             stats.walked_away += 1
             continue
         utilities = client.utility(
-            CandidateColumns.of(shown), now=request.at, urgency=request.urgency
+            CandidateColumns.of(shown, user.timezone), now=request.at, urgency=request.urgency
         )
         rng = np.random.default_rng(request.seed)
         picked = choose(rng, utilities, outside=OUTSIDE_UTILITY)

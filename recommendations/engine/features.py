@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -90,13 +91,15 @@ class CandidateColumns:
     end_ts: np.ndarray
     blocked_start_ts: np.ndarray
     blocked_end_ts: np.ndarray
-    weekdays: np.ndarray  # provider-local
-    local_hours: np.ndarray  # provider-local, fractional
-    local_dates: list[date]
+    client_weekdays: np.ndarray  # of the start in the client's zone, 0 = Monday
+    client_hours: np.ndarray  # of the start in the client's zone, fractional
+    provider_dates: list[date]  # of the start in the provider's zone
 
     @classmethod
-    def of(cls, candidates: list[CandidateSlot]) -> CandidateColumns:
-        local = [c.local_start for c in candidates]
+    def of(cls, candidates: list[CandidateSlot], client_timezone: str = "UTC") -> CandidateColumns:
+        """The columns, with weekday and hour of each start in the client's zone."""
+        zone = ZoneInfo(client_timezone)
+        client = [c.start.astimezone(zone) for c in candidates]
         return cls(
             candidates=candidates,
             provider_ids=np.array([c.provider_id for c in candidates], dtype=np.int64),
@@ -104,9 +107,9 @@ class CandidateColumns:
             end_ts=np.array([c.end.timestamp() for c in candidates], dtype=float),
             blocked_start_ts=np.array([c.blocked_start.timestamp() for c in candidates]),
             blocked_end_ts=np.array([c.blocked_end.timestamp() for c in candidates]),
-            weekdays=np.array([d.weekday() for d in local], dtype=np.int64),
-            local_hours=np.array([d.hour + d.minute / 60 for d in local], dtype=float),
-            local_dates=[d.date() for d in local],
+            client_weekdays=np.array([d.weekday() for d in client], dtype=np.int64),
+            client_hours=np.array([d.hour + d.minute / 60 for d in client], dtype=float),
+            provider_dates=[c.local_start.date() for c in candidates],
         )
 
     def __len__(self) -> int:
@@ -180,12 +183,12 @@ def hour_preference_table(ctx: FeatureContext) -> tuple[np.ndarray, str]:
 
 def weekday_fit(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
     table, _ = weekday_preference_table(ctx)
-    return table[cols.weekdays]
+    return table[cols.client_weekdays]
 
 
 def time_of_day_fit(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
     table, _ = hour_preference_table(ctx)
-    index = np.clip(np.round(cols.local_hours * HOUR_GRID).astype(int), 0, table.size - 1)
+    index = np.clip(np.round(cols.client_hours * HOUR_GRID).astype(int), 0, table.size - 1)
     return table[index]
 
 
@@ -277,7 +280,7 @@ def load_balance(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
         if provider is None:
             continue
         rows = np.flatnonzero(cols.provider_ids == pid)
-        day_load = np.array([provider.day_load.get(cols.local_dates[i], 0.0) for i in rows])
+        day_load = np.array([provider.day_load.get(cols.provider_dates[i], 0.0) for i in rows])
         values[rows] = 1 - 0.5 * provider.load_share - 0.5 * day_load
     return np.clip(values, 0, 1)
 

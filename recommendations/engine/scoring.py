@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -177,7 +178,9 @@ class ScoredCandidates:
 def score_candidates(
     candidates: list[CandidateSlot], ctx: FeatureContext, ranker: Ranker
 ) -> ScoredCandidates:
-    columns = CandidateColumns.of(within_urgent_window(candidates, ctx))
+    columns = CandidateColumns.of(
+        within_urgent_window(candidates, ctx), ctx.request.client_timezone
+    )
     features = feature_matrix(columns, ctx)
     scores = ranker.score(features) if len(columns) else np.zeros(0)
     return ScoredCandidates(columns, features, np.asarray(scores, dtype=float), ranker.version)
@@ -221,13 +224,17 @@ def explain(
     ctx: FeatureContext,
     weights: Mapping[str, float],
 ) -> list[tuple[str, ...]]:
-    """Up to three short reasons per chosen candidate, strongest contribution first."""
+    """Up to three short reasons per chosen candidate, strongest contribution first.
+
+    Weekdays and clock times are the client's (the pages show the viewer's zone); the provider's
+    least busy day and the edges of its working periods are found in the provider's zone."""
     if not indices:
         return []
     cols = scored.columns
+    client_zone = ZoneInfo(ctx.request.client_timezone)
     _, weekday_source = weekday_preference_table(ctx)
     _, hour_source = hour_preference_table(ctx)
-    subset = CandidateColumns.of([cols.candidates[i] for i in indices])
+    subset = CandidateColumns.of([cols.candidates[i] for i in indices], ctx.request.client_timezone)
     gaps = gaps_left(subset, ctx)
     earliest = float(cols.start_ts.min())
     least_busy = {
@@ -241,8 +248,9 @@ def explain(
         slot = cols.candidates[i]
         provider = ctx.providers.get(slot.provider_id)
         name = provider.name if provider else "This provider"
-        weekday = WEEKDAY_NAMES[slot.local_start.weekday()]
-        period = time_of_day(slot.local_start.hour + slot.local_start.minute / 60)
+        client_start = slot.start.astimezone(client_zone)
+        weekday = WEEKDAY_NAMES[client_start.weekday()]
+        period = time_of_day(client_start.hour + client_start.minute / 60)
         options: list[tuple[float, str]] = []
 
         def offer(strength: float, text: str, options: list = options) -> None:
@@ -284,12 +292,11 @@ def explain(
             offer(w("urgency_fit", 0) * f["urgency_fit"], "soon, as you asked")
         if least_busy.get(slot.provider_id) == slot.local_start.date():
             offer(w("load_balance", 0) * f["load_balance"] + 0.1, f"{name}'s least busy day")
-        zone = slot.local_start.tzinfo
         if gaps.after[position] == 0:
-            ends = slot.blocked_end.astimezone(zone)
+            ends = slot.blocked_end.astimezone(client_zone)
             offer(w("adjacency", 0) * 0.6, f"no gap left before {ends:%H:%M}")
         elif gaps.before[position] == 0:
-            starts = slot.blocked_start.astimezone(zone)
+            starts = slot.blocked_start.astimezone(client_zone)
             offer(w("adjacency", 0) * 0.5, f"no gap left after {starts:%H:%M}")
         if f["lead_time_fit"] >= 0.8:
             offer(w("lead_time_fit", 0) * f["lead_time_fit"], "as far ahead as you usually book")

@@ -41,8 +41,11 @@ class CandidateSlot:
 
 @dataclass(frozen=True, slots=True)
 class PastAppointment:
-    weekday: int  # 0 = Monday, provider-local
-    local_hour: float  # provider-local, e.g. 9.5 for 09:30
+    """One past appointment, its start seen in the client's zone (their "Tuesday mornings" are
+    their own, whichever zone the provider works in)."""
+
+    weekday: int  # 0 = Monday, in the client's zone
+    local_hour: float  # in the client's zone, e.g. 9.5 for 09:30
     provider_id: int
     lead_time_days: float  # from booking to start
     booked_at: datetime
@@ -63,7 +66,8 @@ class StatedPreferences:
 
 @dataclass(frozen=True, slots=True)
 class PopulationPatterns:
-    """What everyone books: the fallback for a client with no history and no stated wishes."""
+    """What everyone books: the fallback for a client with no history and no stated wishes
+    (each booking's weekday and time of day in its own client's zone)."""
 
     weekday_share: dict[int, float] = field(default_factory=dict)
     time_of_day_share: dict[str, float] = field(default_factory=dict)
@@ -88,6 +92,9 @@ class RecommendationRequest:
     urgency: str = "routine"
     urgent_window_days: int = 3
     shortest_service_minutes: int = 30
+    # The client's IANA zone: weekday and time-of-day fit are judged, and the times in reasons
+    # printed, on the slot's start in this zone (provider-side facts stay in the provider's).
+    client_timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
