@@ -31,7 +31,7 @@ from scheduling.services import appointment_book
 logger = logging.getLogger(__name__)
 
 DEMO_CLIENTS = ("alice@smartbook.test", "bob@smartbook.test")
-EXTRA_CLIENTS = 30
+EXTRA_CLIENTS = 80
 HISTORY_DAYS = 180
 SEED = 2026
 FIRST_NAMES = [
@@ -68,6 +68,9 @@ FIRST_NAMES = [
 ]
 
 
+LAST_NAMES = ["Mensah", "Novak", "Okoye", "Lindqvist", "Haddad"]
+
+
 def _demo_clients() -> list[User]:
     clients = list(User.objects.filter(email__in=DEMO_CLIENTS).order_by("email"))
     for index in range(EXTRA_CLIENTS):
@@ -75,7 +78,11 @@ def _demo_clients() -> list[User]:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email, None, role=Role.CLIENT, first_name=FIRST_NAMES[index], last_name="Demo"
+                email,
+                None,
+                role=Role.CLIENT,
+                first_name=FIRST_NAMES[index % len(FIRST_NAMES)],
+                last_name=LAST_NAMES[index // len(FIRST_NAMES) % len(LAST_NAMES)],
             )
         clients.append(user)
     for user in clients:
@@ -134,7 +141,7 @@ def _past_appointments(
         if not by_weekday:
             continue
         preferred = [d for d in person.favourite_weekdays if d in by_weekday] or list(by_weekday)
-        for _ in range(int(rng.integers(3, 10))):
+        for _ in range(int(rng.integers(8, 20))):
             day = (now - timedelta(days=int(rng.integers(3, HISTORY_DAYS)))).astimezone(tz).date()
             while day.weekday() not in preferred:
                 day -= timedelta(days=1)

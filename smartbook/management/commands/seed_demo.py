@@ -1,3 +1,5 @@
+import logging
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -23,6 +25,8 @@ class Command(BaseCommand):
         from recommendations.demo import create_demo_history
 
         email_settings = {} if options["send_emails"] else {"EMAIL_BACKEND": QUIET_EMAIL_BACKEND}
+        # In-process tasks log a line each; the demo's hundreds of emails would bury the logins.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         with override_settings(**email_settings), transaction.atomic():
             credentials = create_demo_users()
             create_demo_clinic()
