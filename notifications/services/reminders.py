@@ -13,12 +13,13 @@ from notifications.services.preferences import reminder_leads, wants_email
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
 
-def reminders_sync(*, appointment: Appointment, now: datetime | None = None) -> list[Reminder]:
+def reminders_sync(*, appointment: Appointment, now: datetime | None = None) -> None:
     """Make the pending reminders match the appointment as it is now.
 
     Pending reminders for another sequence (a reschedule), another time or an inactive
     appointment are cancelled; the missing ones for the current time are created. Reminders
     whose moment has already passed are not created (a late booking gets no 24 h reminder).
+    Bounded queries: this runs after every booking, so no query per reminder.
     """
     now = now or timezone.now()
     desired: dict[tuple[int, int], datetime] = {}
@@ -30,31 +31,40 @@ def reminders_sync(*, appointment: Appointment, now: datetime | None = None) -> 
                 if due_at > now:
                     desired[(user.pk, lead)] = due_at
 
-    pending = Reminder.objects.filter(appointment=appointment, sent_at=None, cancelled_at=None)
-    for reminder in pending:
+    current: dict[tuple[int, int], Reminder] = {}
+    stale: list[int] = []
+    for reminder in Reminder.objects.filter(appointment=appointment, sent_at=None):
         key = (reminder.recipient_id, reminder.lead_minutes)
-        if reminder.sequence != appointment.sequence or desired.get(key) != reminder.due_at:
-            Reminder.objects.filter(pk=reminder.pk, sent_at=None).update(cancelled_at=now)
-
-    created = []
-    for (user_id, lead), due_at in desired.items():
-        reminder, is_new = Reminder.objects.get_or_create(
-            appointment=appointment,
-            recipient_id=user_id,
-            lead_minutes=lead,
-            sequence=appointment.sequence,
-            defaults={"due_at": due_at},
-        )
-        if (
-            not is_new
-            and reminder.sent_at is None
-            and (reminder.cancelled_at is not None or reminder.due_at != due_at)
+        if reminder.sequence == appointment.sequence:
+            current[key] = reminder
+        if reminder.cancelled_at is None and (
+            reminder.sequence != appointment.sequence or desired.get(key) != reminder.due_at
         ):
+            stale.append(reminder.pk)
+    if stale:
+        Reminder.objects.filter(pk__in=stale, sent_at=None).update(cancelled_at=now)
+
+    missing = []
+    for (user_id, lead), due_at in desired.items():
+        reminder = current.get((user_id, lead))
+        if reminder is None:
+            missing.append(
+                Reminder(
+                    appointment=appointment,
+                    recipient_id=user_id,
+                    lead_minutes=lead,
+                    sequence=appointment.sequence,
+                    due_at=due_at,
+                )
+            )
+        elif reminder.cancelled_at is not None or reminder.due_at != due_at:
             # Same sequence but a new time (a move that did not bump the sequence).
-            reminder.due_at, reminder.cancelled_at = due_at, None
-            reminder.save(update_fields=["due_at", "cancelled_at"])
-        created.append(reminder)
-    return created
+            Reminder.objects.filter(pk=reminder.pk, sent_at=None).update(
+                due_at=due_at, cancelled_at=None
+            )
+    # A reminder already sent for this sequence is in neither list: it is never sent twice.
+    # ignore_conflicts: a concurrent sync may have created the same row first.
+    Reminder.objects.bulk_create(missing, ignore_conflicts=True)
 
 
 def _still_relevant(reminder: Reminder, now: datetime) -> bool:
