@@ -160,7 +160,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user = form.instance
-        Profile.objects.get_or_create(user=user)
+        services.profile_ensure(user=user)
         if not change:
             # Staff typed the address themselves: no verification round-trip needed.
             services.user_email_mark_verified(user=user)

@@ -19,7 +19,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Profile, TimeOfDay
+from accounts.models import TimeOfDay
+from accounts.services import profile_ensure
 from providers.models import Provider, Urgency, Weekday
 from providers.selectors import provider_list, service_list
 from scheduling.availability import Interval, free_intervals, working_intervals
@@ -294,7 +295,7 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 def profile_page(request: HttpRequest) -> HttpResponse:
     from accounts.models import _timezone_names
 
-    profile, _ = Profile.objects.get_or_create(user=request.user)
+    profile = profile_ensure(user=request.user)
     return render(
         request,
         "pages/profile.html",
