@@ -276,3 +276,8 @@ def client_active_appointments_between(
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
     return appointments.count()
+
+
+def appointment_client_cutoff(*, appointment: Appointment, policy: BookingPolicy) -> datetime:
+    """The last moment the client may cancel or reschedule online (staff are not bound)."""
+    return appointment.start - timedelta(hours=policy.client_cutoff_hours)

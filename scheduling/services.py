@@ -33,6 +33,7 @@ from scheduling.models import (
     BookingPolicy,
 )
 from scheduling.selectors import (
+    appointment_client_cutoff,
     client_active_appointments_between,
     provider_schedules,
     slot_request,
@@ -121,7 +122,7 @@ def _check_client_cutoff(
         return
     if actor.pk != appointment.client_id:
         return  # the cut-off protects the provider from late changes by clients
-    if appointment.start - now < timedelta(hours=policy.client_cutoff_hours):
+    if now > appointment_client_cutoff(appointment=appointment, policy=policy):
         raise BookingRuleViolation(
             "start",
             f"Appointments can be changed or cancelled online until "

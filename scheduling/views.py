@@ -29,7 +29,11 @@ from scheduling.models import (
     Appointment,
     BookingPolicy,
 )
-from scheduling.selectors import appointments_visible_to, provider_schedules
+from scheduling.selectors import (
+    appointment_client_cutoff,
+    appointments_visible_to,
+    provider_schedules,
+)
 
 BOOKING_WINDOW_DAYS = 14
 SCHEDULE_REACH_DAYS = 5 * 366
@@ -89,11 +93,6 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/book.html", context)
 
 
-def _client_cutoff(appointment: Appointment, policy: BookingPolicy) -> datetime:
-    """The last moment a client may change or cancel online (the booking service's rule)."""
-    return appointment.start - timedelta(hours=policy.client_cutoff_hours)
-
-
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
     """The appointment if the viewer is its client, its provider or an administrator; else 404."""
     queryset = appointments_visible_to(user=request.user).select_related("cancelled_by")
@@ -109,7 +108,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     if appointment.client_id != request.user.pk:
         raise Http404("No such appointment.")
     policy = BookingPolicy.load()
-    cutoff = _client_cutoff(appointment, policy)
+    cutoff = appointment_client_cutoff(appointment=appointment, policy=policy)
     past_cutoff = timezone.now() >= cutoff
     context = _booking_context(request)
     context.update(
@@ -136,7 +135,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
     policy = BookingPolicy.load()
     for appointment in upcoming:
-        appointment.changeable = now < _client_cutoff(appointment, policy)
+        appointment.changeable = now < appointment_client_cutoff(
+            appointment=appointment, policy=policy
+        )
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
     )
@@ -163,7 +164,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = BookingPolicy.load()
     now = timezone.now()
     is_client = appointment.client_id == request.user.pk
-    cutoff = _client_cutoff(appointment, policy)
+    cutoff = appointment_client_cutoff(appointment=appointment, policy=policy)
     return render(
         request,
         "pages/appointment_detail.html",
