@@ -60,14 +60,21 @@ class InAppChannel(Channel):
     name = "in_app"
 
     def send(self, message: Message):
+        return self.send_many([message])[0]
+
+    def send_many(self, messages: list[Message]) -> list:
+        """Store several messages in one INSERT (an event tells both client and provider)."""
         from notifications.models import Notification
 
-        return Notification.objects.create(
-            user=message.recipient,
-            kind=message.kind,
-            title=message.title[:200],
-            body=message.summary,
-            appointment=message.appointment,
+        return Notification.objects.bulk_create(
+            Notification(
+                user=message.recipient,
+                kind=message.kind,
+                title=message.title[:200],
+                body=message.summary,
+                appointment=message.appointment,
+            )
+            for message in messages
         )
 
 

@@ -234,16 +234,21 @@ def _check_client_limits(
 
 
 def _save_checked(appointment: Appointment) -> None:
-    """full_clean, then save in a savepoint; the exclusion constraints' verdict is final.
+    """full_clean, then save; the exclusion constraints' verdict is final.
 
-    The related rows were just read under lock, and the check constraints are the database's
-    (and hold by construction in `_set_time`): validating them again would only add queries
-    to the provider's critical section.
+    Only the field values are validated here. The related rows were just read under lock, the
+    check constraints hold by construction in `_set_time`, and `uid` is a fresh random UUID
+    behind a unique index: validating those again would only add queries to the provider's
+    critical section. No savepoint of its own: an IntegrityError leaves the caller's atomic
+    block as an exception, which rolls it back.
     """
-    appointment.full_clean(exclude=["client", "provider", "service"], validate_constraints=False)
+    appointment.full_clean(
+        exclude=["client", "provider", "service"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
-        with transaction.atomic():
-            appointment.save()
+        appointment.save()
     except IntegrityError as exc:
         message = str(exc)
         if PROVIDER_OVERLAP_CONSTRAINT in message:
@@ -278,7 +283,6 @@ def appointment_book(
     with transaction.atomic():
         provider = _lock_provider(provider)
         client = _lock_client(client)
-        service = Service.objects.get(pk=service.pk)
         policy = BookingPolicy.load()
         now = timezone.now()
         _check_booking_subjects(client=client, provider=provider, service=service, urgency=urgency)
@@ -377,7 +381,8 @@ def appointment_reschedule(
             changed_by=actor,
             reason=reason,
         )
-        change.full_clean()
+        # The appointment and the actor are the rows in hand: no existence queries for them.
+        change.full_clean(exclude=["appointment", "changed_by"])
         change.save()
         events.send_on_commit(
             events.appointment_rescheduled,

@@ -1,6 +1,7 @@
 """Services of notifications: each function changes state; tasks and views call these."""
 
 from notifications.services.deliveries import (
+    email_deliveries_create,
     email_deliveries_enqueue,
     email_deliveries_redrive,
     email_deliveries_retry,
@@ -23,6 +24,7 @@ __all__ = [
     "appointment_event_notify",
     "calendar_feed_get_or_create",
     "calendar_feed_regenerate",
+    "email_deliveries_create",
     "email_deliveries_enqueue",
     "email_deliveries_redrive",
     "email_deliveries_retry",

@@ -22,6 +22,20 @@ STALE_AFTER = timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 600
 
 
+def _delivery_values(
+    *, recipient, kind: str, subject: str, appointment, context: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "recipient": recipient,
+        "to_email": recipient.email,
+        "kind": kind,
+        "subject": subject[:200],
+        "appointment": appointment,
+        "context": context or {},
+        "next_attempt_at": timezone.now(),
+    }
+
+
 def email_delivery_create(
     *,
     recipient,
@@ -32,19 +46,34 @@ def email_delivery_create(
     dedupe_key: str | None = None,
 ) -> EmailDelivery | None:
     """Write the outbox row. With a `dedupe_key` a second call returns None (already queued)."""
-    values = {
-        "recipient": recipient,
-        "to_email": recipient.email,
-        "kind": kind,
-        "subject": subject[:200],
-        "appointment": appointment,
-        "context": context or {},
-        "next_attempt_at": timezone.now(),
-    }
+    values = _delivery_values(
+        recipient=recipient, kind=kind, subject=subject, appointment=appointment, context=context
+    )
     if dedupe_key is None:
         return EmailDelivery.objects.create(**values)
     delivery, created = EmailDelivery.objects.get_or_create(dedupe_key=dedupe_key, defaults=values)
     return delivery if created else None
+
+
+def email_deliveries_create(*, emails: list[dict[str, Any]]) -> list[int]:
+    """Write several outbox rows (no dedupe key) in one INSERT; returns their ids.
+
+    Each item holds `email_delivery_create`'s arguments: recipient, kind, subject, and
+    optionally appointment and context.
+    """
+    rows = EmailDelivery.objects.bulk_create(
+        EmailDelivery(
+            **_delivery_values(
+                recipient=email["recipient"],
+                kind=email["kind"],
+                subject=email["subject"],
+                appointment=email.get("appointment"),
+                context=email.get("context"),
+            )
+        )
+        for email in emails
+    )
+    return [row.pk for row in rows]
 
 
 def email_delivery_enqueue(*, delivery_id: int) -> bool:

@@ -8,7 +8,7 @@ from django.db import transaction
 from notifications.channels import InAppChannel
 from notifications.messages import appointment_in_app
 from notifications.models import NotificationKind
-from notifications.services.deliveries import email_deliveries_enqueue, email_delivery_create
+from notifications.services.deliveries import email_deliveries_create, email_deliveries_enqueue
 from notifications.services.preferences import wants_email
 from notifications.services.reminders import reminders_sync
 from scheduling.models import Appointment
@@ -52,22 +52,26 @@ def appointment_event_notify(
         return []
     context = _jsonable({"actor_id": actor_id, **extra})
     recipients = {"client": appointment.client, "provider": appointment.provider.user}
-    delivery_ids: list[int] = []
-    with transaction.atomic():
-        for role, user in recipients.items():
-            message = appointment_in_app(
-                kind=kind, appointment=appointment, recipient=user, extra=context
+    messages, emails = [], []
+    for role, user in recipients.items():
+        message = appointment_in_app(
+            kind=kind, appointment=appointment, recipient=user, extra=context
+        )
+        messages.append(message)
+        if role in EMAIL_RECIPIENTS.get(kind, ()) and wants_email(user):
+            emails.append(
+                {
+                    "recipient": user,
+                    "kind": kind,
+                    "subject": message.subject,
+                    "appointment": appointment,
+                    "context": context,
+                }
             )
-            InAppChannel().send(message)
-            if role in EMAIL_RECIPIENTS.get(kind, ()) and wants_email(user):
-                delivery = email_delivery_create(
-                    recipient=user,
-                    kind=kind,
-                    subject=message.subject,
-                    appointment=appointment,
-                    context=context,
-                )
-                delivery_ids.append(delivery.pk)
+    # Runs after every booking: one INSERT per table, whatever the number of recipients.
+    with transaction.atomic():
+        InAppChannel().send_many(messages)
+        delivery_ids = email_deliveries_create(emails=emails) if emails else []
         reminders_sync(appointment=appointment)
     email_deliveries_enqueue(delivery_ids=delivery_ids)
     return delivery_ids

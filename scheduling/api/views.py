@@ -4,6 +4,7 @@ Domain errors become HTTP statuses here: `SlotUnavailable` and `InvalidTransitio
 `BookingRuleViolation` 400 naming its field.
 """
 
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -62,11 +63,14 @@ def _slots_response(*, service, start, end, providers=None, policy) -> Response:
     slots = selectors.available_slots(
         service=service, start=start, end=end, providers=providers, policy=policy
     )
-    names = dict(
-        Provider.objects.filter(pk__in={slot.provider_id for slot in slots}).values_list(
-            "pk", "display_name"
+    if providers is not None:
+        names = {provider.pk: provider.display_name for provider in providers}
+    else:
+        names = dict(
+            Provider.objects.filter(pk__in={slot.provider_id for slot in slots}).values_list(
+                "pk", "display_name"
+            )
         )
-    )
     payload = {
         "service": service.pk,
         "start": utc_iso(start),
@@ -173,12 +177,17 @@ class AppointmentListCreateApi(DomainErrorsMixin, generics.ListAPIView):
 
 
 class _AppointmentObjectMixin(DomainErrorsMixin):
-    def get_appointment(self, pk: int):
+    def get_appointment(self, pk: int, *, with_changes: bool = False):
         queryset = selectors.appointments_visible_to(user=self.request.user)
-        return get_object_or_404(queryset.prefetch_related("changes"), pk=pk)
+        if with_changes:
+            queryset = queryset.prefetch_related("changes")
+        return get_object_or_404(queryset, pk=pk)
 
     def detail(self, appointment) -> Response:
-        return Response(AppointmentDetailSerializer(self.get_appointment(appointment.pk)).data)
+        """The appointment as the write service left it (read under lock, then saved), with
+        its reschedule history read afresh."""
+        prefetch_related_objects([appointment], "changes")
+        return Response(AppointmentDetailSerializer(appointment).data)
 
 
 class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
@@ -189,7 +198,9 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
         responses={200: AppointmentDetailSerializer, 404: ERRORS[404]},
     )
     def get(self, request, pk: int):
-        return Response(AppointmentDetailSerializer(self.get_appointment(pk)).data)
+        return Response(
+            AppointmentDetailSerializer(self.get_appointment(pk, with_changes=True)).data
+        )
 
     @extend_schema(
         summary="Reschedule (start) and/or edit the notes",
@@ -287,7 +298,9 @@ class AdminAppointmentDetailApi(_AppointmentObjectMixin, APIView):
         responses={200: AppointmentDetailSerializer, 404: ERRORS[404]},
     )
     def get(self, request, pk: int):
-        return Response(AppointmentDetailSerializer(self.get_appointment(pk)).data)
+        return Response(
+            AppointmentDetailSerializer(self.get_appointment(pk, with_changes=True)).data
+        )
 
     @extend_schema(
         summary="Staff change: time, notes or status, with an explicit policy override",
