@@ -1,51 +1,57 @@
-"""Scheduling's on-commit signals, turned into notification services calls.
+"""Scheduling's on-commit signals, handed to a worker as one notification task per event.
 
-The booking has already committed when these run: an error here is logged (with the
-traceback, for the error tracker) instead of turning the client's successful request into a 500.
+The booking has already committed when these run. The request only enqueues the task: the
+fan-out (inbox entries, outbox rows, reminders, then the emails) runs on a worker, off the
+booking's critical path. If the broker cannot be reached, the fan-out runs here instead:
+its outbox rows stay pending and the reminder sweep sends them once the broker is back.
+Errors are logged (with the traceback, for the error tracker) instead of turning the client's
+successful request into a 500.
 """
 
-import functools
 import logging
+from datetime import datetime
 
 from django.dispatch import receiver
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from notifications.models import NotificationKind
-from notifications.services import appointment_event_notify
+from notifications.tasks import notify_appointment_event, notify_appointment_event_now
 from scheduling import events
 
 logger = logging.getLogger(__name__)
 
 
-def _logged(handler):
-    @functools.wraps(handler)
-    def wrapper(sender, **kwargs):
-        try:
-            handler(sender, **kwargs)
-        except Exception:
-            logger.exception(
-                "Notifications for %s on appointment %s failed",
-                handler.__name__,
-                kwargs.get("appointment_id"),
-            )
-
-    return wrapper
+def _hand_off(kind: str, *, appointment_id, actor_id=None, **extra) -> None:
+    # Task arguments travel as JSON: instants as ISO text (the messages parse them back).
+    extra = {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in extra.items()
+        if value is not None
+    }
+    arguments = {"kind": kind, "appointment_id": appointment_id, "actor_id": actor_id, **extra}
+    try:
+        notify_appointment_event.delay(**arguments)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning(
+            "Could not enqueue the %s notifications of appointment %s (%s); sending them now.",
+            kind,
+            appointment_id,
+            exc,
+        )
+        notify_appointment_event_now(**arguments)
 
 
 @receiver(events.appointment_booked, dispatch_uid="notifications.booked")
-@_logged
 def on_appointment_booked(sender, *, appointment_id, actor_id=None, **kwargs):
-    appointment_event_notify(
-        kind=NotificationKind.BOOKED, appointment_id=appointment_id, actor_id=actor_id
-    )
+    _hand_off(NotificationKind.BOOKED, appointment_id=appointment_id, actor_id=actor_id)
 
 
 @receiver(events.appointment_rescheduled, dispatch_uid="notifications.rescheduled")
-@_logged
 def on_appointment_rescheduled(
     sender, *, appointment_id, actor_id=None, old_start=None, old_end=None, **kwargs
 ):
-    appointment_event_notify(
-        kind=NotificationKind.RESCHEDULED,
+    _hand_off(
+        NotificationKind.RESCHEDULED,
         appointment_id=appointment_id,
         actor_id=actor_id,
         old_start=old_start,
@@ -54,27 +60,17 @@ def on_appointment_rescheduled(
 
 
 @receiver(events.appointment_cancelled, dispatch_uid="notifications.cancelled")
-@_logged
 def on_appointment_cancelled(sender, *, appointment_id, actor_id=None, reason="", **kwargs):
-    appointment_event_notify(
-        kind=NotificationKind.CANCELLED,
-        appointment_id=appointment_id,
-        actor_id=actor_id,
-        reason=reason,
+    _hand_off(
+        NotificationKind.CANCELLED, appointment_id=appointment_id, actor_id=actor_id, reason=reason
     )
 
 
 @receiver(events.appointment_completed, dispatch_uid="notifications.completed")
-@_logged
 def on_appointment_completed(sender, *, appointment_id, actor_id=None, **kwargs):
-    appointment_event_notify(
-        kind=NotificationKind.COMPLETED, appointment_id=appointment_id, actor_id=actor_id
-    )
+    _hand_off(NotificationKind.COMPLETED, appointment_id=appointment_id, actor_id=actor_id)
 
 
 @receiver(events.appointment_no_show, dispatch_uid="notifications.no_show")
-@_logged
 def on_appointment_no_show(sender, *, appointment_id, actor_id=None, **kwargs):
-    appointment_event_notify(
-        kind=NotificationKind.NO_SHOW, appointment_id=appointment_id, actor_id=actor_id
-    )
+    _hand_off(NotificationKind.NO_SHOW, appointment_id=appointment_id, actor_id=actor_id)

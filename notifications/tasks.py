@@ -1,5 +1,6 @@
 """Celery tasks: thin, idempotent, acknowledged late, retried with exponential back-off."""
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -10,6 +11,35 @@ from notifications.channels import TransientError
 from notifications.models import NotificationSettings
 
 RETRYABLE = (TransientError, SMTPException, OSError)
+
+logger = logging.getLogger(__name__)
+
+
+def notify_appointment_event_now(
+    *, kind: str, appointment_id: int, actor_id: int | None = None, **extra
+) -> list[int]:
+    """The fan-out of one scheduling event; an error is logged, never raised (the event's
+    transaction has committed, and retrying a bug would only repeat it)."""
+    try:
+        return services.appointment_event_notify(
+            kind=kind, appointment_id=appointment_id, actor_id=actor_id, **extra
+        )
+    except Exception:
+        logger.exception("Notifications for %s on appointment %s failed", kind, appointment_id)
+        return []
+
+
+@shared_task(acks_late=True)
+def notify_appointment_event(
+    kind: str, appointment_id: int, actor_id: int | None = None, **extra
+) -> list[int]:
+    """Inbox entries, outbox rows and reminders for one event, then the emails enqueued.
+
+    At least once: a worker lost mid-task runs it again on another worker.
+    """
+    return notify_appointment_event_now(
+        kind=kind, appointment_id=appointment_id, actor_id=actor_id, **extra
+    )
 
 
 @shared_task(
@@ -22,11 +52,13 @@ RETRYABLE = (TransientError, SMTPException, OSError)
     max_retries=settings.NOTIFICATIONS_EMAIL_MAX_RETRIES,
 )
 def send_appointment_email(self, delivery_id: int) -> str:
-    # Staff may lower the retry count below the deployment's ceiling.
-    allowed = min(self.max_retries, NotificationSettings.load().max_email_retries)
-    return services.email_delivery_send(
-        delivery_id=delivery_id, final_attempt=self.request.retries >= allowed
-    )
+    def final_attempt() -> bool:
+        # Staff may lower the retry count below the deployment's ceiling. Asked only when a
+        # send fails, so a successful send does not read the settings row.
+        allowed = min(self.max_retries, NotificationSettings.load().max_email_retries)
+        return self.request.retries >= allowed
+
+    return services.email_delivery_send(delivery_id=delivery_id, final_attempt=final_attempt)
 
 
 @shared_task(acks_late=True)

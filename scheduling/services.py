@@ -93,21 +93,24 @@ def _ensure_transition(*, appointment: Appointment, to: str, verb: str) -> None:
         )
 
 
+# Row locks are FOR NO KEY UPDATE: they serialise our writers exactly as FOR UPDATE would,
+# but do not wait for (or block) transactions that only insert rows referencing the locked
+# one, such as a worker writing an event's notifications for this client.
 def _lock_provider(provider: Provider) -> Provider:
     """Serialise bookings of one provider: every check below runs under this row lock."""
-    return Provider.objects.select_for_update().get(pk=provider.pk)
+    return Provider.objects.select_for_update(no_key=True).get(pk=provider.pk)
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(no_key=True)
         .select_related("provider", "service", "client")
         .get(pk=appointment.pk)
     )
 
 
 def _lock_client(client: User) -> User:
-    return User.objects.select_for_update().get(pk=client.pk)
+    return User.objects.select_for_update(no_key=True).get(pk=client.pk)
 
 
 def _check_client_cutoff(
@@ -233,6 +236,15 @@ def _check_client_limits(
         raise SlotUnavailable(CLIENT_BUSY)
 
 
+def _validate_fields(appointment: Appointment) -> None:
+    """The model's field validation, without queries (see `_save_checked`)."""
+    appointment.full_clean(
+        exclude=["client", "provider", "service", "cancelled_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+
 def _save_checked(appointment: Appointment) -> None:
     """full_clean, then save; the exclusion constraints' verdict is final.
 
@@ -242,11 +254,7 @@ def _save_checked(appointment: Appointment) -> None:
     critical section. No savepoint of its own: an IntegrityError leaves the caller's atomic
     block as an exception, which rolls it back.
     """
-    appointment.full_clean(
-        exclude=["client", "provider", "service"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    _validate_fields(appointment)
     try:
         appointment.save()
     except IntegrityError as exc:
@@ -419,7 +427,7 @@ def appointment_update(
             if appointment.status not in ACTIVE_STATUSES:
                 raise InvalidTransition("Only booked or confirmed appointments can be edited.")
             appointment.client_notes = client_notes
-            appointment.full_clean()
+            _validate_fields(appointment)
             appointment.save(update_fields=["client_notes", "updated_at"])
     return appointment
 
@@ -451,8 +459,16 @@ def appointment_cancel(
         appointment.cancelled_by = actor
         appointment.cancelled_at = now
         appointment.cancellation_reason = reason
-        appointment.full_clean()
-        appointment.save()
+        _validate_fields(appointment)
+        appointment.save(
+            update_fields=[
+                "status",
+                "cancelled_by",
+                "cancelled_at",
+                "cancellation_reason",
+                "updated_at",
+            ]
+        )
         events.send_on_commit(
             events.appointment_cancelled,
             appointment_id=appointment.pk,
@@ -473,7 +489,7 @@ def _close(
         if appointment.start > timezone.now():
             raise InvalidTransition(f"An appointment cannot be marked {verb} before it starts.")
         appointment.status = to
-        appointment.full_clean()
+        _validate_fields(appointment)
         appointment.save(update_fields=["status", "updated_at"])
         events.send_on_commit(signal, appointment_id=appointment.pk, actor_id=_actor_id(actor))
     return appointment

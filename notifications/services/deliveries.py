@@ -1,6 +1,7 @@
 """The email outbox: create a delivery row, enqueue it, send it, retry it, re-drive it."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -140,9 +141,12 @@ def _build_message(delivery: EmailDelivery) -> Message | None:
     )
 
 
-def email_delivery_send(*, delivery_id: int, final_attempt: bool) -> str:
+def email_delivery_send(
+    *, delivery_id: int, final_attempt: bool | Callable[[], bool] = False
+) -> str:
     """Send one outbox row once. Raises TransientError to ask for a retry (unless final).
 
+    `final_attempt` may be a callable: it is only asked when a send fails transiently.
     Returns the resulting status (or "busy" if another worker holds the row).
     """
     now = timezone.now()
@@ -171,7 +175,7 @@ def email_delivery_send(*, delivery_id: int, final_attempt: bool) -> str:
         _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
         return DeliveryStatus.FAILED
     except TransientError as exc:
-        if final_attempt:
+        if final_attempt() if callable(final_attempt) else final_attempt:
             _finish(delivery, DeliveryStatus.FAILED, error=f"Gave up after retries: {exc}")
             return DeliveryStatus.FAILED
         backoff = min(2 ** (delivery.attempts - 1), MAX_BACKOFF_SECONDS)

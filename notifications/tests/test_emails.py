@@ -168,5 +168,5 @@ def test_a_failing_receiver_is_logged_and_does_not_fail_the_committed_booking(db
 
     events.appointment_booked.send(sender="scheduling", appointment_id="not-an-id", actor_id=None)
 
-    assert "Notifications for on_appointment_booked on appointment not-an-id failed" in caplog.text
+    assert "Notifications for booked on appointment not-an-id failed" in caplog.text
     assert Notification.objects.count() == 0

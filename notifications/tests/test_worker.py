@@ -55,6 +55,8 @@ def _start_worker(*, queue: str, database_url: str, mail_dir: Path, log: Path) -
         "DJANGO_SETTINGS_MODULE": "smartbook.settings",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": REDIS_TEST_URL,
+        # The worker enqueues the emails of the event it fans out: onto its own queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
     }
@@ -154,6 +156,8 @@ def test_a_real_worker_delivers_the_booking_confirmation(settings, tmp_path):
 
     worker_log = log.read_text(errors="replace")[-3000:]
     assert statuses == [DeliveryStatus.SENT, DeliveryStatus.SENT], worker_log
+    # The request only enqueued the event: the worker fanned it out, then sent the emails.
+    assert "notify_appointment_event" in worker_log
     assert "send_appointment_email" in worker_log
     written = "".join(p.read_text() for p in mail_dir.glob("*.log"))
     assert f"To: {client.email}" in written

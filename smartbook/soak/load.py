@@ -51,17 +51,31 @@ class LoadClient:
         self.conn: http.client.HTTPConnection | None = None
 
     def call(self, label: str, method: str, path: str, body: dict | None = None) -> tuple:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         started = time.perf_counter()
-        try:
-            status, data, _ = request_json(self.conn, method, path, token=self.run.token, body=body)
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
-            status, data = 0, None
-            if method != "GET":
-                self.run.uncertain = True
+        # A read whose kept-alive connection the server had closed without answering (a
+        # gunicorn worker recycled after max_requests) is sent again on a new connection,
+        # as browsers and HTTP libraries do. A write is never resent: its outcome is unknown.
+        attempts = 2 if method == "GET" else 1
+        for attempt in range(attempts):
+            reused = self.conn is not None
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                status, data, _ = request_json(
+                    self.conn, method, path, token=self.run.token, body=body
+                )
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self.conn.close()
+                self.conn = None
+                status, data = 0, None
+                closed_unanswered = isinstance(
+                    exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError
+                )
+                if not (reused and closed_unanswered and attempt + 1 < attempts):
+                    break
+        if status == 0 and method != "GET":
+            self.run.uncertain = True
         if status == 503 and method != "GET":
             self.run.uncertain = True
         self.run.samples.append((label, status, (time.perf_counter() - started) * 1000))
@@ -116,7 +130,12 @@ class LoadClient:
         if 200 <= status < 300:
             self.run.promises[appointment_id].status = "cancelled"
 
-    def loop(self, deadline: float) -> None:
+    def loop(self, deadline: float, *, stagger: bool = True) -> None:
+        if stagger and self.think_ms:
+            # Start at a random point of a think pause, as clients of a live service are:
+            # fifty of them firing their first request in the same millisecond would measure
+            # a synthetic burst, not the steady load (`--burst-start` measures that burst).
+            time.sleep(self.rng.uniform(0, 1.5) * self.think_ms / 1000)
         while time.monotonic() < deadline:
             active = [pk for pk, promise in self.run.promises.items() if promise.status == "active"]
             roll = self.rng.random()
@@ -143,6 +162,7 @@ def drive_load(
     seed: int,
     fault_at: float | None = None,
     fault=lambda: None,
+    stagger: bool = True,
 ) -> list[ClientRun]:
     runs = [ClientRun(user_id, token) for user_id, token in clinic.clients]
     clients = [
@@ -151,7 +171,10 @@ def drive_load(
     ]
     deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=client.loop, args=(deadline,), daemon=True) for client in clients
+        threading.Thread(
+            target=client.loop, args=(deadline,), kwargs={"stagger": stagger}, daemon=True
+        )
+        for client in clients
     ]
     for thread in threads:
         thread.start()

@@ -29,6 +29,8 @@ def run_soak(
     log_path: Path,
     restart_db_at: float | None = None,
     broker_url: str = "",
+    worker_nice: int = 10,
+    burst_start: bool = False,
     progress=lambda message: None,
 ) -> dict:
     from django.conf import settings
@@ -53,7 +55,12 @@ def run_soak(
             LOG_LEVEL="ERROR",
         )
         worker = (
-            celery_worker(env=env, queue=name, log_path=log_path.with_suffix(".worker.log"))
+            celery_worker(
+                env=env,
+                queue=name,
+                log_path=log_path.with_suffix(".worker.log"),
+                nice=worker_nice,
+            )
             if broker_url
             else contextlib.nullcontext()
         )
@@ -73,6 +80,7 @@ def run_soak(
                 seed=seed,
                 fault_at=restart_db_at,
                 fault=lambda: killed.append(terminate_backends(config, name)),
+                stagger=not burst_start,
             )
         if broker_url:
             purge_queue(broker_url, name)
@@ -86,8 +94,9 @@ def run_soak(
             "threads": threads,
             "providers": providers,
             "think_ms": think_ms,
+            "start": "burst" if burst_start else "staggered",
             "database": name,
-            "broker": "celery worker" if broker_url else "in-process tasks",
+            "broker": f"celery worker (nice {worker_nice})" if broker_url else "in-process tasks",
             "db_connections_killed": sum(killed),
             "database_dropped": not database_exists(config, name),
         }

@@ -33,6 +33,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="random seed of the clients")
         parser.add_argument(
+            "--burst-start",
+            action="store_true",
+            help="start every client in the same instant (a synchronised burst of first "
+            "bookings) instead of at a random point of its first think pause",
+        )
+        parser.add_argument(
             "--restart-db-at",
             type=float,
             default=None,
@@ -47,6 +53,14 @@ class Command(BaseCommand):
             help="send tasks (emails) through this Redis to a Celery worker started for the "
             "soak, on a queue of its own, as in production (default: tasks run in-process)",
         )
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            default=10,
+            metavar="N",
+            help="with --broker: run the worker at this nice level (10), as on a single host "
+            "where web requests should win the CPU over background emails; 0 = same priority",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--database-url",
@@ -60,6 +74,8 @@ class Command(BaseCommand):
             raise CommandError("--clients must be between 1 and 500.")
         if not 0 < options["seconds"] <= 3600:
             raise CommandError("--seconds must be between 0 and 3600.")
+        if not 0 <= options["worker_nice"] <= 19:
+            raise CommandError("--worker-nice must be between 0 and 19.")
         if not 1 <= options["workers"] <= 32 or not 1 <= options["threads"] <= 32:
             raise CommandError("--workers and --threads must be between 1 and 32.")
         database_url = options["database_url"] or _settings_database_url()
@@ -78,6 +94,8 @@ class Command(BaseCommand):
                 log_path=log_path,
                 restart_db_at=options["restart_db_at"],
                 broker_url=options["broker"],
+                worker_nice=options["worker_nice"],
+                burst_start=options["burst_start"],
                 progress=progress,
             )
         except SoakRefused as exc:
@@ -103,7 +121,7 @@ class Command(BaseCommand):
             f"{report['requests']} requests in {report['seconds']:g}s "
             f"({report['requests_per_second']}/s) from {report['clients']} clients, "
             f"gunicorn {report['workers']}x{report['threads']}, think {report['think_ms']} ms, "
-            f"{report['broker']}"
+            f"{report['start']} start, {report['broker']}"
         )
         out("by status: " + ", ".join(f"{k}: {v}" for k, v in report["statuses"].items()))
         out(f"{'endpoint':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
