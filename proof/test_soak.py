@@ -33,6 +33,16 @@ def _report(result: subprocess.CompletedProcess) -> dict:
     return json.loads(lines[-1])
 
 
+def _redis_unreachable_reason(url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.exceptions.RedisError, OSError) as exc:
+        return f"Redis at {url} is unreachable ({exc}); set REDIS_TEST_URL"
+    return None
+
+
 TINY = ["--clients", "6", "--seconds", "4", "--workers", "2", "--threads", "2", "--providers", "1"]
 
 
@@ -51,6 +61,29 @@ def test_tiny_soak_keeps_every_invariant():
     assert report["phantom_writes"] == 0
     assert report["uncertain_clients"] == 0
     assert set(report["p95_ms"]) >= {"availability", "book"}
+    assert report["database_dropped"] is True
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+def test_tiny_soak_with_the_notifications_on_a_niced_celery_worker():
+    broker = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    reason = _redis_unreachable_reason(broker)
+    if reason:
+        pytest.skip(reason)
+    result = _soak(*TINY, "--think-ms", "50", "--broker", broker, "--worker-nice", "5")
+    report = _report(result)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert report["broker"] == "celery worker (nice 5)"
+    assert report["overlaps"] == 0
+    assert report["server_errors"] == 0
+    assert report["lost_bookings"] == 0
+    assert report["phantom_writes"] == 0
+    assert report["bookings_acknowledged"] > 0
+    # The requests only enqueued the events: the worker wrote the inbox and sent the emails.
+    assert report["notifications"]["inbox_entries"] >= 2 * report["bookings_acknowledged"]
+    assert report["notifications"]["emails"].get("sent", 0) > 0
     assert report["database_dropped"] is True
 
 

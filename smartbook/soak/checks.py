@@ -64,3 +64,15 @@ def check_invariants(runs: list[ClientRun]) -> dict[str, int]:
         "phantom_writes": phantom,
         "uncertain_clients": len(runs) - len(certain),
     }
+
+
+def notification_counts() -> dict:
+    """What the event fan-out wrote (in the request, or on the worker with --broker)."""
+    from django.db.models import Count
+
+    from notifications.models import EmailDelivery, Notification
+
+    emails = dict(
+        EmailDelivery.objects.values_list("status").annotate(n=Count("id")).order_by("status")
+    )
+    return {"inbox_entries": Notification.objects.count(), "emails": emails}

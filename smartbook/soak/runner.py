@@ -3,7 +3,7 @@
 import contextlib
 from pathlib import Path
 
-from smartbook.soak.checks import check_invariants
+from smartbook.soak.checks import check_invariants, notification_counts
 from smartbook.soak.clinic import seed_clinic
 from smartbook.soak.database import (
     database_exists,
@@ -13,7 +13,13 @@ from smartbook.soak.database import (
 )
 from smartbook.soak.load import drive_load, warm_up
 from smartbook.soak.report import summarize
-from smartbook.soak.server import celery_worker, gunicorn_server, production_env, purge_queue
+from smartbook.soak.server import (
+    celery_worker,
+    gunicorn_server,
+    production_env,
+    purge_queue,
+    wait_for_queue_drain,
+)
 
 
 def run_soak(
@@ -82,10 +88,16 @@ def run_soak(
                 fault=lambda: killed.append(terminate_backends(config, name)),
                 stagger=not burst_start,
             )
+            # The worker takes every queued event before it stops: the counts are whole.
+            drained = wait_for_queue_drain(broker_url, name) if broker_url else 0.0
         if broker_url:
             purge_queue(broker_url, name)
         report = summarize(runs, seconds)
         report.update(check_invariants(runs))
+        report["notifications"] = {
+            **notification_counts(),
+            "queue_drained_after_load_s": round(drained, 1),
+        }
     report.update(
         {
             "clients": clients,

@@ -104,6 +104,20 @@ def celery_worker(
             log.close()
 
 
+def wait_for_queue_drain(broker_url: str, queue: str, *, timeout: float = 60) -> float:
+    """Wait (bounded) until the worker has taken every queued task; returns the seconds waited.
+
+    Run before the worker is stopped, so the soak's counts include every event's fan-out.
+    """
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    started = time.monotonic()
+    while client.llen(queue) and time.monotonic() - started < timeout:
+        time.sleep(0.1)  # polling interval, bounded by the timeout
+    return time.monotonic() - started
+
+
 def purge_queue(broker_url: str, queue: str) -> None:
     import redis
 

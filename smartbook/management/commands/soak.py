@@ -135,6 +135,9 @@ class Command(BaseCommand):
             f"bookings acknowledged {report['bookings_acknowledged']}, "
             f"reschedules acknowledged {report['reschedules_acknowledged']}"
         )
+        notes = report["notifications"]
+        emails = ", ".join(f"{k}: {v}" for k, v in notes["emails"].items()) or "none"
+        out(f"notifications: {notes['inbox_entries']} inbox entries; emails {emails}")
         out(
             f"overlaps {report['overlaps']} (provider {report['provider_overlaps']}, client "
             f"{report['client_overlaps']}), lost bookings {report['lost_bookings']}, phantom "
