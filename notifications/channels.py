@@ -45,6 +45,7 @@ class Message:
     attachments: list[Attachment] = field(default_factory=list)
     appointment: Any = None  # scheduling.Appointment or None
     to_email: str = ""
+    dedupe_key: str | None = None  # a second send with the same key is refused by the store
 
 
 class Channel:
@@ -73,6 +74,7 @@ class InAppChannel(Channel):
                 title=message.title[:200],
                 body=message.summary,
                 appointment=message.appointment,
+                dedupe_key=message.dedupe_key,
             )
             for message in messages
         )

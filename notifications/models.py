@@ -40,6 +40,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # "event:<event id>:<user id>": an event's fan-out run twice (a redelivered task) writes
+    # nothing the second time.
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

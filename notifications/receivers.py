@@ -9,6 +9,7 @@ successful request into a 500.
 """
 
 import logging
+import uuid
 from datetime import datetime
 
 from django.dispatch import receiver
@@ -28,7 +29,13 @@ def _hand_off(kind: str, *, appointment_id, actor_id=None, **extra) -> None:
         for key, value in extra.items()
         if value is not None
     }
-    arguments = {"kind": kind, "appointment_id": appointment_id, "actor_id": actor_id, **extra}
+    arguments = {
+        "kind": kind,
+        "appointment_id": appointment_id,
+        "actor_id": actor_id,
+        "event_id": uuid.uuid4().hex,  # makes a redelivered task a no-op
+        **extra,
+    }
     try:
         notify_appointment_event.delay(**arguments)
     except (KombuOperationalError, ConnectionError, OSError) as exc:

@@ -35,7 +35,8 @@ def notify_appointment_event(
 ) -> list[int]:
     """Inbox entries, outbox rows and reminders for one event, then the emails enqueued.
 
-    At least once: a worker lost mid-task runs it again on another worker.
+    Acknowledged late, so a worker lost mid-task leaves it to another; idempotent by its
+    `event_id` (the receivers give every event one), so a second run writes nothing.
     """
     return notify_appointment_event_now(
         kind=kind, appointment_id=appointment_id, actor_id=actor_id, **extra

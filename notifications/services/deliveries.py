@@ -57,10 +57,11 @@ def email_delivery_create(
 
 
 def email_deliveries_create(*, emails: list[dict[str, Any]]) -> list[int]:
-    """Write several outbox rows (no dedupe key) in one INSERT; returns their ids.
+    """Write several outbox rows in one INSERT; returns their ids.
 
     Each item holds `email_delivery_create`'s arguments: recipient, kind, subject, and
-    optionally appointment and context.
+    optionally appointment, context and dedupe_key. A key already used raises IntegrityError
+    (the caller's transaction decides what that means).
     """
     rows = EmailDelivery.objects.bulk_create(
         EmailDelivery(
@@ -70,7 +71,8 @@ def email_deliveries_create(*, emails: list[dict[str, Any]]) -> list[int]:
                 subject=email["subject"],
                 appointment=email.get("appointment"),
                 context=email.get("context"),
-            )
+            ),
+            dedupe_key=email.get("dedupe_key"),
         )
         for email in emails
     )

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from notifications.channels import InAppChannel
 from notifications.messages import appointment_in_app
-from notifications.models import NotificationKind
+from notifications.models import Notification, NotificationKind
 from notifications.services.deliveries import email_deliveries_create, email_deliveries_enqueue
 from notifications.services.preferences import wants_email
 from notifications.services.reminders import reminders_sync
@@ -41,11 +41,18 @@ def appointment_load(*, appointment_id: int) -> Appointment | None:
 
 
 def appointment_event_notify(
-    *, kind: str, appointment_id: int, actor_id: int | None = None, **extra: Any
+    *,
+    kind: str,
+    appointment_id: int,
+    actor_id: int | None = None,
+    event_id: str | None = None,
+    **extra: Any,
 ) -> list[int]:
     """Tell the client and the provider about an event; returns the enqueued delivery ids.
 
-    Called after the scheduling transaction committed, so the tasks see the rows.
+    Called after the scheduling transaction committed, so the tasks see the rows. With an
+    `event_id`, a second call for the same event writes and sends nothing (a redelivered
+    task): the inbox entries and outbox rows carry keys made from it.
     """
     appointment = appointment_load(appointment_id=appointment_id)
     if appointment is None:
@@ -57,6 +64,7 @@ def appointment_event_notify(
         message = appointment_in_app(
             kind=kind, appointment=appointment, recipient=user, extra=context
         )
+        message.dedupe_key = f"event:{event_id}:{user.pk}" if event_id else None
         messages.append(message)
         if role in EMAIL_RECIPIENTS.get(kind, ()) and wants_email(user):
             emails.append(
@@ -66,12 +74,18 @@ def appointment_event_notify(
                     "subject": message.subject,
                     "appointment": appointment,
                     "context": context,
+                    "dedupe_key": message.dedupe_key,
                 }
             )
     # Runs after every booking: one INSERT per table, whatever the number of recipients.
-    with transaction.atomic():
-        InAppChannel().send_many(messages)
-        delivery_ids = email_deliveries_create(emails=emails) if emails else []
-        reminders_sync(appointment=appointment)
+    try:
+        with transaction.atomic():
+            InAppChannel().send_many(messages)
+            delivery_ids = email_deliveries_create(emails=emails) if emails else []
+            reminders_sync(appointment=appointment)
+    except IntegrityError:
+        if event_id and Notification.objects.filter(dedupe_key=messages[0].dedupe_key).exists():
+            return []  # this event was fanned out already
+        raise
     email_deliveries_enqueue(delivery_ids=delivery_ids)
     return delivery_ids

@@ -231,3 +231,42 @@ def test_an_email_that_cannot_be_rendered_is_marked_failed_not_retried_forever(a
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
     assert delivery.last_error.startswith("Could not render the email")
     assert services.email_deliveries_redrive(now=NOW + timedelta(hours=1)) == 0
+
+
+def test_an_event_task_run_twice_notifies_once(appointment):
+    """A worker lost after the fan-out committed but before the ack: the broker redelivers the
+    task, and the second run writes and sends nothing."""
+    from notifications.models import Notification, Reminder
+    from notifications.tasks import notify_appointment_event
+
+    arguments = {
+        "kind": NotificationKind.BOOKED,
+        "appointment_id": appointment.pk,
+        "actor_id": appointment.client_id,
+        "event_id": "0f" * 16,
+    }
+    with time_machine.travel(NOW, tick=False):
+        first = notify_appointment_event.delay(**arguments).get()
+        counts = (Notification.objects.count(), EmailDelivery.objects.count())
+        reminders = Reminder.objects.count()
+        second = notify_appointment_event.delay(**arguments).get()
+
+    assert len(first) == 2 and second == []
+    assert counts == (2, 2)
+    assert (Notification.objects.count(), EmailDelivery.objects.count()) == counts
+    assert Reminder.objects.count() == reminders > 0
+    assert len(mail.outbox) == 2  # client and provider, once each
+
+
+def test_two_events_of_one_appointment_both_notify(appointment):
+    from notifications.models import Notification
+    from notifications.tasks import notify_appointment_event
+
+    with time_machine.travel(NOW, tick=False):
+        for event_id in ("a" * 32, "b" * 32):
+            notify_appointment_event.delay(
+                kind=NotificationKind.BOOKED, appointment_id=appointment.pk, event_id=event_id
+            )
+
+    assert Notification.objects.count() == 4
+    assert len(mail.outbox) == 4
