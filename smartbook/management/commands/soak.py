@@ -50,8 +50,8 @@ class Command(BaseCommand):
             "--broker",
             default="",
             metavar="REDIS_URL",
-            help="send tasks (emails) through this Redis to a Celery worker started for the "
-            "soak, on a queue of its own, as in production (default: tasks run in-process)",
+            help="send the notification tasks through this Redis to a Celery worker started "
+            "for the soak, on a queue of its own, as in production (default: in-process)",
         )
         parser.add_argument(
             "--worker-nice",
