@@ -57,6 +57,39 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, timeout: float 
 
 
 @contextlib.contextmanager
+def _child_process(
+    command: list[str],
+    *,
+    env: dict[str, str],
+    log_path: Path | None,
+    stop_timeout: float,
+    nice: int = 0,
+) -> Iterator[subprocess.Popen]:
+    """Run `command` from the project folder with its output in `log_path`; on the way out,
+    ask it to stop (SIGTERM), and kill it if it has not within `stop_timeout` seconds."""
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,  # noqa: PLW1509
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=stop_timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if log_path:
+            log.close()
+
+
+@contextlib.contextmanager
 def celery_worker(
     *, env: dict[str, str], queue: str, log_path: Path | None, nice: int = 0
 ) -> Iterator[None]:
@@ -82,26 +115,8 @@ def celery_worker(
         "--without-mingle",
         "--without-heartbeat",
     ]
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603
-        command,
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.nice(nice)) if nice else None,  # noqa: PLW1509
-    )
-    try:
+    with _child_process(command, env=env, log_path=log_path, stop_timeout=30, nice=nice):
         yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if log_path:
-            log.close()
 
 
 def wait_for_queue_drain(broker_url: str, queue: str, *, timeout: float = 60) -> float:
@@ -145,22 +160,9 @@ def gunicorn_server(
         str(threads),
         "smartbook.wsgi:application",
     ]
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
+    with _child_process(command, env=env, log_path=log_path, stop_timeout=20) as process:
         wait_until_serving(base_url, process)
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if log_path:
-            log.close()
 
 
 def request_json(
