@@ -10,12 +10,12 @@ successful request into a 500.
 
 import logging
 import uuid
-from datetime import datetime
 
 from django.dispatch import receiver
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from notifications.models import NotificationKind
+from notifications.services.events import jsonable
 from notifications.tasks import notify_appointment_event, notify_appointment_event_now
 from scheduling import events
 
@@ -24,17 +24,12 @@ logger = logging.getLogger(__name__)
 
 def _hand_off(kind: str, *, appointment_id, actor_id=None, **extra) -> None:
     # Task arguments travel as JSON: instants as ISO text (the messages parse them back).
-    extra = {
-        key: value.isoformat() if isinstance(value, datetime) else value
-        for key, value in extra.items()
-        if value is not None
-    }
     arguments = {
         "kind": kind,
         "appointment_id": appointment_id,
         "actor_id": actor_id,
         "event_id": uuid.uuid4().hex,  # makes a redelivered task a no-op
-        **extra,
+        **jsonable(extra),
     }
     try:
         notify_appointment_event.delay(**arguments)

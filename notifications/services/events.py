@@ -24,7 +24,8 @@ EMAIL_RECIPIENTS = {
 }
 
 
-def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
+def jsonable(extra: dict[str, Any]) -> dict[str, Any]:
+    """Event details as JSON can hold them: instants as ISO text, absent values dropped."""
     return {
         key: value.isoformat() if isinstance(value, datetime) else value
         for key, value in extra.items()
@@ -57,7 +58,7 @@ def appointment_event_notify(
     appointment = appointment_load(appointment_id=appointment_id)
     if appointment is None:
         return []
-    context = _jsonable({"actor_id": actor_id, **extra})
+    context = jsonable({"actor_id": actor_id, **extra})
     recipients = {"client": appointment.client, "provider": appointment.provider.user}
     messages, emails = [], []
     for role, user in recipients.items():
