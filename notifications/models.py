@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from scheduling.models import Appointment
+from smartbook.models import SingletonModel
 
 MAX_LEAD_MINUTES = 14 * 24 * 60
 
@@ -74,7 +75,7 @@ def validate_lead_minutes(value) -> None:
         raise ValidationError("Lead times must not repeat.")
 
 
-class NotificationSettings(models.Model):
+class NotificationSettings(SingletonModel):
     """The single row of notification settings (pk=1), editable by staff."""
 
     reminder_lead_minutes = models.JSONField(
@@ -100,11 +101,6 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return "Notification settings"
-
-    @classmethod
-    def load(cls) -> "NotificationSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class Reminder(models.Model):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from providers.models import Provider, Service, Urgency
 from recommendations.engine import DEFAULT_WEIGHTS, FEATURE_NAMES
+from smartbook.models import SingletonModel
 
 
 def _weight_field(feature: str, help_text: str) -> models.FloatField:
@@ -18,7 +19,7 @@ def _weight_field(feature: str, help_text: str) -> models.FloatField:
     )
 
 
-class SchedulerSettings(models.Model):
+class SchedulerSettings(SingletonModel):
     """The single row (pk=1) of scheduler parameters, editable by staff."""
 
     weight_weekday_fit = _weight_field("weekday_fit", "Slot on the client's usual weekday.")
@@ -68,11 +69,6 @@ class SchedulerSettings(models.Model):
 
     def __str__(self) -> str:
         return "Scheduler settings"
-
-    @classmethod
-    def load(cls) -> "SchedulerSettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
 
     def weights(self) -> dict[str, float]:
         return {name: float(getattr(self, f"weight_{name}")) for name in FEATURE_NAMES}

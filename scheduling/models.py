@@ -6,9 +6,10 @@ from django.db import models
 from django.db.models import F, Q
 
 from providers.models import Provider, Service, Urgency
+from smartbook.models import SingletonModel
 
 
-class BookingPolicy(models.Model):
+class BookingPolicy(SingletonModel):
     """The single row of booking rules (pk=1), editable by staff."""
 
     slot_step_minutes = models.PositiveSmallIntegerField(
@@ -44,11 +45,6 @@ class BookingPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Booking policy"
-
-    @classmethod
-    def load(cls) -> "BookingPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class AppointmentStatus(models.TextChoices):
