@@ -105,6 +105,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
 
+    @property
+    def is_staff_member(self) -> bool:
+        """The one definition of staff: an active administrator (role admin, or superuser).
+
+        The `is_staff` flag only opens the Django admin; it grants no booking powers.
+        """
+        return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
+
 
 def default_reminder_leads() -> list[int]:
     return [24 * 60, 60]
