@@ -145,7 +145,7 @@ def _refresh_token_parse(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)
     except TokenError as exc:
-        raise InvalidToken() from exc
+        raise InvalidToken(field="refresh") from exc
 
 
 @transaction.atomic
@@ -158,10 +158,10 @@ def auth_tokens_refresh(*, refresh: str) -> TokenPair:
     token = _refresh_token_parse(refresh)
     user = User.objects.filter(pk=token.payload.get("user_id"), is_active=True).first()
     if user is None:
-        raise InvalidToken()
+        raise InvalidToken(field="refresh")
     _, created = token.blacklist()
     if not created:
-        raise InvalidToken()
+        raise InvalidToken(field="refresh")
     return auth_tokens_issue(user=user)
 
 
@@ -169,7 +169,7 @@ def auth_tokens_refresh(*, refresh: str) -> TokenPair:
 def auth_logout(*, user: User, refresh: str) -> None:
     token = _refresh_token_parse(refresh)
     if str(token.payload.get("user_id")) != str(user.pk):
-        raise InvalidToken("This refresh token belongs to another session.")
+        raise InvalidToken("This refresh token belongs to another session.", field="refresh")
     token.blacklist()
 
 

@@ -1,14 +1,19 @@
-"""Domain errors of scheduling; the API maps them to HTTP statuses (scheduling/api/errors.py).
+"""Domain errors of scheduling. Each says its HTTP status; the API's one exception handler
+(smartbook/api/errors.py) turns it into the error envelope.
 
 - `SlotUnavailable`: the time is taken (provider or client overlap, incl. the database's
-  exclusion constraint) -> 409 Conflict.
+  exclusion constraint) -> 409 Conflict naming `start`.
 - `BookingRuleViolation`: a booking rule refuses the request (notice, horizon, limits,
   cut-off, working hours, ...) -> 400 naming `field`.
 - `InvalidTransition`: the appointment's status does not allow the change -> 409 Conflict.
+
+Plain Python on purpose (no Django or DRF import): the pure cores may raise or name them.
 """
 
 
 class SchedulingError(Exception):
+    status_code = 409
+    code = "conflict"
     field = "non_field_errors"
 
     def __init__(self, message: str) -> None:
@@ -21,6 +26,9 @@ class SlotUnavailable(SchedulingError):
 
 
 class BookingRuleViolation(SchedulingError):
+    status_code = 400
+    code = "invalid"
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field

@@ -9,9 +9,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
-from accounts.exceptions import EmailNotVerified, InvalidCredentials, InvalidToken, LoginLockedOut
+from accounts.exceptions import InvalidToken
 from accounts.permissions import IsAdminRole
-from smartbook.api.errors import error_response
 from smartbook.api.pagination import StandardPagination
 
 ERRORS_400 = OpenApiResponse(s.ErrorSerializer, description="Invalid input; `errors` names fields.")
@@ -70,23 +69,10 @@ class LoginView(AuthEndpoint):
     )
     def post(self, request):
         data = _validated(s.LoginInputSerializer, request.data)
-        try:
-            user = services.auth_login(request=request, **data)
-        except LoginLockedOut as exc:
-            return _coded_error(exc.message, status.HTTP_429_TOO_MANY_REQUESTS, "locked_out")
-        except InvalidCredentials as exc:
-            return _coded_error(exc.message, status.HTTP_401_UNAUTHORIZED, "invalid_credentials")
-        except EmailNotVerified as exc:
-            return _coded_error(exc.message, status.HTTP_403_FORBIDDEN, "email_unverified")
+        user = services.auth_login(request=request, **data)
         tokens = services.auth_tokens_issue(user=user)
         body = {"access": tokens.access, "refresh": tokens.refresh, "user": user}
         return Response(s.LoginOutputSerializer(body).data)
-
-
-def _coded_error(message: str, status_code: int, code: str) -> Response:
-    response = error_response(message, status_code)
-    response.data["code"] = code
-    return response
 
 
 class RefreshView(AuthEndpoint):
@@ -99,12 +85,7 @@ class RefreshView(AuthEndpoint):
     )
     def post(self, request):
         data = _validated(s.RefreshInputSerializer, request.data)
-        try:
-            tokens = services.auth_tokens_refresh(refresh=data["refresh"])
-        except InvalidToken as exc:
-            response = _coded_error(exc.message, status.HTTP_401_UNAUTHORIZED, "token_not_valid")
-            response.data["errors"] = {"refresh": [exc.message]}
-            return response
+        tokens = services.auth_tokens_refresh(refresh=data["refresh"])
         return Response(s.TokenPairSerializer(tokens).data)
 
 

@@ -1,7 +1,7 @@
 """The scheduling API: thin views that validate, call a selector or service, serialize.
 
-Domain errors become HTTP statuses here: `SlotUnavailable` and `InvalidTransition` 409,
-`BookingRuleViolation` 400 naming its field.
+Domain errors (`scheduling.errors`) propagate: the API's exception handler gives each its
+HTTP status (smartbook/api/errors.py).
 """
 
 from django.db.models import prefetch_related_objects
@@ -29,9 +29,7 @@ from scheduling.api.serializers import (
     SlotListSerializer,
     utc_iso,
 )
-from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
 from scheduling.models import AppointmentSource, BookingPolicy
-from smartbook.api.errors import Conflict
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; `errors` names the field."),
@@ -48,15 +46,6 @@ WINDOW_PARAMETERS = [
         "end", OpenApiTypes.DATETIME, required=True, description="Window end, with offset."
     ),
 ]
-
-
-class DomainErrorsMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, SlotUnavailable | InvalidTransition):
-            exc = Conflict(detail={"detail": exc.message, "errors": {exc.field: [exc.message]}})
-        elif isinstance(exc, BookingRuleViolation):
-            exc = exceptions.ValidationError({exc.field: [exc.message]})
-        return super().handle_exception(exc)
 
 
 def _slots_response(*, service, start, end, providers=None, policy) -> Response:
@@ -132,7 +121,7 @@ class ProviderAvailabilityApi(APIView):
         )
 
 
-class AppointmentListCreateApi(DomainErrorsMixin, generics.ListAPIView):
+class AppointmentListCreateApi(generics.ListAPIView):
     """Own appointments (a provider also sees theirs, an admin all); POST books."""
 
     permission_classes = [IsAuthenticated]
@@ -176,7 +165,7 @@ class AppointmentListCreateApi(DomainErrorsMixin, generics.ListAPIView):
         )
 
 
-class _AppointmentObjectMixin(DomainErrorsMixin):
+class _AppointmentObjectMixin:
     def get_appointment(self, pk: int, *, with_changes: bool = False):
         queryset = selectors.appointments_visible_to(user=self.request.user)
         if with_changes:

@@ -1,11 +1,15 @@
-"""One error shape for the whole API: {"detail": ..., "errors": {field: [messages]}}."""
+"""One error shape for the whole API: {"detail": ..., "errors": {field: [messages]}, "code"}.
+
+This module is the one place that decides which HTTP status an error gets. Domain errors
+(`scheduling.errors`, `accounts.exceptions`) carry their own `status_code`, `code`,
+`message` and `field`; views let them propagate and never map them themselves.
+"""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -15,10 +19,28 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
+class LockTimeout(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "This calendar is busy with another change right now; please retry in a moment."
+    )
+    default_code = "busy"
+
+
+class DomainError(exceptions.APIException):
+    """A domain error as DRF sees it: the status, code, field and message it carries."""
+
+    def __init__(self, error: Exception) -> None:
+        self.status_code = error.status_code
+        self.field = getattr(error, "field", None)
+        super().__init__(detail=error.message, code=error.code)
+
+
+# Seconds a client should wait before retrying a 503 (lock timeout, database briefly gone).
+RETRY_AFTER_SECONDS = 1
+
+# SQLSTATE 55P03 lock_not_available: `lock_timeout` (or NOWAIT) gave up waiting for a row lock.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _as_list(value) -> list[str]:
@@ -58,17 +80,42 @@ def django_validation_error_as_dict(exc: DjangoValidationError) -> dict[str, lis
     return {"non_field_errors": list(exc.messages)}
 
 
-def exception_handler(exc, context):
+def _is_domain_error(exc: Exception) -> bool:
+    """Domain errors are plain Python (the pure cores may import them), so they are known by
+    the status they carry rather than by a base class shared with this layer."""
+    return (
+        not isinstance(exc, exceptions.APIException)
+        and isinstance(getattr(exc, "status_code", None), int)
+        and isinstance(getattr(exc, "message", None), str)
+        and isinstance(getattr(exc, "code", None), str)
+    )
+
+
+def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(django_validation_error_as_dict(exc))
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, OperationalError | InterfaceError) and _is_connection_lost(exc):
+        return exceptions.ValidationError(django_validation_error_as_dict(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if _is_domain_error(exc):
+        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+            # A refused input answers exactly like any other invalid input.
+            return exceptions.ValidationError(
+                {getattr(exc, "field", None) or "non_field_errors": [exc.message]}
+            )
+        return DomainError(exc)
+    if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
+        return LockTimeout()
+    if isinstance(exc, OperationalError | InterfaceError) and _is_connection_lost(exc):
         # The database went away mid-request (restart, failover, killed backend): the
         # transaction was rolled back, so say so cleanly instead of an HTML 500.
-        exc = ServiceUnavailable()
+        return ServiceUnavailable()
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -85,13 +132,25 @@ def exception_handler(exc, context):
         data = response.data if isinstance(response.data, dict) else {"detail": response.data}
         detail = data.get("detail", "Error.")
         errors = data.get("errors", {})
+        field = getattr(exc, "field", None)
+        if isinstance(exc, DomainError) and field:
+            errors = {field: [str(detail)]}
         response.data = {"detail": str(detail), "errors": errors}
         code = getattr(detail, "code", None) or getattr(exc, "default_code", None)
         if code:
             response.data["code"] = str(code)
-    if isinstance(exc, ServiceUnavailable):
-        response["Retry-After"] = "1"
+    if isinstance(exc, ServiceUnavailable | LockTimeout):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    """True when PostgreSQL gave up waiting for a lock (`SET LOCAL lock_timeout`).
+
+    The statement failed, so the transaction is aborted; the atomic block around the
+    service rolls it back as the error propagates. Nothing was written.
+    """
+    return getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def _is_connection_lost(exc: DatabaseError) -> bool:
@@ -116,10 +175,6 @@ def _is_connection_lost(exc: DatabaseError) -> bool:
                 transaction.set_rollback(True, using=connection.alias)
             lost = True
     return lost
-
-
-def error_response(detail: str, status_code: int, errors: dict | None = None) -> Response:
-    return Response({"detail": detail, "errors": errors or {}}, status=status_code)
 
 
 def page_not_found(request, exception=None):
