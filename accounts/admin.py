@@ -1,6 +1,8 @@
 """Staff manage users in /admin/: search, filter, activate, assign roles, send resets.
 
-Actions go through accounts.services, so staff follow the same rules as the API.
+Actions and the change form go through accounts.services, so staff follow the same rules as
+the API: the role decides `is_staff` (role admin if and only if staff), deactivation revokes
+the user's tokens, and nobody demotes or deactivates their own account.
 """
 
 from django.contrib import admin, messages
@@ -8,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 
 from accounts import services
 from accounts.models import Profile, Role, User
@@ -23,7 +25,9 @@ class UserCreationForm(AdminUserCreationForm):
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
-        fields = "__all__"
+        # What accounts.services.user_admin_update changes, plus Django's admin groups.
+        # The staff flag follows the role; email and superuser status are not edited here.
+        fields = (*services.ADMIN_EDITABLE_FIELDS, "groups")
 
 
 class ProfileInline(admin.StackedInline):
@@ -86,7 +90,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("email", "first_name", "last_name", "phone")
     ordering = ("email",)
-    readonly_fields = ("date_joined", "last_login")
+    readonly_fields = ("email", "is_staff", "is_superuser", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal details", {"fields": ("first_name", "last_name", "phone", "timezone")}),
@@ -156,6 +160,32 @@ class UserAdmin(DjangoUserAdmin):
             lambda user: services.password_reset_email_send(user=user),
             "Password reset link sent",
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The add form types the address in; once the user exists it is read-only.
+        return self.readonly_fields if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            # The creation form saved the row; the service sets the staff flag from the role.
+            services.user_assign_role(user=obj, role=obj.role, actor=request.user)
+            return
+        data = {
+            field: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in services.ADMIN_EDITABLE_FIELDS
+        }
+        if data:
+            services.user_admin_update(user=obj, data=data, actor=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A refusal by the service (e.g. demoting yourself) rolls the whole change back.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -51,17 +51,6 @@ def user_upcoming_appointments(*, user, now: datetime | None = None) -> list[App
     )
 
 
-def appointment_for_viewer(*, user, pk: int) -> Appointment:
-    """The appointment if `user` is its client, its provider or an admin; else 404."""
-    appointments = _appointments().filter(pk=pk)
-    if not (user.is_superuser or getattr(user, "is_admin_role", False)):
-        appointments = appointments.filter(Q(client=user) | Q(provider__user=user))
-    appointment = appointments.first()
-    if appointment is None:
-        raise Http404("No such appointment.")
-    return appointment
-
-
 def provider_day_schedule(*, provider, day: date) -> list[Appointment]:
     """The provider's active appointments that start on `day` in the provider's zone."""
     zone = zone_of(provider.timezone)

@@ -6,6 +6,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from notifications import ical, selectors
+from scheduling.models import Appointment
+from scheduling.selectors import appointment_for_user
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -30,7 +32,10 @@ def calendar_feed(request, token: str):
 @require_GET
 @login_required
 def appointment_ics(request, pk: int):
-    appointment = selectors.appointment_for_viewer(user=request.user, pk=pk)
+    try:
+        appointment = appointment_for_user(user=request.user, appointment_id=pk)
+    except Appointment.DoesNotExist as exc:
+        raise Http404("No such appointment.") from exc
     response = HttpResponse(ical.appointment_download(appointment), content_type=ICS_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response

@@ -255,16 +255,30 @@ def available_slots(
 
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
-    """Appointments `user` may see: an admin all, a provider theirs (and any they booked
-    as a client), a client their own."""
+    """Appointments `user` may see: staff (`User.is_staff_member`) all, a provider theirs
+    (and any they booked as a client), a client their own. The one access gate: every
+    "may this user see this appointment" question is answered here."""
     appointments = Appointment.objects.select_related("client", "provider", "service")
     if not user or not user.is_authenticated:
         return appointments.none()
-    if user.is_admin_role:
+    if user.is_staff_member:
         return appointments.all()
     if user.role == Role.PROVIDER:
         return appointments.filter(Q(provider__user=user) | Q(client=user))
     return appointments.filter(client=user)
+
+
+def appointment_for_user(*, user, appointment_id: int) -> Appointment:
+    """The appointment if `user` may see it (see `appointments_visible_to`).
+
+    Raises `Appointment.DoesNotExist` for unknown ids and for others' appointments alike, so
+    callers answer 404 for both and nobody learns which ids exist.
+    """
+    return (
+        appointments_visible_to(user=user)
+        .select_related("provider__user", "cancelled_by")
+        .get(pk=appointment_id)
+    )
 
 
 def client_active_appointments_between(

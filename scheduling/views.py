@@ -31,7 +31,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import (
     appointment_client_cutoff,
-    appointments_visible_to,
+    appointment_for_user,
     provider_schedules,
 )
 
@@ -94,10 +94,9 @@ def book(request: HttpRequest) -> HttpResponse:
 
 
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
-    """The appointment if the viewer is its client, its provider or an administrator; else 404."""
-    queryset = appointments_visible_to(user=request.user).select_related("cancelled_by")
+    """The appointment if the viewer may see it (the one access gate); else 404."""
     try:
-        return queryset.get(pk=pk)
+        return appointment_for_user(user=request.user, appointment_id=pk)
     except Appointment.DoesNotExist as exc:
         raise Http404("No such appointment.") from exc
 

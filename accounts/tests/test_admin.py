@@ -154,3 +154,107 @@ def test_non_staff_cannot_reach_the_user_admin(client, role):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def change_form_post(staff_client, user: User, **changes):
+    """Submit the user's change page as staff would, with `changes` over its current values."""
+    url = f"{CHANGELIST}{user.pk}/change/"
+    page = staff_client.get(url).context
+    form = page["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "groups"}
+    for inline in page["inline_admin_formsets"]:  # e.g. the read-only appointment history
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    data.update(
+        {
+            "is_active": "on" if user.is_active else "",
+            "profile-TOTAL_FORMS": "1",
+            "profile-INITIAL_FORMS": "1",
+            "profile-MIN_NUM_FORMS": "0",
+            "profile-MAX_NUM_FORMS": "1",
+            "profile-0-id": str(user.profile.pk),
+            "profile-0-user": str(user.pk),
+            "profile-0-preferred_weekdays": "[]",
+            "profile-0-preferred_times_of_day": "[]",
+            "profile-0-reminder_lead_minutes": "[60]",
+        }
+    )
+    data.update(changes)
+    return staff_client.post(url, {k: v for k, v in data.items() if v != ""}, follow=True)
+
+
+def test_change_form_role_decides_the_staff_flag(staff_client):
+    user = UserFactory(role=Role.CLIENT)
+
+    change_form_post(staff_client, user, role=Role.ADMIN)
+    user.refresh_from_db()
+    assert user.role == Role.ADMIN and user.is_staff and user.is_staff_member
+
+    change_form_post(staff_client, user, role=Role.PROVIDER)
+    user.refresh_from_db()
+    assert user.role == Role.PROVIDER and not user.is_staff and not user.is_staff_member
+
+
+def test_change_form_cannot_make_staff_without_the_role(staff_client):
+    user = UserFactory(role=Role.CLIENT)
+
+    change_form_post(staff_client, user, is_staff="on", is_superuser="on", email="x@example.com")
+
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser, user.email) == (False, False, user.email)
+    assert user.email != "x@example.com"
+
+
+def test_change_form_deactivation_revokes_the_users_tokens(staff_client):
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    user = UserFactory(role=Role.CLIENT)
+    token = RefreshToken.for_user(user)
+
+    change_form_post(staff_client, user, is_active="")
+
+    user.refresh_from_db()
+    assert not user.is_active
+    assert BlacklistedToken.objects.filter(token__jti=token["jti"]).exists()
+
+
+def test_change_form_edits_names_through_the_service(staff_client):
+    user = UserFactory(role=Role.CLIENT, first_name="Old")
+
+    change_form_post(staff_client, user, first_name="New", timezone="Asia/Tokyo")
+
+    user.refresh_from_db()
+    assert (user.first_name, user.timezone) == ("New", "Asia/Tokyo")
+
+
+@pytest.mark.parametrize("change", [{"role": Role.CLIENT}, {"is_active": ""}])
+def test_staff_cannot_demote_or_deactivate_themselves_in_the_change_form(
+    staff_client, admin_user, change
+):
+    response = change_form_post(staff_client, admin_user, first_name="Changed", **change)
+
+    admin_user.refresh_from_db()
+    assert admin_user.role == Role.ADMIN and admin_user.is_active and admin_user.is_staff
+    assert admin_user.first_name != "Changed"  # the whole change was rolled back
+    assert "your own account" in response.content.decode()
+
+
+def test_adding_an_administrator_sets_the_staff_flag(staff_client):
+    response = staff_client.post(
+        f"{CHANGELIST}add/",
+        {
+            "email": "newadmin@example.com",
+            "role": "admin",
+            "timezone": "UTC",
+            "usable_password": "false",
+            "profile-TOTAL_FORMS": "0",
+            "profile-INITIAL_FORMS": "0",
+            "profile-MIN_NUM_FORMS": "0",
+            "profile-MAX_NUM_FORMS": "1",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(email="newadmin@example.com")
+    assert user.is_staff and user.is_staff_member
