@@ -1,7 +1,15 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests. Plain helpers live in importable modules
+(`accounts.tests.support`, each app's `tests/support.py`), not here."""
+
+from datetime import UTC, datetime
 
 import pytest
 from rest_framework.test import APIClient
+
+from accounts.tests.support import auth_client
+
+# A Monday morning in January (London is on GMT, so its wall clock equals UTC).
+FROZEN_INSTANT = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +27,20 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def frozen_instant() -> datetime:
+    """Where `frozen_now` stops the clock; an app's conftest overrides it for its own calendar."""
+    return FROZEN_INSTANT
+
+
+@pytest.fixture
+def frozen_now(frozen_instant, time_machine) -> datetime:
+    """The clock stopped at `frozen_instant`, returned. A test moves it further with
+    `time_machine.move_to(...)` (the same traveller, so it stays stopped)."""
+    time_machine.move_to(frozen_instant, tick=False)
+    return frozen_instant
 
 
 @pytest.fixture
@@ -52,15 +74,6 @@ def provider(db):
     from providers.tests.factories import ProviderFactory
 
     return ProviderFactory()
-
-
-def auth_client(user) -> APIClient:
-    """An API client authenticated as `user` with a real JWT bearer token."""
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return api
 
 
 @pytest.fixture

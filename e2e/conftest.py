@@ -20,7 +20,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
 # Package scope: Playwright's loop and the environment switch end with the browser tests, so
@@ -98,21 +97,3 @@ def clinic(db):
     policy.client_cutoff_hours = 1
     policy.save()
     return {"service": service, "providers": [first, second], "policy": policy}
-
-
-def login_as(page, live_server, user) -> None:
-    """Sign `user` in by giving the browser a real session cookie."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )

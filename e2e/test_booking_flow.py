@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import PASSWORD, login_as
+from e2e.support import PASSWORD, login_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -163,8 +163,9 @@ def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
     from allauth.account.models import EmailAddress
 
     from accounts.tests.factories import UserFactory
-    from scheduling.models import Appointment, AppointmentStatus
+    from scheduling.models import AppointmentStatus
     from scheduling.services import appointment_book
+    from scheduling.tests.factories import AppointmentFactory
 
     service, provider = clinic["service"], clinic["providers"][0]
     client_user = UserFactory(first_name="Grace", last_name="Hopper")
@@ -203,14 +204,8 @@ def test_provider_logs_in_and_sees_the_booking_in_their_schedule(
 
     # An appointment that has started gets its outcome marked from the schedule.
     now = timezone.now()
-    started = Appointment.objects.create(
-        client=client_user,
-        provider=provider,
-        service=service,
-        start=now - timedelta(minutes=40),
-        end=now - timedelta(minutes=10),
-        blocked_start=now - timedelta(minutes=40),
-        blocked_end=now - timedelta(minutes=10),
+    started = AppointmentFactory(  # 30 minutes, ended 10 minutes ago
+        client=client_user, provider=provider, service=service, start=now - timedelta(minutes=40)
     )
     started_day = started.start.astimezone(ZoneInfo(provider_user.timezone)).date()
     page.goto(f"/schedule?view=day&date={started_day.isoformat()}")

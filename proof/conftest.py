@@ -10,24 +10,14 @@ Roles of the access matrix:
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from conftest import auth_client
-
-LONDON = ZoneInfo("Europe/London")
-ROLES = ("anonymous", "client_a", "client_b", "provider", "other_provider", "admin")
-
-
-def next_weekday_at(weekday: int, hour: int, *, weeks_ahead: int = 1) -> datetime:
-    """A London wall-clock time on `weekday` at least `weeks_ahead` weeks from today."""
-    today = timezone.now().astimezone(LONDON).date()
-    day = today + timedelta(days=7 * weeks_ahead + (weekday - today.weekday()) % 7)
-    return datetime.combine(day, time(hour), tzinfo=LONDON)
+from accounts.tests.support import auth_client
+from proof.support import next_weekday_at
 
 
 @dataclass
@@ -70,19 +60,10 @@ def _book(**kwargs):
 
 
 def _past_appointment(*, client, provider, service):
-    from scheduling.models import Appointment
+    from scheduling.tests.factories import AppointmentFactory
 
     start = (timezone.now() - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    end = start + timedelta(minutes=service.duration_minutes)
-    return Appointment.objects.create(
-        client=client,
-        provider=provider,
-        service=service,
-        start=start,
-        end=end,
-        blocked_start=start,
-        blocked_end=end,
-    )
+    return AppointmentFactory(client=client, provider=provider, service=service, start=start)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from proof.conftest import ROLES, next_weekday_at
+from proof.support import ROLES, next_weekday_at
 
 ANON, A, B, P1, P2, ADMIN = ROLES
 SECRET_NOTE = "A's private note"

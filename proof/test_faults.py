@@ -20,7 +20,7 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from notifications.models import DeliveryStatus, EmailDelivery
-from proof.conftest import next_weekday_at
+from proof.support import next_weekday_at
 from scheduling.models import Appointment, AppointmentChange
 from smartbook.celery import app as celery_app
 

@@ -1,15 +1,15 @@
 """The admin users API: admin role only, filters, edits, delete that keeps history."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import Role, User
 from accounts.tests.factories import UserFactory, verified_user
-from conftest import auth_client
+from accounts.tests.support import auth_client
 from providers.tests.factories import ServiceFactory
-from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -125,14 +125,8 @@ def test_admin_cannot_deactivate_demote_or_delete_themselves(admin_api, admin_us
 def test_delete_anonymises_and_keeps_appointment_history(admin_api, client_user, provider):
     service = ServiceFactory()
     start = datetime(2026, 1, 5, 10, tzinfo=UTC)
-    appointment = Appointment.objects.create(
-        client=client_user,
-        provider=provider,
-        service=service,
-        start=start,
-        end=start + timedelta(minutes=30),
-        blocked_start=start,
-        blocked_end=start + timedelta(minutes=30),
+    appointment = AppointmentFactory(
+        client=client_user, provider=provider, service=service, start=start
     )
     EmailAddress.objects.create(user=client_user, email=client_user.email, verified=True)
 

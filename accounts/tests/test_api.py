@@ -11,7 +11,7 @@ from django.core import mail
 
 from accounts.models import Profile, Role, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, verified_user
-from conftest import auth_client
+from accounts.tests.support import auth_client
 
 pytestmark = pytest.mark.django_db
 

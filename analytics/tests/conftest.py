@@ -4,46 +4,25 @@ Two providers in Europe/London (UTC in winter), two services, a week of appointm
 (Monday 2 March to Sunday 8 March 2026) and the week before. "Today" is Monday 16 March.
 """
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import time
 
 import pytest
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from analytics.tests.support import TODAY, at
 from providers.models import TimeOff
 from providers.tests.factories import ProviderFactory, ServiceFactory
-from scheduling.models import Appointment
-
-TODAY = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-def make_appointment(*, client, provider, service, start, status="booked", source="manual"):
-    end = start + timedelta(minutes=service.duration_minutes)
-    return Appointment.objects.create(
-        client=client,
-        provider=provider,
-        service=service,
-        start=start,
-        end=end,
-        blocked_start=start - timedelta(minutes=service.buffer_before_minutes),
-        blocked_end=end + timedelta(minutes=service.buffer_after_minutes),
-        status=status,
-        source=source,
-    )
+from scheduling.tests.factories import AppointmentFactory
 
 
 @pytest.fixture
-def frozen_today(time_machine):
-    time_machine.move_to(TODAY, tick=False)
+def frozen_instant():
     return TODAY
 
 
 @pytest.fixture
-def clinic(db, frozen_today):
+def clinic(db, frozen_now):
     """Provider A works Mon-Fri 09-17 (8 h), B Mon-Fri 09-13 (4 h); A is off Wed 4 March
     09-13. Working minutes, week of 2 March: A 2400 - 240 = 2160, B 1200, total 3360;
     week of 23 February: 2400 + 1200 = 3600."""
@@ -56,7 +35,7 @@ def clinic(db, frozen_today):
 
     current = [
         # Mon 2 March
-        make_appointment(
+        AppointmentFactory(
             client=ann,
             provider=a,
             service=short,
@@ -64,12 +43,12 @@ def clinic(db, frozen_today):
             status="completed",
             source="recommendation",
         ),
-        make_appointment(
+        AppointmentFactory(
             client=bob, provider=a, service=short, start=at(2, 11), status="cancelled"
         ),
         # Tue 3 March
-        make_appointment(client=ann, provider=a, service=long, start=at(3, 14), status="no_show"),
-        make_appointment(
+        AppointmentFactory(client=ann, provider=a, service=long, start=at(3, 14), status="no_show"),
+        AppointmentFactory(
             client=bob,
             provider=b,
             service=short,
@@ -78,7 +57,7 @@ def clinic(db, frozen_today):
             source="recommendation",
         ),
         # Thu 5 March
-        make_appointment(
+        AppointmentFactory(
             client=ann,
             provider=b,
             service=long,
@@ -87,15 +66,15 @@ def clinic(db, frozen_today):
             source="staff",
         ),
         # Fri 6 March
-        make_appointment(
+        AppointmentFactory(
             client=bob, provider=b, service=short, start=at(6, 12), status="confirmed"
         ),
     ]
     previous = [
-        make_appointment(
+        AppointmentFactory(
             client=ann, provider=a, service=short, start=at(23, 10, month=2), status="completed"
         ),
-        make_appointment(
+        AppointmentFactory(
             client=bob, provider=b, service=short, start=at(25, 9, month=2), status="cancelled"
         ),
     ]

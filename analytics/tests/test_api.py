@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import auth_client
+from accounts.tests.support import auth_client
 
 BOOKINGS = "/api/admin/analytics/bookings"
 USERS = "/api/admin/analytics/users"

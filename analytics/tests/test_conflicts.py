@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time
 
 from analytics.selectors import conflicting_appointments
-from analytics.tests.conftest import at, make_appointment
+from analytics.tests.support import at
 from analytics.working_time import (
     HOLIDAY,
     OUTSIDE_HOURS,
@@ -13,6 +13,7 @@ from analytics.working_time import (
 )
 from providers.models import TimeOff, WorkingHours
 from scheduling.availability import Interval, ProviderSchedule, WeeklyInterval
+from scheduling.tests.factories import AppointmentFactory
 
 LONDON_9_TO_17 = ProviderSchedule(
     provider_id=1,
@@ -60,7 +61,7 @@ def test_time_off_and_holidays_conflict():
 
 
 def test_detection_after_staff_change_working_hours(clinic):
-    fits = make_appointment(
+    fits = AppointmentFactory(
         client=clinic["ann"], provider=clinic["a"], service=clinic["short"], start=at(18, 15)
     )
     assert conflicting_appointments() == []
@@ -72,7 +73,7 @@ def test_detection_after_staff_change_working_hours(clinic):
 
 
 def test_detection_of_new_time_off(clinic):
-    appointment = make_appointment(
+    appointment = AppointmentFactory(
         client=clinic["bob"], provider=clinic["b"], service=clinic["long"], start=at(20, 10)
     )
     TimeOff.objects.create(provider=clinic["b"], start=at(20, 0), end=at(21, 0))
@@ -84,7 +85,7 @@ def test_detection_of_new_time_off(clinic):
 def test_past_cancelled_and_closed_appointments_are_not_conflicts(clinic):
     WorkingHours.objects.filter(provider=clinic["a"]).delete()  # A no longer works at all
     # The fixture's past appointments of A and a cancelled future one are left alone.
-    make_appointment(
+    AppointmentFactory(
         client=clinic["ann"],
         provider=clinic["a"],
         service=clinic["short"],
@@ -92,7 +93,7 @@ def test_past_cancelled_and_closed_appointments_are_not_conflicts(clinic):
         status="cancelled",
     )
     assert conflicting_appointments() == []
-    booked = make_appointment(
+    booked = AppointmentFactory(
         client=clinic["ann"], provider=clinic["a"], service=clinic["short"], start=at(18, 16)
     )
     assert [row.appointment.pk for row in conflicting_appointments()] == [booked.pk]
@@ -100,7 +101,7 @@ def test_past_cancelled_and_closed_appointments_are_not_conflicts(clinic):
 
 def test_conflict_detection_query_count_is_constant(clinic, django_assert_max_num_queries):
     for day in (17, 18, 19, 20):
-        make_appointment(
+        AppointmentFactory(
             client=clinic["ann"], provider=clinic["a"], service=clinic["short"], start=at(day, 18)
         )
     with django_assert_max_num_queries(5):

@@ -18,7 +18,7 @@ from providers.models import WorkingHours
 WEEK = DashboardQuery(first_day=date(2026, 3, 2), last_day=date(2026, 3, 8), tz="UTC")
 
 
-def test_default_range_is_the_last_30_days_with_the_30_before(frozen_today):
+def test_default_range_is_the_last_30_days_with_the_30_before(frozen_now):
     query = default_query(tz="UTC")
     assert (query.first_day, query.last_day) == (date(2026, 2, 15), date(2026, 3, 16))
     previous = query.previous()

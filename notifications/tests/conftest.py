@@ -1,23 +1,16 @@
-"""Fixtures of the notifications tests: a clinic frozen on a Monday morning in January."""
-
-from datetime import UTC, datetime, timedelta
+"""Fixtures of the notifications tests: a clinic frozen on a Monday morning in January
+(`notifications.tests.support`)."""
 
 import pytest
-import time_machine
 
-from notifications.tests.factories import appointment_at
+from notifications.tests.support import APPOINTMENT_START, NOW
 from providers.tests.factories import ProviderFactory, ServiceFactory
-
-# Monday 12 January 2026, 08:00 UTC (London is on GMT, so local time equals UTC).
-NOW = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
-# Wednesday 14 January 2026, 10:00 UTC: two days ahead, inside working hours.
-APPOINTMENT_START = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
+from scheduling.tests.factories import AppointmentFactory
 
 
 @pytest.fixture
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+def frozen_instant():
+    return NOW
 
 
 @pytest.fixture
@@ -35,10 +28,6 @@ def clinic_provider(db, service):
 
 @pytest.fixture
 def appointment(frozen_now, client_user, clinic_provider, service):
-    return appointment_at(
+    return AppointmentFactory(
         client=client_user, provider=clinic_provider, service=service, start=APPOINTMENT_START
     )
-
-
-def shifted(value: datetime, **delta: int) -> datetime:
-    return value + timedelta(**delta)

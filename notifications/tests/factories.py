@@ -1,23 +1,11 @@
-"""Appointments written straight with the ORM, and the events scheduling would send."""
+"""What scheduling does to an appointment row, written straight, and the event it sends
+(rows themselves come from `scheduling.tests.factories.AppointmentFactory`)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from scheduling import events
 from scheduling.models import Appointment, AppointmentStatus
-
-
-def appointment_at(*, client, provider, service, start: datetime, **fields) -> Appointment:
-    end = start + timedelta(minutes=service.duration_minutes)
-    return Appointment.objects.create(
-        client=client,
-        provider=provider,
-        service=service,
-        start=start,
-        end=end,
-        blocked_start=start - timedelta(minutes=service.buffer_before_minutes),
-        blocked_end=end + timedelta(minutes=service.buffer_after_minutes),
-        **fields,
-    )
+from scheduling.tests.factories import appointment_times
 
 
 def book(appointment: Appointment, *, actor=None) -> None:
@@ -31,9 +19,8 @@ def book(appointment: Appointment, *, actor=None) -> None:
 def move(appointment: Appointment, *, new_start: datetime, actor=None) -> Appointment:
     """What the reschedule service does to the row, then its event."""
     old_start, old_end = appointment.start, appointment.end
-    duration = appointment.end - appointment.start
-    appointment.start, appointment.end = new_start, new_start + duration
-    appointment.blocked_start, appointment.blocked_end = appointment.start, appointment.end
+    for name, value in appointment_times(service=appointment.service, start=new_start).items():
+        setattr(appointment, name, value)
     appointment.sequence += 1
     appointment.save()
     events.appointment_rescheduled.send(

@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import auth_client
+from accounts.tests.support import auth_client
 from notifications.models import CalendarFeed, Notification, NotificationKind
 
 

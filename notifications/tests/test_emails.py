@@ -2,9 +2,8 @@ from django.core import mail
 
 from notifications.models import DeliveryStatus, EmailDelivery, Notification, NotificationKind
 from notifications.tests.factories import book, cancel, close, move
+from notifications.tests.support import APPOINTMENT_START, shifted
 from scheduling.models import AppointmentStatus
-
-from .conftest import APPOINTMENT_START, shifted
 
 
 def _mail_to(address: str):
@@ -110,9 +109,9 @@ def test_reschedule_email_names_old_and_new_time(appointment):
 
 
 def test_completed_asks_the_client_for_feedback_and_only_notifies_the_provider_in_app(
-    appointment, frozen_now
+    appointment, time_machine
 ):
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=1))
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=1))
     close(appointment, status=AppointmentStatus.COMPLETED, actor=appointment.provider.user)
 
     message = _mail_to(appointment.client.email)
@@ -125,8 +124,8 @@ def test_completed_asks_the_client_for_feedback_and_only_notifies_the_provider_i
     ).exists()
 
 
-def test_no_show_tells_the_client(appointment, frozen_now):
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=1))
+def test_no_show_tells_the_client(appointment, time_machine):
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=1))
     close(appointment, status=AppointmentStatus.NO_SHOW, actor=appointment.provider.user)
 
     assert "We missed you" in _mail_to(appointment.client.email).body

@@ -4,8 +4,7 @@ from django.core import mail
 from icalendar import Calendar
 
 from notifications.tests.factories import book, cancel, move
-
-from .conftest import APPOINTMENT_START, shifted
+from notifications.tests.support import APPOINTMENT_START, shifted
 
 
 def _invite(address: str) -> Calendar:

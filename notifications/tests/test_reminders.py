@@ -14,10 +14,10 @@ from notifications.models import (
     NotificationSettings,
     Reminder,
 )
-from notifications.tests.factories import appointment_at, book, cancel, move
+from notifications.tests.factories import book, cancel, move
+from notifications.tests.support import APPOINTMENT_START, NOW, shifted
 from scheduling.models import AppointmentStatus
-
-from .conftest import APPOINTMENT_START, NOW, shifted
+from scheduling.tests.factories import AppointmentFactory
 
 
 def _pending(appointment):
@@ -44,15 +44,15 @@ def test_booking_schedules_reminders_24h_and_1h_before_for_client_and_provider(a
     }
 
 
-def test_reminder_is_not_sent_before_it_is_due_and_is_sent_when_due(appointment, frozen_now):
+def test_reminder_is_not_sent_before_it_is_due_and_is_sent_when_due(appointment, time_machine):
     book(appointment)
     mail.outbox.clear()
 
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=-24, seconds=-1))
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24, seconds=-1))
     assert services.reminders_send_due() == 0
     assert mail.outbox == []
 
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=-24))
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24))
     assert services.reminders_send_due() == 2
 
     assert _reminder_mails() == sorted([appointment.client.email, appointment.provider.user.email])
@@ -64,10 +64,10 @@ def test_reminder_is_not_sent_before_it_is_due_and_is_sent_when_due(appointment,
     assert {lead for _, lead, _ in _pending(appointment)} == {60}
 
 
-def test_running_the_sweep_twice_sends_each_reminder_once(appointment, frozen_now):
+def test_running_the_sweep_twice_sends_each_reminder_once(appointment, time_machine):
     book(appointment)
     mail.outbox.clear()
-    frozen_now.move_to(shifted(APPOINTMENT_START, minutes=-30))
+    time_machine.move_to(shifted(APPOINTMENT_START, minutes=-30))
 
     first = services.reminders_send_due()
     second = services.reminders_send_due()
@@ -79,23 +79,23 @@ def test_running_the_sweep_twice_sends_each_reminder_once(appointment, frozen_no
     assert Reminder.objects.filter(sent_at=None).count() == 0
 
 
-def test_no_reminder_after_cancellation(appointment, frozen_now):
+def test_no_reminder_after_cancellation(appointment, time_machine):
     book(appointment)
     cancel(appointment, actor=appointment.client, reason="")
     mail.outbox.clear()
 
     assert _pending(appointment) == set()
-    frozen_now.move_to(shifted(APPOINTMENT_START, minutes=-30))
+    time_machine.move_to(shifted(APPOINTMENT_START, minutes=-30))
     assert services.reminders_send_due() == 0
     assert mail.outbox == []
     assert not Notification.objects.filter(kind=NotificationKind.REMINDER).exists()
 
 
-def test_sweep_skips_an_appointment_cancelled_without_an_event(appointment, frozen_now):
+def test_sweep_skips_an_appointment_cancelled_without_an_event(appointment, time_machine):
     book(appointment)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save()
-    frozen_now.move_to(shifted(APPOINTMENT_START, minutes=-30))
+    time_machine.move_to(shifted(APPOINTMENT_START, minutes=-30))
     mail.outbox.clear()
 
     assert services.reminders_send_due() == 0
@@ -104,7 +104,7 @@ def test_sweep_skips_an_appointment_cancelled_without_an_event(appointment, froz
     assert Reminder.objects.filter(cancelled_at=None).count() == 0
 
 
-def test_reschedule_replaces_reminders_with_ones_for_the_new_time(appointment, frozen_now):
+def test_reschedule_replaces_reminders_with_ones_for_the_new_time(appointment, time_machine):
     book(appointment)
     new_start = shifted(APPOINTMENT_START, days=2)
     move(appointment, new_start=new_start)
@@ -121,11 +121,11 @@ def test_reschedule_replaces_reminders_with_ones_for_the_new_time(appointment, f
     ) == {1}
 
     # The old times pass in silence...
-    frozen_now.move_to(shifted(APPOINTMENT_START, minutes=-30))
+    time_machine.move_to(shifted(APPOINTMENT_START, minutes=-30))
     assert services.reminders_send_due() == 0
     assert mail.outbox == []
     # ...and the new ones are sent.
-    frozen_now.move_to(shifted(new_start, minutes=-30))
+    time_machine.move_to(shifted(new_start, minutes=-30))
     assert services.reminders_send_due() == 4
     assert "Friday 16 January 2026, 10:00 GMT" in mail.outbox[0].body
 
@@ -133,7 +133,7 @@ def test_reschedule_replaces_reminders_with_ones_for_the_new_time(appointment, f
 def test_late_booking_gets_only_the_reminders_still_ahead(
     frozen_now, client_user, clinic_provider, service
 ):
-    appointment = appointment_at(
+    appointment = AppointmentFactory(
         client=client_user,
         provider=clinic_provider,
         service=service,
@@ -172,13 +172,13 @@ def test_staff_defaults_apply_when_the_user_chose_no_lead_times(appointment):
     assert {lead for _, lead, _ in _pending(appointment)} == {120}
 
 
-def test_reminder_without_email_preference_still_reaches_the_inbox(appointment, frozen_now):
+def test_reminder_without_email_preference_still_reaches_the_inbox(appointment, time_machine):
     profile = appointment.client.profile
     profile.email_notifications = False
     profile.save()
     book(appointment)
     mail.outbox.clear()
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=-24))
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24))
 
     services.reminders_send_due()
 
@@ -197,7 +197,7 @@ def test_two_concurrent_sweeps_send_each_reminder_exactly_once(
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
     with time_machine.travel(NOW, tick=False):
         for hour in range(6):  # 10:00 to 15:00 on the same day, back to back
-            appointment = appointment_at(
+            appointment = AppointmentFactory(
                 client=client_user,
                 provider=clinic_provider,
                 service=service,

@@ -4,9 +4,8 @@ from django.core import mail
 from icalendar import Calendar
 
 from notifications.models import EmailDelivery, Notification, NotificationKind, Reminder
+from notifications.tests.support import APPOINTMENT_START, shifted
 from scheduling import services as scheduling
-
-from .conftest import APPOINTMENT_START, shifted
 
 
 def _invite_event(address: str):

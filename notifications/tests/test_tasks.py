@@ -16,10 +16,10 @@ from notifications.models import (
 from notifications.tasks import send_appointment_email, send_due_reminders, send_provider_digests
 from notifications.tests.backends import FlakySMTPBackend
 from notifications.tests.brokers import using_broker
-from notifications.tests.factories import appointment_at, book
+from notifications.tests.factories import book
+from notifications.tests.support import APPOINTMENT_START, NOW, shifted
 from scheduling.models import AppointmentStatus
-
-from .conftest import APPOINTMENT_START, NOW, shifted
+from scheduling.tests.factories import AppointmentFactory
 
 FLAKY = "notifications.tests.backends.FlakySMTPBackend"
 
@@ -162,34 +162,34 @@ def test_admin_lists_deliveries_filtered_by_status(appointment, admin_user, clie
 
 
 def test_digest_lists_tomorrows_schedule_in_the_providers_zone_once(
-    frozen_now, client_user, other_client_user, clinic_provider, service
+    frozen_now, time_machine, client_user, other_client_user, clinic_provider, service
 ):
     clinic_provider.timezone = "Europe/Berlin"
     clinic_provider.save()
     tomorrow_9 = NOW.replace(day=13, hour=8)  # 09:00 in Berlin (CET)
-    first = appointment_at(
+    first = AppointmentFactory(
         client=client_user, provider=clinic_provider, service=service, start=tomorrow_9
     )
-    appointment_at(
+    AppointmentFactory(
         client=other_client_user,
         provider=clinic_provider,
         service=service,
         start=tomorrow_9 + timedelta(hours=2),
     )
-    appointment_at(  # the day after: not in the digest
+    AppointmentFactory(  # the day after: not in the digest
         client=client_user,
         provider=clinic_provider,
         service=service,
         start=shifted(tomorrow_9, days=1),
     )
-    appointment_at(  # cancelled: not in the digest
+    AppointmentFactory(  # cancelled: not in the digest
         client=other_client_user,
         provider=clinic_provider,
         service=service,
         start=tomorrow_9 + timedelta(hours=4),
         status=AppointmentStatus.CANCELLED,
     )
-    frozen_now.move_to(NOW.replace(hour=18))
+    time_machine.move_to(NOW.replace(hour=18))
 
     send_provider_digests.delay()
     send_provider_digests.delay()
@@ -209,9 +209,9 @@ def test_no_digest_for_a_provider_with_an_empty_day(frozen_now, clinic_provider)
     assert mail.outbox == []
 
 
-def test_reminder_sweep_task_reports_what_it_did(appointment, frozen_now):
+def test_reminder_sweep_task_reports_what_it_did(appointment, time_machine):
     book(appointment)
-    frozen_now.move_to(shifted(APPOINTMENT_START, hours=-24))
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24))
 
     result = send_due_reminders.apply().get()
 

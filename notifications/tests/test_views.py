@@ -2,29 +2,28 @@ import pytest
 from icalendar import Calendar
 
 from notifications import services
-from notifications.tests.factories import appointment_at
+from notifications.tests.support import APPOINTMENT_START, shifted
 from scheduling.models import AppointmentStatus
-
-from .conftest import APPOINTMENT_START, shifted
+from scheduling.tests.factories import AppointmentFactory
 
 
 @pytest.fixture
 def schedule(appointment, other_client_user, clinic_provider, service):
     """The client's appointment, another client's with the same provider, a cancelled one."""
-    others = appointment_at(
+    others = AppointmentFactory(
         client=other_client_user,
         provider=clinic_provider,
         service=service,
         start=shifted(APPOINTMENT_START, hours=2),
     )
-    cancelled = appointment_at(
+    cancelled = AppointmentFactory(
         client=appointment.client,
         provider=clinic_provider,
         service=service,
         start=shifted(APPOINTMENT_START, hours=4),
         status=AppointmentStatus.CANCELLED,
     )
-    past = appointment_at(
+    past = AppointmentFactory(
         client=appointment.client,
         provider=clinic_provider,
         service=service,

@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from notifications.models import DeliveryStatus, EmailDelivery
 from notifications.tests.brokers import using_broker
-from notifications.tests.factories import appointment_at, book
+from notifications.tests.factories import book
 from providers.tests.factories import ProviderFactory, ServiceFactory
+from scheduling.tests.factories import AppointmentFactory
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 DEADLINE_SECONDS = 60
@@ -133,7 +134,7 @@ def test_a_real_worker_delivers_the_booking_confirmation(settings, tmp_path):
     service = ServiceFactory(name="Physiotherapy", duration_minutes=30)
     provider = ProviderFactory(services=[service])
     client = UserFactory(email="worker-test-client@example.com")
-    appointment = appointment_at(
+    appointment = AppointmentFactory(
         client=client,
         provider=provider,
         service=service,

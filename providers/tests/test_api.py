@@ -6,7 +6,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import Role, User
 from accounts.tests.factories import UserFactory
-from conftest import auth_client
+from accounts.tests.support import auth_client
 from providers.models import Provider, WorkingHours
 from providers.tests.factories import ProviderFactory, ServiceCategoryFactory, ServiceFactory
 

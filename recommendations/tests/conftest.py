@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from providers.tests.factories import ProviderFactory, ServiceFactory
 
@@ -10,9 +9,9 @@ FROZEN_NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen_now():
-    with time_machine.travel(FROZEN_NOW, tick=False):
-        yield FROZEN_NOW
+def frozen_instant():
+    """Where the root `frozen_now` stops the clock in these tests."""
+    return FROZEN_NOW
 
 
 @pytest.fixture

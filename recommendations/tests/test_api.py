@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from conftest import auth_client
+from accounts.tests.support import auth_client
 from recommendations.engine import CLIENT_FEATURES, save_artifact
 from recommendations.models import ModelVersion, RecommendationItem, RecommendationLog
 from scheduling.models import Appointment

@@ -3,27 +3,23 @@ from datetime import timedelta
 import pytest
 
 from recommendations.selectors import (
-    bookable_providers,
-    bookable_slots,
     client_history,
     recommendation_inputs,
 )
 from recommendations.services import recommendation_for_client
 from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
-from scheduling.selectors import available_slots, provider_schedules
+from scheduling.selectors import available_slots
+from scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def past_appointment(client, provider, service, start, *, booked_days_before=7):
-    appointment = Appointment.objects.create(
+    appointment = AppointmentFactory(
         client=client,
         provider=provider,
         service=service,
         start=start,
-        end=start + timedelta(minutes=30),
-        blocked_start=start,
-        blocked_end=start + timedelta(minutes=30),
         status=AppointmentStatus.COMPLETED,
     )
     Appointment.objects.filter(pk=appointment.pk).update(
@@ -32,30 +28,33 @@ def past_appointment(client, provider, service, start, *, booked_days_before=7):
     return appointment
 
 
-def test_candidates_are_exactly_the_available_slots(service, providers, frozen_now):
+def test_candidates_are_exactly_the_slots_available_to_this_client(
+    client_user, service, providers, frozen_now
+):
     start, end = frozen_now, frozen_now + timedelta(days=10)
-    Appointment.objects.create(
+    AppointmentFactory(
         client=providers[0].user,
         provider=providers[0],
         service=service,
         start=frozen_now + timedelta(days=1, hours=3),
-        end=frozen_now + timedelta(days=1, hours=3, minutes=30),
-        blocked_start=frozen_now + timedelta(days=1, hours=3),
-        blocked_end=frozen_now + timedelta(days=1, hours=3, minutes=30),
     )
-    policy = BookingPolicy.load()
-    expected = available_slots(service=service, start=start, end=end, now=frozen_now)
-    schedules = provider_schedules(
-        providers=bookable_providers(service=service, provider=None),
+    own = AppointmentFactory(
+        client=client_user,
+        provider=providers[1],
         service=service,
-        start=start,
-        end=end,
+        start=frozen_now + timedelta(days=2, hours=3),
     )
-    got = bookable_slots(
-        service=service, start=start, end=end, schedules=schedules, now=frozen_now, policy=policy
+    expected = available_slots(
+        service=service, start=start, end=end, now=frozen_now, client=client_user
     )
-    assert got == expected
+    inputs = recommendation_inputs(
+        client=client_user, service=service, start=start, end=end, now=frozen_now
+    )
+    got = [(c.provider_id, c.start) for c in inputs.candidates]
+    assert got == [(slot.provider_id, slot.start) for slot in expected]
     assert len(got) > 100
+    # The client's own appointment blocks every provider at that time, not only its own.
+    assert not any(own.start < c.end and c.start < own.end for c in inputs.candidates)
 
 
 def test_client_history_reads_weekday_hour_provider_and_lead_time(
@@ -132,15 +131,7 @@ def test_times_the_client_already_holds_are_not_recommended(
     client_user, service, providers, frozen_now
 ):
     held_start = frozen_now + timedelta(days=1, hours=2)  # Tuesday 10:00
-    Appointment.objects.create(
-        client=client_user,
-        provider=providers[0],
-        service=service,
-        start=held_start,
-        end=held_start + timedelta(minutes=30),
-        blocked_start=held_start,
-        blocked_end=held_start + timedelta(minutes=30),
-    )
+    AppointmentFactory(client=client_user, provider=providers[0], service=service, start=held_start)
     inputs = recommendation_inputs(
         client=client_user,
         service=service,
@@ -159,15 +150,7 @@ def test_days_at_the_clients_daily_limit_are_not_recommended(
 ):
     BookingPolicy.objects.update_or_create(pk=1, defaults={"max_client_appointments_per_day": 1})
     held_start = frozen_now + timedelta(days=1, hours=2)
-    Appointment.objects.create(
-        client=client_user,
-        provider=providers[0],
-        service=service,
-        start=held_start,
-        end=held_start + timedelta(minutes=30),
-        blocked_start=held_start,
-        blocked_end=held_start + timedelta(minutes=30),
-    )
+    AppointmentFactory(client=client_user, provider=providers[0], service=service, start=held_start)
     inputs = recommendation_inputs(
         client=client_user,
         service=service,

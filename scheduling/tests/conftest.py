@@ -1,20 +1,9 @@
-"""Fixtures of the scheduling tests: a clinic frozen in time."""
-
-from datetime import UTC, datetime
+"""Fixtures of the scheduling tests: a clinic frozen in time (the root `frozen_now`, a Monday
+08:00 UTC; the factory provider works Monday to Friday 09:00-17:00 Europe/London, GMT now)."""
 
 import pytest
-import time_machine
 
 from providers.tests.factories import ProviderFactory, ServiceFactory
-
-# A Monday; the factory provider works Monday to Friday 09:00-17:00 Europe/London (GMT now).
-NOW = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen_now():
-    with time_machine.travel(NOW, tick=False):
-        yield NOW
 
 
 @pytest.fixture
@@ -25,8 +14,3 @@ def service(db):
 @pytest.fixture
 def clinic_provider(db, service):
     return ProviderFactory(services=[service])
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """An instant in January 2026 (UTC; London is on GMT then)."""
-    return datetime(2026, 1, day, hour, minute, tzinfo=UTC)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
 from scheduling.services import appointment_book
-from scheduling.tests.conftest import at
+from scheduling.tests.support import at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 

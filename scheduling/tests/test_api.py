@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.urls import Resolver404, resolve
 
-from conftest import auth_client
+from accounts.tests.support import auth_client
 from providers.tests.factories import ProviderFactory, ServiceFactory
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import appointment_book
-from scheduling.tests.conftest import at
+from scheduling.tests.support import at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 

@@ -4,7 +4,6 @@ Threads start together behind a barrier, each with its own database connection.
 """
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
@@ -15,12 +14,12 @@ from scheduling.errors import SlotUnavailable
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import (
     _save_checked,
-    _set_time,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
 )
-from scheduling.tests.conftest import at
+from scheduling.tests.factories import AppointmentFactory
+from scheduling.tests.support import at
 
 pytestmark = [
     pytest.mark.postgres,
@@ -130,8 +129,9 @@ def test_a_cancelled_appointment_does_not_block_the_race(clinic):
 def test_the_exclusion_constraint_refuses_an_overlap_that_skipped_the_checks(clinic):
     provider, service, clients = clinic
     appointment_book(client=clients[0], provider=provider, service=service, start=at(13, 10))
-    rogue = Appointment(client=clients[1], provider=provider, service=service)
-    _set_time(rogue, start=at(13, 10) + timedelta(minutes=35), service=service)
+    rogue = AppointmentFactory.build(
+        client=clients[1], provider=provider, service=service, start=at(13, 10, 35)
+    )
     with (
         pytest.raises(IntegrityError, match="appointment_provider_no_overlap"),
         transaction.atomic(),
@@ -142,13 +142,15 @@ def test_the_exclusion_constraint_refuses_an_overlap_that_skipped_the_checks(cli
 def test_the_constraint_violation_becomes_slot_unavailable(clinic):
     provider, service, clients = clinic
     appointment_book(client=clients[0], provider=provider, service=service, start=at(13, 10))
-    rogue = Appointment(client=clients[1], provider=provider, service=service)
-    _set_time(rogue, start=at(13, 10, 15), service=service)
+    rogue = AppointmentFactory.build(
+        client=clients[1], provider=provider, service=service, start=at(13, 10, 15)
+    )
     with pytest.raises(SlotUnavailable, match="no longer available"):
         _save_checked(rogue)
     other_provider = ProviderFactory(services=[service])
-    double = Appointment(client=clients[0], provider=other_provider, service=service)
-    _set_time(double, start=at(13, 10, 15), service=service)
+    double = AppointmentFactory.build(
+        client=clients[0], provider=other_provider, service=service, start=at(13, 10, 15)
+    )
     with pytest.raises(SlotUnavailable, match="You already have"):
         _save_checked(double)
     assert Appointment.objects.count() == 1

@@ -14,11 +14,10 @@ from scheduling.models import BookingPolicy
 from scheduling.selectors import (
     appointments_visible_to,
     available_slots,
-    provider_busy_intervals,
     provider_schedules,
 )
 from scheduling.services import appointment_book, appointment_cancel
-from scheduling.tests.conftest import at
+from scheduling.tests.support import at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -63,9 +62,6 @@ def test_cancelled_appointments_are_not_busy(clinic_provider, service, client_us
     (schedule,) = provider_schedules(providers=[clinic_provider], start=at(13, 0), end=at(14, 0))
     assert schedule.busy == ()
     assert schedule.appointments_per_day == {}
-    assert provider_busy_intervals(providers=[clinic_provider], start=at(13, 0), end=at(14, 0)) == {
-        clinic_provider.pk: []
-    }
 
 
 def test_excluded_appointment_is_left_out(clinic_provider, service):

@@ -21,7 +21,7 @@ from scheduling.services import (
     appointment_staff_update,
     appointment_update,
 )
-from scheduling.tests.conftest import at
+from scheduling.tests.support import at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 

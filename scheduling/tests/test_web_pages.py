@@ -9,7 +9,7 @@ from providers.models import TimeOff
 from providers.tests.factories import ProviderFactory
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import appointment_book, appointment_cancel
-from scheduling.tests.conftest import at
+from scheduling.tests.support import at
 
 CLIENT_PAGES = [
     "/book",

@@ -20,24 +20,22 @@ def test_unknown_api_url_answers_json_404(client):
 
 @pytest.mark.django_db
 def test_user_admin_page_lists_the_clients_appointment_history(client, admin_user):
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from accounts.tests.factories import UserFactory
     from providers.tests.factories import ProviderFactory, ServiceFactory
-    from scheduling.models import Appointment, AppointmentStatus
+    from scheduling.models import AppointmentStatus
+    from scheduling.tests.factories import AppointmentFactory
 
     service = ServiceFactory(name="Knee check")
     provider = ProviderFactory(services=[service])
     patient = UserFactory(role="client")
     start = datetime(2026, 5, 4, 9, tzinfo=UTC)
-    Appointment.objects.create(
+    AppointmentFactory(
         client=patient,
         provider=provider,
         service=service,
         start=start,
-        end=start + timedelta(minutes=30),
-        blocked_start=start,
-        blocked_end=start + timedelta(minutes=30),
         status=AppointmentStatus.COMPLETED,
     )
     client.force_login(admin_user)

@@ -1,0 +1,8 @@
+"""Helpers of the scheduling tests."""
+
+from datetime import UTC, datetime
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """An instant in January 2026 (UTC; London is on GMT then)."""
+    return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
