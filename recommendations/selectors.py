@@ -1,9 +1,8 @@
 """Reads for recommendations: the engine's plain inputs, in a bounded number of queries.
 
-Candidates are exactly the bookable slots (DESIGN.md invariant 4): scheduling's own
-`provider_schedules` + `open_slots`, as in `available_slots`, less the times this client could
-not book (their own appointments, full days); the same schedules (loaded once for the whole
-window, never per slot) give the provider context.
+Candidates are exactly the starts the booking service would accept for this client
+(invariant 4): `scheduling.rules.offered_slots` on the rules snapshot; the same snapshot's
+schedules (loaded once for the whole window, never per slot) give the provider context.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -33,9 +31,10 @@ from recommendations.engine import (
 )
 from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
-from scheduling.availability import ProviderSchedule, Slot, open_slots, working_intervals
-from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, BookingPolicy
-from scheduling.selectors import active_providers_for, provider_schedules, slot_request
+from scheduling.availability import Interval, ProviderSchedule, working_intervals
+from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
+from scheduling.rules import Snapshot, offered_slots
+from scheduling.selectors import active_providers_for, booking_snapshot, provider_schedules
 
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
 POPULATION_SAMPLE = 3000
@@ -245,59 +244,16 @@ def shortest_service_minutes() -> int:
 
 
 def bookable_providers(*, service: Service, provider: Provider | None) -> list[Provider]:
-    """The providers `available_slots` would consider: active and offering the service."""
+    """The providers to consider: the active ones offering the service, or just `provider`
+    (whether it may be booked is the rules engine's question, asked in the snapshot)."""
     if provider is None:
         return list(active_providers_for(service=service))
-    return list(active_providers_for(service=service).filter(pk=provider.pk))
-
-
-def bookable_slots(
-    *,
-    service: Service,
-    start: datetime,
-    end: datetime,
-    schedules: list[ProviderSchedule],
-    now: datetime,
-    policy: BookingPolicy,
-) -> list[Slot]:
-    """Exactly what `scheduling.selectors.available_slots` returns (the same availability
-    functions on the same schedules; a test holds them equal), reusing schedules already
-    loaded for the features instead of loading them a second time."""
-    if not service.is_active:
-        return []
-    request = slot_request(service=service, start=start, end=end, now=now, policy=policy)
-    slots = [slot for schedule in schedules for slot in open_slots(schedule, request)]
-    slots.sort(key=attrgetter("start", "provider_id"))
-    return slots
-
-
-def client_free_filter(*, client: User, start: datetime, end: datetime, policy: BookingPolicy):
-    """A predicate on slots: False where the booking service would refuse the client (an
-    overlap with their own appointment, or a day already at the per-day limit); one query."""
-    rows = list(
-        Appointment.objects.filter(
-            client=client,
-            status__in=BLOCKING_STATUSES,
-            start__lt=end + timedelta(days=1),
-            end__gt=start - timedelta(days=1),
-        ).values_list("start", "end", "status")
-    )
-    tz = ZoneInfo(client.timezone)
-    held = [(a, b) for a, b, _ in rows]
-    per_day = Counter(a.astimezone(tz).date() for a, _, status in rows if status in ACTIVE_STATUSES)
-    limit = policy.max_client_appointments_per_day
-    full_days = {day for day, count in per_day.items() if limit and count >= limit}
-
-    def bookable(slot: Slot) -> bool:
-        if full_days and slot.start.astimezone(tz).date() in full_days:
-            return False
-        return not any(a < slot.end and slot.start < b for a, b in held)
-
-    return bookable
+    return [provider]
 
 
 @dataclass
 class RecommendationInputs:
+    snapshot: Snapshot
     candidates: list[CandidateSlot]
     context: FeatureContext
     settings: SchedulerSettings
@@ -320,12 +276,18 @@ def recommendation_inputs(
     policy = policy or BookingPolicy.load()
     settings_row = settings_row or SchedulerSettings.load()
     providers = bookable_providers(service=service, provider=provider)
-    schedules = provider_schedules(providers=providers, service=service, start=start, end=end)
-    slots = bookable_slots(
-        service=service, start=start, end=end, schedules=schedules, now=now, policy=policy
+    snapshot = booking_snapshot(
+        service=service,
+        start=start,
+        end=end,
+        providers=providers,
+        client=client,
+        now=now,
+        policy=policy,
     )
-    client_can_book = client_free_filter(client=client, start=start, end=end, policy=policy)
-    slots = [slot for slot in slots if client_can_book(slot)]
+    # The candidates are exactly what the booking service would accept for this client.
+    slots = offered_slots(snapshot, service.pk, Interval(start, end))
+    schedules = [facts.schedule for facts in snapshot.providers.values()]
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
     candidates = [
@@ -363,6 +325,7 @@ def recommendation_inputs(
         ),
     )
     return RecommendationInputs(
+        snapshot=snapshot,
         candidates=candidates,
         context=context,
         settings=settings_row,

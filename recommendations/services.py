@@ -30,7 +30,10 @@ from recommendations.models import (
     SchedulerSettings,
 )
 from recommendations.selectors import active_model_version, recommendation_inputs
+from scheduling import rules
+from scheduling.availability import Interval
 from scheduling.models import Appointment, AppointmentSource, BookingPolicy
+from scheduling.selectors import service_facts
 
 logger = logging.getLogger(__name__)
 
@@ -76,44 +79,30 @@ def ranker_for(*, settings_row: SchedulerSettings) -> tuple[Ranker, ModelVersion
     return ranker, (None if isinstance(ranker, RulesRanker) else version)
 
 
-def _validate_request(
-    *,
-    service: Service,
-    provider: Provider | None,
-    start: datetime,
-    end: datetime,
-    urgency: str,
-    limit: int,
-    now: datetime,
-    policy: BookingPolicy,
+def _validate_window(
+    *, start: datetime, end: datetime, limit: int, now: datetime
 ) -> datetime:
-    """Check the request; returns the effective window start (not before now)."""
+    """Check the shape of the request (the booking rules are asked later, of the snapshot);
+    returns the effective window start (not before now)."""
     errors: dict[str, str] = {}
-    if not service.is_active:
-        errors["service"] = "This service is not offered any more."
-    if urgency not in Urgency.values:
-        errors["urgency"] = f"Choose one of {', '.join(Urgency.values)}."
-    elif urgency not in (service.accepted_urgencies or []):
-        errors["urgency"] = f"{service} does not take {urgency} requests."
     if not 1 <= limit <= MAX_LIMIT:
         errors["limit"] = f"Give a limit from 1 to {MAX_LIMIT}."
-    if provider is not None and (
-        not provider.is_active or not provider.services.filter(pk=service.pk).exists()
-    ):
-        errors["provider"] = f"{provider} does not offer {service}."
     if timezone.is_naive(start) or timezone.is_naive(end):
         errors["start"] = "Give times with a time zone offset."
     elif end <= start:
         errors["end"] = "The end must be after the start."
     elif end <= now or start < now - timedelta(days=1):
         errors["start"] = "The window is in the past."
-    elif start > now + timedelta(days=policy.horizon_days):
-        errors["start"] = f"Bookings open at most {policy.horizon_days} days ahead."
     elif end - start > MAX_WINDOW:
         errors["end"] = f"Ask for at most {MAX_WINDOW.days} days at once."
     if errors:
         raise ValidationError(errors)
     return max(start, now)
+
+
+def _raise_refusal(refused: rules.Refusal | None) -> None:
+    if refused is not None:
+        raise ValidationError({refused.field: refused.message})
 
 
 def recommendation_for_client(
@@ -136,16 +125,8 @@ def recommendation_for_client(
     """
     now = now or timezone.now()
     policy = BookingPolicy.load()
-    start = _validate_request(
-        service=service,
-        provider=provider,
-        start=start,
-        end=end,
-        urgency=urgency,
-        limit=limit,
-        now=now,
-        policy=policy,
-    )
+    start = _validate_window(start=start, end=end, limit=limit, now=now)
+    _raise_refusal(rules.urgency_refusal(service_facts(service), urgency, Urgency.values))
     settings_row = SchedulerSettings.load()
     inputs = recommendation_inputs(
         client=client,
@@ -157,6 +138,12 @@ def recommendation_for_client(
         urgency=urgency,
         policy=policy,
         settings_row=settings_row,
+    )
+    _raise_refusal(
+        rules.subject_refusal(
+            inputs.snapshot, service.pk, provider.pk if provider is not None else None
+        )
+        or rules.window_refusal(inputs.snapshot, Interval(start, end))
     )
     version, explored = None, False
     if ranker is None:

@@ -1,9 +1,9 @@
 """Reads of scheduling, each bounded by a constant number of queries.
 
-`provider_schedules` turns the database into the pure availability core's inputs for many
-providers and a whole window at once; `available_slots` is the single code path behind the
-availability API, the booking service's slot check (DESIGN.md invariant 4) and the
-recommendation engine's candidates.
+`booking_snapshot` turns the database into the pure rules engine's snapshot
+(`scheduling.rules`) for many providers and a whole window at once; the booking service, the
+availability API (`available_slots`), recommendation candidates, analytics and the pages all
+decide from it (invariant 4: every slot offered is accepted by the booking service).
 """
 
 from __future__ import annotations
@@ -11,30 +11,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
 
 from django.db import connection
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField
 from django.utils import timezone
 
 from accounts.models import Role
 from providers.holidays import closed_dates
 from providers.models import Provider, Service, TimeOff, WorkingHours
-from scheduling.availability import (
-    Interval,
-    ProviderSchedule,
-    Slot,
-    SlotRequest,
-    WeeklyInterval,
-    open_slots,
-    zone,
-)
+from scheduling import rules
+from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval, zone
 from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, BookingPolicy
 
 # Appointments, time off and local dates are fetched with this margin around the window:
 # buffers reach outside it and a provider-local day can straddle UTC midnight.
 FETCH_MARGIN = timedelta(days=1)
-SLOT_ORDER = attrgetter("start", "provider_id")
+# A client-local day reaches at most 14 hours either side of UTC, plus a day of appointments.
+CLIENT_DAY_MARGIN = timedelta(days=2)
 
 
 class UtcIsoText(Func):
@@ -179,48 +172,125 @@ def provider_schedules(
     return schedules
 
 
-def provider_busy_intervals(
-    *, providers: Iterable[Provider], start: datetime, end: datetime
-) -> dict[int, list[Interval]]:
-    """Held time (buffers included) of each provider's non-cancelled appointments that
-    overlaps [start, end), sorted; one query."""
-    ids = [provider.pk for provider in providers]
-    result: dict[int, list[Interval]] = {provider_id: [] for provider_id in ids}
-    for provider_id, blocked_start, blocked_end in (
-        Appointment.objects.filter(
-            provider_id__in=ids,
-            status__in=BLOCKING_STATUSES,
-            blocked_start__lt=end,
-            blocked_end__gt=start,
-        )
-        .order_by("blocked_start")
-        .values_list("provider_id", "blocked_start", "blocked_end")
+def policy_facts(policy: BookingPolicy) -> rules.Policy:
+    return rules.Policy(
+        slot_step=timedelta(minutes=policy.slot_step_minutes),
+        min_notice=timedelta(minutes=policy.min_notice_minutes),
+        horizon=timedelta(days=policy.horizon_days),
+        client_cutoff=timedelta(hours=policy.client_cutoff_hours),
+        max_client_appointments_per_day=policy.max_client_appointments_per_day,
+    )
+
+
+def service_facts(service: Service) -> rules.ServiceFacts:
+    return rules.ServiceFacts(
+        service_id=service.pk,
+        name=str(service),
+        is_active=service.is_active,
+        duration=timedelta(minutes=service.duration_minutes),
+        buffer_before=timedelta(minutes=service.buffer_before_minutes),
+        buffer_after=timedelta(minutes=service.buffer_after_minutes),
+        accepted_urgencies=frozenset(service.accepted_urgencies or ()),
+    )
+
+
+def client_facts(
+    *, client, start: datetime, end: datetime, exclude_appointment_id: int | None = None
+) -> rules.ClientFacts:
+    """The client's held time and active bookings per client-local day around [start, end);
+    one query."""
+    appointments = Appointment.objects.filter(
+        client=client,
+        status__in=BLOCKING_STATUSES,
+        start__lt=end + CLIENT_DAY_MARGIN,
+        end__gt=start - CLIENT_DAY_MARGIN,
+    )
+    if exclude_appointment_id is not None:
+        appointments = appointments.exclude(pk=exclude_appointment_id)
+    tz = zone(client.timezone)
+    held: list[Interval] = []
+    per_day: dict[date, int] = defaultdict(int)
+    for status, appt_start, appt_end in _instant_rows(
+        appointments, ("status", "start", "end"), instants=2
     ):
-        result[provider_id].append(Interval(blocked_start, blocked_end))
-    return result
+        held.append(Interval(appt_start, appt_end))
+        if status in ACTIVE_STATUSES:
+            per_day[appt_start.astimezone(tz).date()] += 1
+    return rules.ClientFacts(
+        client_id=client.pk,
+        is_active=client.is_active,
+        timezone=client.timezone,
+        held=rules.merged_held(held),
+        active_per_day=dict(per_day),
+    )
 
 
-def slot_request(
+def booking_snapshot(
     *,
     service: Service,
     start: datetime,
     end: datetime,
-    now: datetime,
-    policy: BookingPolicy,
-    override_policy: bool = False,
-) -> SlotRequest:
-    """The availability question for one service; with `override_policy` (staff only) the
-    notice and horizon rules are lifted, the working hours and overlap rules are not."""
-    notice = timedelta(minutes=policy.min_notice_minutes)
-    horizon = timedelta(days=policy.horizon_days)
-    return SlotRequest(
-        duration=timedelta(minutes=service.duration_minutes),
-        step=timedelta(minutes=policy.slot_step_minutes),
-        window=Interval(start, end),
-        earliest_start=start if override_policy else now + notice,
-        latest_start=end if override_policy else now + horizon,
-        buffer_before=timedelta(minutes=service.buffer_before_minutes),
-        buffer_after=timedelta(minutes=service.buffer_after_minutes),
+    providers: Iterable[Provider] | None = None,
+    client=None,
+    now: datetime | None = None,
+    policy: BookingPolicy | None = None,
+    may_override: bool = False,
+    exclude_appointment_id: int | None = None,
+) -> rules.Snapshot:
+    """Everything `scheduling.rules` needs to decide bookings of `service` in [start, end):
+    five queries whatever the number of providers or days (four for the schedules, one for
+    the client; one more when `providers` are given, to learn whether they may book).
+
+    `providers` defaults to the active providers offering the service. `client` None asks
+    for nobody in particular (public availability). `may_override` must only be True for a
+    staff actor who asked to lift the policy limits.
+    """
+    policy = policy or BookingPolicy.load()
+    now = now or timezone.now()
+    if providers is None:
+        provider_list = list(active_providers_for(service=service))
+        eligible = {provider.pk: (True, True) for provider in provider_list}
+    else:
+        provider_list = list(providers)
+        offering = Provider.services.through.objects.filter(
+            provider_id=OuterRef("pk"), service_id=service.pk
+        )
+        eligible = {
+            pk: (is_active and user_active, offers)
+            for pk, is_active, user_active, offers in Provider.objects.filter(
+                pk__in=[provider.pk for provider in provider_list]
+            )
+            .annotate(offers=Exists(offering))
+            .values_list("pk", "is_active", "user__is_active", "offers")
+        }
+    schedules = provider_schedules(
+        providers=provider_list,
+        start=start,
+        end=end,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    facts = {}
+    for provider, schedule in zip(provider_list, schedules, strict=True):
+        may_book, offers = eligible.get(provider.pk, (False, False))
+        facts[provider.pk] = rules.ProviderFacts(
+            provider_id=provider.pk,
+            name=str(provider),
+            is_active=may_book,
+            user_id=provider.user_id,
+            service_ids=frozenset({service.pk}) if offers else frozenset(),
+            schedule=schedule,
+        )
+    return rules.Snapshot(
+        now=now,
+        policy=policy_facts(policy),
+        services={service.pk: service_facts(service)},
+        providers=facts,
+        client=None
+        if client is None
+        else client_facts(
+            client=client, start=start, end=end, exclude_appointment_id=exclude_appointment_id
+        ),
+        may_override=may_override,
     )
 
 
@@ -230,28 +300,29 @@ def available_slots(
     start: datetime,
     end: datetime,
     providers: Iterable[Provider] | None = None,
+    client=None,
     now: datetime | None = None,
     policy: BookingPolicy | None = None,
 ) -> list[Slot]:
-    """Open slots for `service` in [start, end) across providers, sorted by (start, provider).
+    """Open slots for `service` in [start, end) across providers, sorted by (start, provider):
+    exactly the starts the booking service would accept right now (`rules.offered_slots`).
 
     Providers default to the active ones offering the service; given providers that are
-    inactive or do not offer it are left out. An inactive service has no slots.
+    inactive or do not offer it are left out. With `client`, their own appointments and
+    per-day limit apply too.
     """
     if not service.is_active:
         return []
-    policy = policy or BookingPolicy.load()
-    now = now or timezone.now()
-    if providers is not None:
-        offering = set(service.providers.values_list("pk", flat=True))
-        providers = [p for p in providers if p.is_active and p.pk in offering]
-    schedules = provider_schedules(providers=providers, service=service, start=start, end=end)
-    request = slot_request(service=service, start=start, end=end, now=now, policy=policy)
-    slots: list[Slot] = []
-    for schedule in schedules:
-        slots.extend(open_slots(schedule, request))
-    slots.sort(key=SLOT_ORDER)
-    return slots
+    snapshot = booking_snapshot(
+        service=service,
+        start=start,
+        end=end,
+        providers=providers,
+        client=client,
+        now=now,
+        policy=policy,
+    )
+    return rules.offered_slots(snapshot, service.pk, Interval(start, end))
 
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
@@ -281,17 +352,6 @@ def appointment_for_user(*, user, appointment_id: int) -> Appointment:
     )
 
 
-def client_active_appointments_between(
-    *, client, start: datetime, end: datetime, exclude_appointment_id: int | None = None
-) -> int:
-    appointments = Appointment.objects.filter(
-        client=client, status__in=ACTIVE_STATUSES, start__gte=start, start__lt=end
-    )
-    if exclude_appointment_id is not None:
-        appointments = appointments.exclude(pk=exclude_appointment_id)
-    return appointments.count()
-
-
 def appointment_client_cutoff(*, appointment: Appointment, policy: BookingPolicy) -> datetime:
     """The last moment the client may cancel or reschedule online (staff are not bound)."""
-    return appointment.start - timedelta(hours=policy.client_cutoff_hours)
+    return rules.client_cutoff(appointment.start, policy_facts(policy))

@@ -1,49 +1,40 @@
 """Writes of scheduling: book, reschedule, cancel, complete, mark no-show.
 
-Each function is one transaction and enforces every booking rule itself, so the API, the
-admin and background jobs follow the same rules (staff pass `override_policy=True` to lift
-policy limits, never the overlap rule). The provider row is locked before the checks
-(`select_for_update` on PostgreSQL; SQLite takes its write lock at BEGIN), and on
-PostgreSQL the exclusion constraints have the last word: their violation becomes
-`SlotUnavailable`.
+Each function is one transaction: lock, load the rules snapshot, ask `scheduling.rules`,
+save. The API, the admin and background jobs follow the same rules (staff pass
+`override_policy=True` to lift policy limits, never the overlap rule). The provider row is
+locked before the snapshot is read (`select_for_update` on PostgreSQL; SQLite takes its write
+lock at BEGIN), and on PostgreSQL the exclusion constraints have the last word: their
+violation becomes `SlotUnavailable`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from providers.models import Provider, Service, Urgency
-from scheduling import events
-from scheduling.availability import local_to_utc, open_slots, zone
+from scheduling import events, rules
 from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
 from scheduling.models import (
     ACTIVE_STATUSES,
-    BLOCKING_STATUSES,
     Appointment,
     AppointmentChange,
     AppointmentSource,
     AppointmentStatus,
     BookingPolicy,
 )
-from scheduling.selectors import (
-    appointment_client_cutoff,
-    client_active_appointments_between,
-    provider_schedules,
-    slot_request,
-)
+from scheduling.rules import CLIENT_BUSY, SLOT_TAKEN
+from scheduling.selectors import booking_snapshot, policy_facts, service_facts
 
 PROVIDER_OVERLAP_CONSTRAINT = "appointment_provider_no_overlap"
 CLIENT_OVERLAP_CONSTRAINT = "appointment_client_no_overlap"
-
-SLOT_TAKEN = "That time is no longer available with this provider; please pick another slot."
-CLIENT_BUSY = "You already have an appointment at that time."
 
 # The state machine: which status may follow which.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -64,26 +55,31 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _is_staff(user: User | None) -> bool:
-    return user is not None and (user.is_admin_role or user.is_staff)
-
-
 def _actor_id(actor: User | None) -> int | None:
     return actor.pk if actor is not None else None
 
 
 def _check_override_allowed(*, actor: User | None, override_policy: bool) -> None:
     # actor None is the system itself (commands, jobs); a person must be staff.
-    if override_policy and actor is not None and not _is_staff(actor):
+    if override_policy and actor is not None and not actor.is_staff_member:
         raise BookingRuleViolation("override_policy", "Only staff can override the policy.")
 
 
 def _ensure_may_change(*, appointment: Appointment, actor: User | None) -> None:
-    if actor is None or _is_staff(actor):
+    if actor is None or actor.is_staff_member:
         return
     if actor.pk == appointment.client_id or actor.pk == appointment.provider.user_id:
         return
     raise PermissionDenied("You cannot change this appointment.")
+
+
+def _raise_refusal(refused: rules.Refusal | None) -> None:
+    """A refusal of the rules engine as the domain error the API maps to its status."""
+    if refused is None:
+        return
+    if refused.kind == rules.RefusalKind.TAKEN:
+        raise SlotUnavailable(refused.message)
+    raise BookingRuleViolation(refused.field, refused.message)
 
 
 def _ensure_transition(*, appointment: Appointment, to: str, verb: str) -> None:
@@ -97,7 +93,17 @@ def _ensure_transition(*, appointment: Appointment, to: str, verb: str) -> None:
 # but do not wait for (or block) transactions that only insert rows referencing the locked
 # one, such as a worker writing an event's notifications for this client.
 def _lock_provider(provider: Provider) -> Provider:
-    """Serialise bookings of one provider: every check below runs under this row lock."""
+    """Serialise bookings of one provider: every check below runs under this row lock.
+
+    On PostgreSQL the wait is bounded (`BOOKING_LOCK_TIMEOUT_MS`): past it the lock error
+    surfaces and the API answers 503 with Retry-After instead of queueing forever.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"],
+            )
     return Provider.objects.select_for_update(no_key=True).get(pk=provider.pk)
 
 
@@ -121,39 +127,23 @@ def _check_client_cutoff(
     policy: BookingPolicy,
     override_policy: bool,
 ) -> None:
-    if override_policy or actor is None or _is_staff(actor):
-        return
-    if actor.pk != appointment.client_id:
-        return  # the cut-off protects the provider from late changes by clients
-    if now > appointment_client_cutoff(appointment=appointment, policy=policy):
-        raise BookingRuleViolation(
-            "start",
-            f"Appointments can be changed or cancelled online until "
-            f"{policy.client_cutoff_hours} hours before they start; please contact us.",
+    # The cut-off protects the provider from a client's own late changes.
+    bound = (
+        not override_policy
+        and actor is not None
+        and not actor.is_staff_member
+        and actor.pk == appointment.client_id
+    )
+    _raise_refusal(
+        rules.cutoff_refusal(
+            start=appointment.start, now=now, policy=policy_facts(policy), bound=bound
         )
+    )
 
 
-def _check_booking_subjects(
-    *, client: User, provider: Provider, service: Service, urgency: str
-) -> None:
-    if not client.is_active:
-        raise BookingRuleViolation("client", "This account cannot book.")
-    if not provider.is_active:
-        raise BookingRuleViolation("provider", "This provider is not taking bookings.")
-    if provider.user_id == client.pk:
-        raise BookingRuleViolation("provider", "Providers cannot book themselves.")
-    if not service.is_active:
-        raise BookingRuleViolation("service", "This service is not offered any more.")
-    if not provider.services.filter(pk=service.pk).exists():
-        raise BookingRuleViolation("service", f"{provider} does not offer {service}.")
-    if urgency not in Urgency.values:
-        raise BookingRuleViolation("urgency", f"Unknown urgency '{urgency}'.")
-    if urgency not in (service.accepted_urgencies or []):
-        raise BookingRuleViolation("urgency", f"{service} does not take {urgency} requests.")
-
-
-def _check_slot_open(
+def _check_bookable(
     *,
+    client: User,
     provider: Provider,
     service: Service,
     start: datetime,
@@ -162,78 +152,20 @@ def _check_slot_open(
     override_policy: bool,
     exclude_appointment_id: int | None = None,
 ) -> None:
-    """The time must be one of `open_slots` right now: the availability code itself."""
-    if timezone.is_naive(start):
-        raise BookingRuleViolation("start", "Give the start with a time zone offset.")
-    if start <= now:
-        raise BookingRuleViolation("start", "This time is in the past.")
-    if not override_policy:
-        if start < now + timedelta(minutes=policy.min_notice_minutes):
-            raise BookingRuleViolation(
-                "start", f"Bookings need at least {policy.min_notice_minutes} minutes' notice."
-            )
-        if start > now + timedelta(days=policy.horizon_days):
-            raise BookingRuleViolation(
-                "start", f"Bookings open at most {policy.horizon_days} days ahead."
-            )
-    end = start + timedelta(minutes=service.duration_minutes)
-    (schedule,) = provider_schedules(
-        providers=[provider], start=start, end=end, exclude_appointment_id=exclude_appointment_id
+    """Ask the rules engine, from a snapshot read under the locks."""
+    _raise_refusal(rules.start_refusal(start))
+    snapshot = booking_snapshot(
+        service=service,
+        providers=[provider],
+        client=client,
+        start=start,
+        end=start + timedelta(minutes=service.duration_minutes),
+        now=now,
+        policy=policy,
+        may_override=override_policy,
+        exclude_appointment_id=exclude_appointment_id,
     )
-    if override_policy:
-        schedule = replace(schedule, daily_cap=None)
-    # Notice and horizon were checked above with their own messages; the window is the slot.
-    request = slot_request(
-        service=service, start=start, end=end, now=now, policy=policy, override_policy=True
-    )
-
-    def offered(candidate) -> bool:
-        return any(slot.start == start for slot in open_slots(candidate, request))
-
-    if offered(schedule):
-        return
-    # Refused: say which rule, using the same computation without busy time or day cap.
-    if offered(replace(schedule, busy=())):
-        raise SlotUnavailable(SLOT_TAKEN)
-    if offered(replace(schedule, busy=(), daily_cap=None)):
-        raise BookingRuleViolation("start", f"{provider} is fully booked on that day.")
-    raise BookingRuleViolation(
-        "start",
-        f"{provider} is not available then: outside working hours, on time off or a holiday, "
-        f"or not on the {policy.slot_step_minutes}-minute grid.",
-    )
-
-
-def _check_client_limits(
-    *,
-    client: User,
-    start: datetime,
-    end: datetime,
-    policy: BookingPolicy,
-    override_policy: bool,
-    exclude_appointment_id: int | None = None,
-) -> None:
-    limit = policy.max_client_appointments_per_day
-    if limit and not override_policy:
-        tz = zone(client.timezone)
-        local_day = start.astimezone(tz).date()
-        count = client_active_appointments_between(
-            client=client,
-            start=local_to_utc(local_day, time(0), tz),
-            end=local_to_utc(local_day + timedelta(days=1), time(0), tz),
-            exclude_appointment_id=exclude_appointment_id,
-        )
-        if count >= limit:
-            raise BookingRuleViolation(
-                "start", f"You can hold at most {limit} appointments on one day."
-            )
-    overlapping = Appointment.objects.filter(
-        client=client, status__in=BLOCKING_STATUSES, start__lt=end, end__gt=start
-    )
-    if exclude_appointment_id is not None:
-        overlapping = overlapping.exclude(pk=exclude_appointment_id)
-    if overlapping.exists():
-        raise SlotUnavailable(CLIENT_BUSY)
+    _raise_refusal(rules.refusal(snapshot, provider.pk, service.pk, start))
 
 
 def _validate_fields(appointment: Appointment) -> None:
@@ -293,8 +225,9 @@ def appointment_book(
         client = _lock_client(client)
         policy = BookingPolicy.load()
         now = timezone.now()
-        _check_booking_subjects(client=client, provider=provider, service=service, urgency=urgency)
-        _check_slot_open(
+        _raise_refusal(rules.urgency_refusal(service_facts(service), urgency, Urgency.values))
+        _check_bookable(
+            client=client,
             provider=provider,
             service=service,
             start=start,
@@ -311,13 +244,6 @@ def appointment_book(
             source=source,
         )
         _set_time(appointment, start=start, service=service)
-        _check_client_limits(
-            client=client,
-            start=appointment.start,
-            end=appointment.end,
-            policy=policy,
-            override_policy=override_policy,
-        )
         _save_checked(appointment)
         events.run_booking_hooks(appointment=appointment, context=context or {})
         events.send_on_commit(
@@ -355,11 +281,9 @@ def appointment_reschedule(
         )
         if new_start == appointment.start:
             raise BookingRuleViolation("start", "The appointment is already at that time.")
-        if not provider.is_active:
-            raise BookingRuleViolation("provider", "This provider is not taking bookings.")
         service = appointment.service
-        _lock_client(appointment.client)
-        _check_slot_open(
+        _check_bookable(
+            client=_lock_client(appointment.client),
             provider=provider,
             service=service,
             start=new_start,
@@ -370,14 +294,6 @@ def appointment_reschedule(
         )
         old_start, old_end = appointment.start, appointment.end
         _set_time(appointment, start=new_start, service=service)
-        _check_client_limits(
-            client=appointment.client,
-            start=appointment.start,
-            end=appointment.end,
-            policy=policy,
-            override_policy=override_policy,
-            exclude_appointment_id=appointment.pk,
-        )
         appointment.sequence += 1
         _save_checked(appointment)
         change = AppointmentChange(
@@ -483,7 +399,11 @@ def _close(
 ) -> Appointment:
     with transaction.atomic():
         appointment = _lock_appointment(appointment)
-        if actor is not None and not _is_staff(actor) and actor.pk != appointment.provider.user_id:
+        if (
+            actor is not None
+            and not actor.is_staff_member
+            and actor.pk != appointment.provider.user_id
+        ):
             raise PermissionDenied(f"Only the provider or staff can mark it {verb}.")
         _ensure_transition(appointment=appointment, to=to, verb=f"marked {verb}")
         if appointment.start > timezone.now():
@@ -530,7 +450,7 @@ def appointment_staff_update(
     `override_policy` lifts notice, horizon, per-day limits and the client cut-off; the
     overlap rule and working hours still hold.
     """
-    if not _is_staff(actor):
+    if not actor.is_staff_member:
         raise PermissionDenied("Only staff can do this.")
     with transaction.atomic():
         if new_start is not None or client_notes is not None:

@@ -276,6 +276,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# --- booking ---
+# How long a booking waits for another booking of the same provider (PostgreSQL row lock)
+# before answering 503 with Retry-After.
+BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 3000)
+
 # --- notifications ---
 # Ceiling on email send retries (exponential back-off); staff may set fewer in the admin.
 NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 8)

@@ -169,7 +169,10 @@ def test_provider_not_offering_the_service_is_400(client_api, service, providers
     stranger = ProviderFactory()
     response = recommend(client_api, service, frozen_now, provider=stranger.pk)
     assert response.status_code == 400
-    assert "provider" in response.json()["errors"]
+    # The booking service's own rule and wording (scheduling.rules.service_offered).
+    assert response.json()["errors"] == {
+        "service": [f"{stranger.display_name} does not offer {service.name}."]
+    }
 
 
 def test_anonymous_users_are_refused(api_client, service, providers, frozen_now):

@@ -1,0 +1,490 @@
+"""The booking rules, once: may this start be booked, and if not, why. Pure (no Django).
+
+Everything a decision depends on is in a `Snapshot` (loaded by one selector,
+`scheduling.selectors.booking_snapshot`): the providers' schedules with their busy time, the
+services, the client's own held time and active bookings per local day, the policy, and
+whether the actor may lift the policy limits. Two functions answer from it:
+
+- `refusal(snapshot, provider_id, service_id, start)` runs `RULES` in order and returns the
+  first that refuses (a `Refusal` naming the field, a plain message and its kind), or None;
+- `offered_slots(snapshot, service_id, window)` enumerates exactly the starts `refusal`
+  accepts, built on the availability arithmetic's `open_slots` (a property test holds the two
+  equal on random calendars, clients and policies).
+
+Booking, rescheduling, availability, recommendations, the waitlist, analytics' conflict
+check and every page ask these; a new kind of busy time enters the snapshot once, a new rule
+is one more entry in `RULES`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from operator import attrgetter
+
+from scheduling.availability import (
+    Interval,
+    ProviderSchedule,
+    Slot,
+    SlotRequest,
+    free_intervals,
+    local_to_utc,
+    merge_intervals,
+    open_slots,
+    zone,
+)
+
+SLOT_TAKEN = "That time is no longer available with this provider; please pick another slot."
+CLIENT_BUSY = "You already have an appointment at that time."
+# The smallest step after `now`: a start at `now` itself is already in the past.
+INSTANT = timedelta(microseconds=1)
+
+
+class RefusalKind(StrEnum):
+    NOT_FOUND = "not_found"  # the provider or service is not known
+    RULE = "rule"  # a booking rule refuses the request (400 naming the field)
+    TAKEN = "taken"  # the time is held by someone (409)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    rule: str  # the name of the rule in `RULES` that refused
+    field: str
+    message: str
+    kind: RefusalKind
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    slot_step: timedelta
+    min_notice: timedelta
+    horizon: timedelta
+    client_cutoff: timedelta = timedelta(hours=24)
+    max_client_appointments_per_day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFacts:
+    service_id: int
+    name: str
+    is_active: bool
+    duration: timedelta
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+    accepted_urgencies: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFacts:
+    provider_id: int
+    name: str
+    is_active: bool  # the provider and their account
+    user_id: int | None
+    service_ids: frozenset[int]
+    schedule: ProviderSchedule
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFacts:
+    client_id: int
+    is_active: bool
+    timezone: str
+    held: tuple[Interval, ...] = ()  # [start, end) of their appointments that hold time
+    # client-local date -> their active (booked or confirmed) appointments starting that day
+    active_per_day: dict[date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    now: datetime
+    policy: Policy
+    services: dict[int, ServiceFacts]
+    providers: dict[int, ProviderFacts]
+    client: ClientFacts | None = None  # None: nobody in particular (public availability)
+    may_override: bool = False  # a staff actor lifts notice, horizon and per-day limits
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One question put to the rules: this provider, this service, this start."""
+
+    snapshot: Snapshot
+    provider: ProviderFacts | None
+    service: ServiceFacts | None
+    start: datetime
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.service.duration
+
+
+Rule = Callable[[Candidate], Refusal | None]
+
+
+def _refuse(rule: str, field_name: str, message: str, kind=RefusalKind.RULE) -> Refusal:
+    return Refusal(rule, field_name, message, kind)
+
+
+# --- the rules, in the order they are asked -------------------------------------------------
+
+
+def start_has_offset(candidate: Candidate) -> Refusal | None:
+    start = candidate.start
+    if start.tzinfo is None or start.tzinfo.utcoffset(start) is None:
+        return _refuse("start_has_offset", "start", "Give the start with a time zone offset.")
+    return None
+
+
+def service_known(candidate: Candidate) -> Refusal | None:
+    if candidate.service is None:
+        return _refuse("service_known", "service", "Unknown service.", RefusalKind.NOT_FOUND)
+    return None
+
+
+def provider_known(candidate: Candidate) -> Refusal | None:
+    if candidate.provider is None:
+        return _refuse("provider_known", "provider", "Unknown provider.", RefusalKind.NOT_FOUND)
+    return None
+
+
+def client_active(candidate: Candidate) -> Refusal | None:
+    client = candidate.snapshot.client
+    if client is not None and not client.is_active:
+        return _refuse("client_active", "client", "This account cannot book.")
+    return None
+
+
+def provider_active(candidate: Candidate) -> Refusal | None:
+    if not candidate.provider.is_active:
+        return _refuse("provider_active", "provider", "This provider is not taking bookings.")
+    return None
+
+
+def provider_is_not_client(candidate: Candidate) -> Refusal | None:
+    client = candidate.snapshot.client
+    if client is not None and candidate.provider.user_id == client.client_id:
+        return _refuse("provider_is_not_client", "provider", "Providers cannot book themselves.")
+    return None
+
+
+def service_active(candidate: Candidate) -> Refusal | None:
+    if not candidate.service.is_active:
+        return _refuse("service_active", "service", "This service is not offered any more.")
+    return None
+
+
+def service_offered(candidate: Candidate) -> Refusal | None:
+    if candidate.service.service_id not in candidate.provider.service_ids:
+        return _refuse(
+            "service_offered",
+            "service",
+            f"{candidate.provider.name} does not offer {candidate.service.name}.",
+        )
+    return None
+
+
+def start_in_future(candidate: Candidate) -> Refusal | None:
+    if candidate.start <= candidate.snapshot.now:
+        return _refuse("start_in_future", "start", "This time is in the past.")
+    return None
+
+
+def notice_given(candidate: Candidate) -> Refusal | None:
+    snapshot = candidate.snapshot
+    if snapshot.may_override or candidate.start >= earliest_start(snapshot):
+        return None
+    minutes = int(snapshot.policy.min_notice.total_seconds() // 60)
+    return _refuse("notice_given", "start", f"Bookings need at least {minutes} minutes' notice.")
+
+
+def within_horizon(candidate: Candidate) -> Refusal | None:
+    return _horizon_refusal(candidate.snapshot, candidate.start)
+
+
+def _horizon_refusal(snapshot: Snapshot, start: datetime) -> Refusal | None:
+    if snapshot.may_override or start <= snapshot.now + snapshot.policy.horizon:
+        return None
+    return _refuse(
+        "within_horizon",
+        "start",
+        f"Bookings open at most {snapshot.policy.horizon.days} days ahead.",
+    )
+
+
+def window_refusal(snapshot: Snapshot, window: Interval) -> Refusal | None:
+    """A window that cannot hold any bookable start: it begins past the horizon."""
+    return _horizon_refusal(snapshot, window.start)
+
+
+def provider_working(candidate: Candidate) -> Refusal | None:
+    """Inside working hours, outside time off and holidays, on the step grid."""
+    schedule = replace(candidate.provider.schedule, busy=(), daily_cap=None)
+    if _offers(schedule, candidate):
+        return None
+    step_minutes = int(candidate.snapshot.policy.slot_step.total_seconds() // 60)
+    return _refuse(
+        "provider_working",
+        "start",
+        f"{candidate.provider.name} is not available then: outside working hours, on time off "
+        f"or a holiday, or not on the {step_minutes}-minute grid.",
+    )
+
+
+def provider_day_open(candidate: Candidate) -> Refusal | None:
+    if candidate.snapshot.may_override or candidate.provider.schedule.daily_cap is None:
+        return None
+    if _offers(replace(candidate.provider.schedule, busy=()), candidate):
+        return None
+    return _refuse(
+        "provider_day_open", "start", f"{candidate.provider.name} is fully booked on that day."
+    )
+
+
+def provider_free(candidate: Candidate) -> Refusal | None:
+    schedule = replace(candidate.provider.schedule, daily_cap=None)
+    if _offers(schedule, candidate):
+        return None
+    return _refuse("provider_free", "start", SLOT_TAKEN, RefusalKind.TAKEN)
+
+
+def client_day_open(candidate: Candidate) -> Refusal | None:
+    snapshot, client = candidate.snapshot, candidate.snapshot.client
+    limit = snapshot.policy.max_client_appointments_per_day
+    if client is None or not limit or snapshot.may_override:
+        return None
+    if client_day_count(client, candidate.start) < limit:
+        return None
+    return _refuse(
+        "client_day_open", "start", f"You can hold at most {limit} appointments on one day."
+    )
+
+
+def client_free(candidate: Candidate) -> Refusal | None:
+    client = candidate.snapshot.client
+    if client is None or not _overlaps_held(client, candidate.start, candidate.end):
+        return None
+    return _refuse("client_free", "start", CLIENT_BUSY, RefusalKind.TAKEN)
+
+
+# Who and what, before any time is looked at.
+SUBJECT_RULES: tuple[Rule, ...] = (
+    service_known,
+    provider_known,
+    client_active,
+    provider_active,
+    provider_is_not_client,
+    service_active,
+    service_offered,
+)
+# The subject rules that need no provider (a question across all providers).
+SERVICE_RULES: tuple[Rule, ...] = (service_known, client_active, service_active)
+
+RULES: tuple[Rule, ...] = (
+    start_has_offset,
+    *SUBJECT_RULES,
+    start_in_future,
+    notice_given,
+    within_horizon,
+    provider_working,
+    provider_day_open,
+    provider_free,
+    client_day_open,
+    client_free,
+)
+
+
+def start_refusal(start: datetime) -> Refusal | None:
+    """The first rule alone, for callers that must check the start before loading the
+    snapshot around it."""
+    return start_has_offset(Candidate(snapshot=None, provider=None, service=None, start=start))
+
+
+def subject_refusal(
+    snapshot: Snapshot, service_id: int, provider_id: int | None = None
+) -> Refusal | None:
+    """The first subject rule that refuses this service (with this provider, if given)."""
+    provider = None if provider_id is None else snapshot.providers.get(provider_id)
+    candidate = Candidate(snapshot, provider, snapshot.services.get(service_id), start=None)
+    for rule in SERVICE_RULES if provider_id is None else SUBJECT_RULES:
+        refused = rule(candidate)
+        if refused is not None:
+            return refused
+    return None
+
+
+def refusal(
+    snapshot: Snapshot, provider_id: int, service_id: int, start: datetime
+) -> Refusal | None:
+    """The first rule that refuses booking `service_id` with `provider_id` at `start`."""
+    candidate = Candidate(
+        snapshot, snapshot.providers.get(provider_id), snapshot.services.get(service_id), start
+    )
+    for rule in RULES:
+        refused = rule(candidate)
+        if refused is not None:
+            return refused
+    return None
+
+
+# --- what is offered: exactly the starts `refusal` accepts ----------------------------------
+
+
+def earliest_start(snapshot: Snapshot) -> datetime:
+    """The first bookable instant: after now, and after the notice unless overridden."""
+    notice = INSTANT if snapshot.may_override else max(snapshot.policy.min_notice, INSTANT)
+    return snapshot.now + notice
+
+
+def slot_request(snapshot: Snapshot, service: ServiceFacts, window: Interval) -> SlotRequest:
+    """The availability question for one service in `window` under the snapshot's policy."""
+    latest = window.end if snapshot.may_override else snapshot.now + snapshot.policy.horizon
+    return SlotRequest(
+        duration=service.duration,
+        step=snapshot.policy.slot_step,
+        window=window,
+        earliest_start=earliest_start(snapshot),
+        latest_start=latest,
+        buffer_before=service.buffer_before,
+        buffer_after=service.buffer_after,
+    )
+
+
+def bookable_providers(snapshot: Snapshot, service: ServiceFacts) -> list[ProviderFacts]:
+    """Providers the subject rules accept for this service and client, by id."""
+    client = snapshot.client
+    return [
+        provider
+        for _, provider in sorted(snapshot.providers.items())
+        if provider.is_active
+        and service.service_id in provider.service_ids
+        and (client is None or provider.user_id != client.client_id)
+    ]
+
+
+def offered_slots(
+    snapshot: Snapshot,
+    service_id: int,
+    window: Interval,
+    provider_ids: Collection[int] | None = None,
+) -> list[Slot]:
+    """Every start in `window` that `refusal` accepts, sorted by (start, provider)."""
+    service = snapshot.services.get(service_id)
+    client = snapshot.client
+    if service is None or not service.is_active or (client is not None and not client.is_active):
+        return []
+    request = slot_request(snapshot, service, window)
+    slots: list[Slot] = []
+    for provider in bookable_providers(snapshot, service):
+        if provider_ids is not None and provider.provider_id not in provider_ids:
+            continue
+        schedule = provider.schedule
+        if snapshot.may_override:
+            schedule = replace(schedule, daily_cap=None)
+        slots.extend(open_slots(schedule, request))
+    if client is not None:
+        slots = client_can_take(snapshot, slots)
+    slots.sort(key=attrgetter("start", "provider_id"))
+    return slots
+
+
+def client_can_take(snapshot: Snapshot, slots: Iterable[Slot]) -> list[Slot]:
+    """The slots the client rules (`client_day_open`, `client_free`) accept, in order."""
+    client = snapshot.client
+    slots = list(slots)
+    if client is None:
+        return slots
+    limit = snapshot.policy.max_client_appointments_per_day
+    check_days = bool(limit) and not snapshot.may_override and bool(client.active_per_day)
+    return [
+        slot
+        for slot in slots
+        if not (check_days and client_day_count(client, slot.start) >= limit)
+        and not _overlaps_held(client, slot.start, slot.end)
+    ]
+
+
+# --- helpers the rules share ----------------------------------------------------------------
+
+
+def _offers(schedule: ProviderSchedule, candidate: Candidate) -> bool:
+    """Whether `open_slots` offers exactly this start (a window of the slot itself; notice
+    and horizon are their own rules)."""
+    start = candidate.start
+    end = candidate.end
+    request = SlotRequest(
+        duration=candidate.service.duration,
+        step=candidate.snapshot.policy.slot_step,
+        window=Interval(start, end),
+        earliest_start=start,
+        latest_start=start,
+        buffer_before=candidate.service.buffer_before,
+        buffer_after=candidate.service.buffer_after,
+    )
+    return any(slot.start == start for slot in open_slots(schedule, request))
+
+
+def client_local_day(client: ClientFacts, instant: datetime) -> tuple[datetime, datetime]:
+    """[00:00, next 00:00) of the client-local day holding `instant`, as instants."""
+    tz = zone(client.timezone)
+    day = instant.astimezone(tz).date()
+    return local_to_utc(day, time(0), tz), local_to_utc(day + timedelta(days=1), time(0), tz)
+
+
+def client_day_count(client: ClientFacts, instant: datetime) -> int:
+    return client.active_per_day.get(instant.astimezone(zone(client.timezone)).date(), 0)
+
+
+def _overlaps_held(client: ClientFacts, start: datetime, end: datetime) -> bool:
+    held = client.held  # merged and sorted by the loader
+    index = bisect_right(held, start, key=attrgetter("end"))  # first ending after `start`
+    return index < len(held) and held[index].start < end
+
+
+def merged_held(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+    """The client's held time as the rules expect it: merged, sorted."""
+    return tuple(merge_intervals(intervals))
+
+
+# --- rules about an existing appointment ----------------------------------------------------
+
+
+def client_cutoff(start: datetime, policy: Policy) -> datetime:
+    """The last moment a client may cancel or reschedule online (staff are not bound)."""
+    return start - policy.client_cutoff
+
+
+def cutoff_refusal(
+    *, start: datetime, now: datetime, policy: Policy, bound: bool
+) -> Refusal | None:
+    """Refuses a client's own change after the cut-off; `bound` is False for staff, the
+    system, the provider, or an override."""
+    if not bound or now <= client_cutoff(start, policy):
+        return None
+    hours = int(policy.client_cutoff.total_seconds() // 3600)
+    return _refuse(
+        "client_cutoff",
+        "start",
+        f"Appointments can be changed or cancelled online until {hours} hours before they "
+        f"start; please contact us.",
+    )
+
+
+def urgency_refusal(
+    service: ServiceFacts, urgency: str, known: Collection[str]
+) -> Refusal | None:
+    """Whether the service takes requests of this urgency."""
+    if urgency not in known:
+        return _refuse("urgency_known", "urgency", f"Choose one of {', '.join(known)}.")
+    if urgency not in service.accepted_urgencies:
+        return _refuse(
+            "urgency_accepted", "urgency", f"{service.name} does not take {urgency} requests."
+        )
+    return None
+
+
+def free_time(snapshot: Snapshot, provider_id: int, window: Interval) -> list[Interval]:
+    """The provider's working time in `window` that no appointment holds (the schedule page)."""
+    return free_intervals(snapshot.providers[provider_id].schedule, window)
