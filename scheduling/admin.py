@@ -1,8 +1,17 @@
 """Staff screens for scheduling. Actions call the services (with an explicit policy
-override), so staff follow the same rules as everyone else and never create an overlap."""
+override), so staff follow the same rules as everyone else and never create an overlap.
 
+The change page's Reschedule button and the list's reschedule column lead to the staff
+reschedule page, which the admin site (web.admin_site) mounts as `admin:analytics_reschedule`.
+"""
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from scheduling import services
 from scheduling.errors import SchedulingError
@@ -27,6 +36,12 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class CancelWithReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="Sent to the clients."
+    )
+
+
 class AppointmentChangeInline(admin.TabularInline):
     model = AppointmentChange
     extra = 0
@@ -40,13 +55,23 @@ class AppointmentChangeInline(admin.TabularInline):
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "client", "provider", "service", "status", "urgency", "source"]
+    list_display = [
+        "start",
+        "end",
+        "client",
+        "provider",
+        "service",
+        "status",
+        "urgency",
+        "source",
+        "reschedule_link",
+    ]
     list_filter = [("start", admin.DateFieldListFilter), "status", "provider", "service"]
     date_hierarchy = "start"
     search_fields = ["client__email", "client__first_name", "client__last_name"]
     list_select_related = ["client", "provider", "service"]
     inlines = [AppointmentChangeInline]
-    actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
+    actions = ["cancel_with_reason", "mark_completed", "mark_no_show"]
     readonly_fields = [
         "uid",
         "client",
@@ -91,18 +116,43 @@ class AppointmentAdmin(admin.ModelAdmin):
         if succeeded:
             self.message_user(request, f"{succeeded} appointment(s) {done}.", messages.SUCCESS)
 
-    @admin.action(description="Cancel selected appointments", permissions=["change"])
-    def cancel_appointments(self, request, queryset) -> None:
-        self._apply(
-            request,
-            queryset,
-            lambda appointment: services.appointment_cancel(
-                appointment=appointment,
-                actor=request.user,
-                reason="Cancelled by staff",
-                override_policy=True,
-            ),
-            "cancelled",
+    @admin.display(description="Reschedule")
+    def reschedule_link(self, appointment: Appointment) -> str:
+        if not appointment.is_active:
+            return "-"
+        url = reverse("admin:analytics_reschedule", args=[appointment.pk])
+        return format_html('<a href="{}">Reschedule…</a>', url)
+
+    @admin.action(description="Cancel selected appointments with a reason…", permissions=["change"])
+    def cancel_with_reason(self, request, queryset):
+        """Asks for the reason on an intermediate page, then cancels each through the service
+        (clients are notified by the cancellation event)."""
+        form = CancelWithReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._apply(
+                request,
+                queryset,
+                lambda appointment: services.appointment_cancel(
+                    appointment=appointment,
+                    actor=request.user,
+                    reason=reason,
+                    override_policy=True,
+                ),
+                f"cancelled: {reason}",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel appointments",
+            "opts": self.model._meta,
+            "form": form,
+            "appointments": queryset.select_related("client", "provider", "service"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "cancel_with_reason",
+        }
+        return TemplateResponse(
+            request, "admin/scheduling/appointment/cancel_with_reason.html", context
         )
 
     @admin.action(description="Mark selected appointments completed", permissions=["change"])

@@ -29,7 +29,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "web.apps.SmartBookAdminConfig",  # django.contrib.admin with web's SmartBookAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "recommendations",
     "notifications",
     "analytics",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # lazy: the nav's unread count and the home page's catalogue
-                "scheduling.views.page_context",
+                "web.context_processors.page_context",
             ],
         },
     },

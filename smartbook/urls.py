@@ -2,10 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "SmartBook staff dashboard"
-admin.site.site_title = "SmartBook staff"
-admin.site.index_title = "Dashboard"
-
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -18,15 +14,11 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("admin/", admin.site.urls),  # web.admin_site.SmartBookAdminSite
     path("accounts/", include("allauth.urls")),
     path("api/", include(api_urlpatterns)),
-    path("", include("accounts.urls")),
-    path("", include("providers.urls")),
-    path("", include("scheduling.urls")),
-    path("", include("recommendations.urls")),
+    path("", include("web.urls")),
     path("", include("notifications.urls")),
-    path("", include("analytics.urls")),
 ]
 
 # Unmatched /api/ URLs (e.g. /api/appointments/-1) answer with the API's JSON error envelope.

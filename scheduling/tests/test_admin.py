@@ -25,10 +25,10 @@ def appointments(client_user, other_client_user, clinic_provider, service):
     ]
 
 
-def run_action(staff_client, action: str, appointments) -> list[str]:
+def run_action(staff_client, action: str, appointments, **data) -> list[str]:
     response = staff_client.post(
         reverse("admin:scheduling_appointment_changelist"),
-        {"action": action, "_selected_action": [a.pk for a in appointments]},
+        {"action": action, "_selected_action": [a.pk for a in appointments], **data},
         follow=True,
     )
     assert response.status_code == 200
@@ -36,11 +36,20 @@ def run_action(staff_client, action: str, appointments) -> list[str]:
 
 
 def test_cancel_action_overrides_the_cutoff_through_the_service(staff_client, appointments):
-    messages = run_action(staff_client, "cancel_appointments", appointments)
-    assert "2 appointment(s) cancelled." in messages
+    messages = run_action(
+        staff_client, "cancel_with_reason", appointments, apply="yes", reason="Closed"
+    )
+    assert "2 appointment(s) cancelled: Closed." in messages
     cancelled = Appointment.objects.filter(status=AppointmentStatus.CANCELLED)
     assert cancelled.count() == 2
-    assert all(a.cancelled_by.is_staff for a in cancelled)
+    assert all(a.cancelled_by.is_staff_member for a in cancelled)
+    assert {a.cancellation_reason for a in cancelled} == {"Closed"}
+
+
+def test_the_appointment_admin_has_one_cancel_action(staff_client, appointments):
+    changelist = staff_client.get(reverse("admin:scheduling_appointment_changelist"))
+    actions = [name for name, _ in changelist.context["action_form"].fields["action"].choices]
+    assert [name for name in actions if "cancel" in name] == ["cancel_with_reason"]
 
 
 def test_complete_action_reports_refusals(staff_client, appointments):

@@ -1,4 +1,4 @@
-"""Web pages for clients and providers (DESIGN.md: `views.py` holds the web pages).
+"""Web pages for clients and providers.
 
 The pages read through the ORM to render lists on the server (so they are readable without
 JavaScript); every change (book, reschedule, cancel, complete, profile, mark read) goes through
@@ -13,14 +13,17 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
-from accounts.models import TimeOfDay
+from accounts.models import TimeOfDay, _timezone_names
 from accounts.services import profile_ensure
+from notifications.models import CalendarFeed
+from notifications.selectors import notification_list, notification_unread_count
+from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
 from providers.selectors import provider_list, service_list
 from scheduling.availability import Interval, free_intervals, working_intervals
@@ -126,6 +129,16 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 # --- my appointments --------------------------------------------------------------------------
 
 
+def _calendar_feed(user) -> CalendarFeed:
+    """The user's feed, made on their first visit. Two first visits at once both find none;
+    the one-active-feed constraint lets one insert win, and the other reads the winner's row."""
+    try:
+        with transaction.atomic():
+            return calendar_feed_get_or_create(user=user)
+    except IntegrityError:
+        return calendar_feed_get_or_create(user=user)
+
+
 @login_required
 def appointment_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -140,9 +153,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
     )
-    from notifications.services import calendar_feed_get_or_create
-
-    feed = calendar_feed_get_or_create(user=request.user)
+    feed = _calendar_feed(request.user)
     return render(
         request,
         "pages/appointments.html",
@@ -277,8 +288,6 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
 
 @login_required
 def notifications_page(request: HttpRequest) -> HttpResponse:
-    from notifications.selectors import notification_list, notification_unread_count
-
     return render(
         request,
         "pages/notifications.html",
@@ -293,8 +302,6 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile_page(request: HttpRequest) -> HttpResponse:
-    from accounts.models import _timezone_names
-
     profile = profile_ensure(user=request.user)
     return render(
         request,
@@ -307,39 +314,3 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             "page_title": "Your profile",
         },
     )
-
-
-def _service_catalogue() -> list[dict]:
-    """Active services grouped by category, each with the providers offering it."""
-    providers = list(provider_list())
-    groups: dict[int, dict] = {}
-    for service in service_list():
-        group = groups.setdefault(
-            service.category_id, {"category": service.category, "services": []}
-        )
-        group["services"].append(
-            {
-                "service": service,
-                "providers": [p for p in providers if service in p.services.all()],
-            }
-        )
-    return list(groups.values())
-
-
-def page_context(request: HttpRequest) -> dict:
-    """Template context processor for the layout and the home page.
-
-    The values are lazy: nothing is queried unless a template shows them.
-    """
-    context: dict = {
-        "service_catalogue": SimpleLazyObject(_service_catalogue),
-        "catalogue_providers": SimpleLazyObject(lambda: list(provider_list())),
-    }
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from notifications.selectors import notification_unread_count
-
-        context["nav_unread_notifications"] = SimpleLazyObject(
-            lambda: notification_unread_count(user=user)
-        )
-    return context

@@ -1,9 +1,10 @@
-"""The staff dashboard's admin pages: the index's figures and charts, CSV downloads, the
+"""The staff tools in the admin: the index's figures and charts, CSV downloads, the
 conflicts page with one-click moves, and the staff reschedule form.
 
-Every view is wrapped in `admin.site.admin_view` (staff only; others go to the admin login);
-pages that move appointments also need `User.is_staff_member` (the one definition of staff).
-Every change goes through `scheduling.services` with the staff member as the actor.
+`web.admin_site.SmartBookAdminSite` mounts them and wraps each in its `admin_view`, so the
+site's gate (`User.is_staff_member`, the one definition of staff) decides who reaches them;
+others go to the admin login. Figures come from analytics (which only reads); every change
+goes through `scheduling.services` with the staff member as the actor.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from analytics.forms import DashboardFilterForm, RescheduleForm
 from analytics.selectors import (
     CHARTS,
     Dashboard,
@@ -37,6 +37,7 @@ from analytics.selectors import (
 from scheduling.errors import SchedulingError, SlotUnavailable
 from scheduling.models import Appointment
 from scheduling.services import appointment_reschedule
+from web.forms import DashboardFilterForm, RescheduleForm
 
 
 def staff_zone(user) -> str:
@@ -172,11 +173,6 @@ def chart_csv(request: HttpRequest, chart: str) -> HttpResponse:
     return response
 
 
-def _require_change_permission(request: HttpRequest) -> None:
-    if not request.user.is_staff_member:
-        raise PermissionDenied
-
-
 def _error_text(error: Exception) -> str:
     if isinstance(error, SchedulingError):
         return error.message
@@ -203,7 +199,6 @@ def _move(
 
 
 def conflicts_view(request: HttpRequest) -> HttpResponse:
-    _require_change_permission(request)
     now = timezone.now()
     rows = conflicting_appointments(now=now)
     for row in rows:
@@ -214,7 +209,7 @@ def conflicts_view(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "viewer_zone": staff_zone(request.user),
     }
-    return TemplateResponse(request, "admin/analytics/conflicts.html", context)
+    return TemplateResponse(request, "admin/staff/conflicts.html", context)
 
 
 def _parse_start(value: str) -> datetime | None:
@@ -228,7 +223,6 @@ def _parse_start(value: str) -> datetime | None:
 @require_POST
 def conflict_move(request: HttpRequest, pk: int) -> HttpResponse:
     """One-click move of a conflicting appointment to a suggested slot."""
-    _require_change_permission(request)
     appointment = get_object_or_404(
         Appointment.objects.select_related("provider", "service", "client"), pk=pk
     )
@@ -249,7 +243,6 @@ def conflict_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 def reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff reschedule form: the provider's open slots for a week, then the booking service."""
-    _require_change_permission(request)
     appointment = get_object_or_404(
         Appointment.objects.select_related("provider", "service", "client"), pk=pk
     )
@@ -292,15 +285,17 @@ def reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
         "next_week": (first_day + timedelta(days=7)).isoformat(),
         "provider_zone": provider_zone,
     }
-    return TemplateResponse(request, "admin/analytics/reschedule.html", context, status=status)
+    return TemplateResponse(request, "admin/staff/reschedule.html", context, status=status)
 
 
 def admin_site_context(request: HttpRequest) -> dict:
     return admin.site.each_context(request)
 
 
-def admin_urls(site) -> list:
-    """URL patterns added in front of the admin site's own (see analytics/admin.py)."""
+def staff_urls(site) -> list:
+    """URL patterns added in front of the admin site's own (see web/admin_site.py).
+
+    Their names keep the `analytics_` prefix they were published with."""
     return [
         path(
             "analytics/csv/<str:chart>",

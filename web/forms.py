@@ -1,4 +1,4 @@
-"""Forms of the staff dashboard pages (the admin index filters, reschedule, bulk cancel)."""
+"""Forms of the staff pages (the admin index's dashboard filters, the staff reschedule)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -50,9 +50,3 @@ class DashboardFilterForm(forms.Form):
 class RescheduleForm(forms.Form):
     new_start = forms.DateTimeField(label="New start (UTC)")
     reason = forms.CharField(max_length=500, required=False)
-
-
-class BulkCancelForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="Sent to the clients."
-    )
