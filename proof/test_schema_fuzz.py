@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 
 from smartbook.wsgi import application
 
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
+
 MAX_EXAMPLES = 12
 # Authentication itself (anonymous answers 401, others' objects 404) is the access matrix's
 # subject (test_access_matrix.py), with exact statuses.

@@ -5,7 +5,7 @@ import http.client
 import subprocess
 import sys
 
-from smartbook.soak import BASE_DIR, gunicorn_server, production_env
+from proof.soak import BASE_DIR, gunicorn_server, production_env
 
 
 def _production_env(**overrides: str) -> dict[str, str]:

@@ -9,7 +9,9 @@ import sys
 import pytest
 from django.db import connection
 
-from smartbook.soak import BASE_DIR
+from proof.soak import BASE_DIR
+
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
 
 postgres_only = pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="the soak runs on PostgreSQL only"
@@ -18,7 +20,7 @@ postgres_only = pytest.mark.skipif(
 
 def _soak(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "soak", "--json", *args],
+        [sys.executable, "-m", "proof.soak", "--json", *args],
         cwd=BASE_DIR,
         env=env or dict(os.environ),
         capture_output=True,

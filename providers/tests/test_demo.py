@@ -8,7 +8,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from providers.demo import create_demo_clinic
 from providers.models import Provider, Service, ServiceCategory, TimeOff, WorkingHours
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 DEMO_LOGINS = ["dr.ncube@smartbook.test", "dr.okafor@smartbook.test"]
 

@@ -6,6 +6,8 @@ from django.core.management import call_command
 from recommendations.models import RecommendationLog
 from scheduling.models import Appointment
 
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
+
 
 @pytest.mark.django_db
 def test_bench_command_reports_latency_and_leaves_nothing_behind(capsys):

@@ -4,6 +4,8 @@ from recommendations.demo import create_demo_history
 from recommendations.models import RecommendationLog
 from scheduling.models import Appointment, AppointmentStatus
 
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
+
 
 @pytest.mark.django_db
 def test_demo_history_builds_past_and_upcoming_appointments_once(settings, tmp_path):

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from recommendations.evaluation import POLICIES, EvaluationConfig, evaluate
 
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
+
 KEYS = {
     "hit_at_1",
     "hit_at_3",

@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import scheduling
+
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
 
 ROOT = Path(scheduling.__file__).resolve().parent.parent
 KEYS = {

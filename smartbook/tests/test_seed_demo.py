@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
+
 
 def _seed() -> str:
     out = StringIO()

@@ -3,17 +3,17 @@
 import contextlib
 from pathlib import Path
 
-from smartbook.soak.checks import check_invariants, notification_counts
-from smartbook.soak.clinic import seed_clinic
-from smartbook.soak.database import (
+from proof.soak.checks import check_invariants, notification_counts
+from proof.soak.clinic import seed_clinic
+from proof.soak.database import (
     database_exists,
     soak_database_url,
     temporary_database,
     terminate_backends,
 )
-from smartbook.soak.load import drive_load, warm_up
-from smartbook.soak.report import summarize
-from smartbook.soak.server import (
+from proof.soak.load import drive_load, warm_up
+from proof.soak.report import summarize
+from proof.soak.server import (
     celery_worker,
     gunicorn_server,
     production_env,

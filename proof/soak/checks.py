@@ -1,6 +1,6 @@
 """After the load: the database against what the server promised each client."""
 
-from smartbook.soak.load import ClientRun
+from proof.soak.load import ClientRun
 
 PROVIDER_OVERLAPS_SQL = """
 SELECT count(*) FROM scheduling_appointment a

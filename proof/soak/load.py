@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from smartbook.soak.clinic import Clinic
-from smartbook.soak.server import request_json
+from proof.soak.clinic import Clinic
+from proof.soak.server import request_json
 
 
 @dataclass

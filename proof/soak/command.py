@@ -1,5 +1,5 @@
-"""`manage.py soak`: concurrent booking load against gunicorn on a throw-away PostgreSQL
-database, then the invariants checked in SQL (see smartbook/soak.py)."""
+"""The soak's command line (`python -m proof.soak`): concurrent booking load against gunicorn on
+a throw-away PostgreSQL database, then the invariants checked in SQL (see the package)."""
 
 import json
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from smartbook.soak import SoakRefused, run_soak
+from proof.soak import SoakRefused, run_soak
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 import math
 from collections import Counter
 
-from smartbook.soak.load import ClientRun
+from proof.soak.load import ClientRun
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
