@@ -23,3 +23,14 @@ def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip().lower()
     return None
+
+
+def axes_client_ip(request: HttpRequest) -> str:
+    """The client address for lockouts, read exactly as the API's throttles read it.
+
+    DRF trusts `X-Forwarded-For` only for `NUM_PROXIES` hops (none by default: REMOTE_ADDR),
+    so a client cannot pick a fresh address per attempt by sending the header itself.
+    """
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from accounts.tests.factories import DEFAULT_PASSWORD
 from proof.conftest import next_weekday_at
 from scheduling.models import Appointment
 
@@ -53,6 +54,8 @@ BAD_INSTANTS = {
     "empty": "",
     "epoch number": 1893456000,
     "SQL": SQL,
+    "trailing NUL": "2030-06-03T10:00:00Z\u0000",
+    "trailing newline": "2030-06-03T10:00:00Z\n",
 }
 BAD_TIMEZONES = ["Mars/Olympus_Mons", "../../etc/passwd", "UTC\x00", "", "Europe/Londonx", "+01:00"]
 
@@ -492,3 +495,191 @@ def test_nul_and_garbage_in_query_strings_are_4xx_or_ignored(world):
             )
             response = api.get(f"{path}?{query}")
             assert_clean(response, f"{path}?{query}")
+
+
+# --- unknown fields and control characters in request bodies --------------------------------
+
+
+def test_booking_with_an_unknown_field_is_400_naming_it(world):
+    before = Appointment.objects.count()
+    body = {
+        "provider": world.p1.pk,
+        "service": world.service.pk,
+        "start": next_weekday_at(3, 14, weeks_ahead=2).isoformat(),
+        "price": "0.00",
+        "discount": 100,
+    }
+    response = send(world.api("client_a"), "post", "/api/appointments", body)
+
+    assert response.status_code == 400, response.json()
+    assert set(response.json()["errors"]) == {"price", "discount"}
+    assert Appointment.objects.count() == before
+
+
+def test_a_refused_field_keeps_its_own_message_next_to_an_unknown_one(world):
+    body = {
+        "provider": world.p1.pk,
+        "service": world.service.pk,
+        "start": next_weekday_at(3, 14, weeks_ahead=2).isoformat(),
+        "status": "completed",
+        "price": "0.00",
+    }
+    errors = send(world.api("client_a"), "post", "/api/appointments", body).json()["errors"]
+
+    assert errors["status"] == ["This is set by the booking service, not by the client."]
+    assert errors["price"] == ["Unknown field: this request does not accept it."]
+
+
+def test_unknown_fields_are_named_together_with_invalid_ones(world):
+    body = {"provider": world.p1.pk, "service": "x", "start": "soon", "price": "0.00"}
+    response = send(world.api("client_a"), "post", "/api/appointments", body)
+
+    assert response.status_code == 400
+    assert {"service", "start", "price"} <= set(response.json()["errors"])
+
+
+def test_profile_patch_with_a_made_up_key_is_400_and_changes_nothing(world):
+    user = world.users["client_a"]
+    before = user.first_name
+    response = send(
+        world.api("client_a"),
+        "patch",
+        "/api/users/profile",
+        {"first_name": "Changed", "is_superuser": True, "profile": {"vip": True}},
+    )
+
+    assert response.status_code == 400, response.json()
+    assert set(response.json()["errors"]) == {"is_superuser", "vip"}
+    user.refresh_from_db()
+    assert user.first_name == before and not user.is_superuser
+
+
+def test_register_with_extra_keys_is_400_naming_each(db, api_client):
+    from accounts.models import User
+
+    body = {
+        "email": "new@example.com",
+        "password": "a-Long-and-unusual-pass-42",
+        "role": "admin",
+        "is_staff": True,
+    }
+    response = send(api_client, "post", "/api/auth/register", body)
+
+    assert response.status_code == 400, response.json()
+    assert set(response.json()["errors"]) == {"role", "is_staff"}
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_admin_provider_create_refuses_unknown_keys_inside_working_hours(world):
+    body = {
+        "email": "new.provider@example.com",
+        "first_name": "Pat",
+        "last_name": "Lee",
+        "display_name": "Dr Lee",
+        "timezone": "Europe/London",
+        "service_ids": [world.service.pk],
+        "working_hours": [{"weekday": 0, "start_time": "09:00", "end_time": "17:00", "room": "B"}],
+    }
+    response = send(world.api("admin"), "post", "/api/admin/providers", body)
+
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["errors"]) == ["working_hours[0].room"]
+
+
+def test_a_booking_start_with_a_trailing_nul_is_400_naming_start(world):
+    before = Appointment.objects.count()
+    start = next_weekday_at(3, 14, weeks_ahead=2).isoformat()
+    body = {"provider": world.p1.pk, "service": world.service.pk, "start": start + "\u0000"}
+    response = send(world.api("client_a"), "post", "/api/appointments", body)
+
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["errors"]) == ["start"]
+    assert "control characters" in response.json()["errors"]["start"][0]
+    assert Appointment.objects.count() == before
+
+
+# --- the client address behind proxies ----------------------------------------------------
+
+
+def reset_requests(api_client, count: int, *, forwarded_for=None, remote_addr="203.0.113.9"):
+    statuses = []
+    for attempt in range(count):
+        extra = {"REMOTE_ADDR": remote_addr}
+        if forwarded_for is not None:
+            extra["HTTP_X_FORWARDED_FOR"] = forwarded_for(attempt)
+        response = api_client.post(
+            "/api/auth/password/reset", {"email": "someone@example.com"}, format="json", **extra
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def auth_rate() -> int:
+    from django.conf import settings
+
+    return int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"].split("/")[0])
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_auth_throttle(db, api_client):
+    rate = auth_rate()
+
+    statuses = reset_requests(api_client, rate + 1, forwarded_for=lambda n: f"198.51.100.{n}")
+
+    assert statuses[rate] == 429
+
+
+def test_behind_one_proxy_the_throttle_counts_the_address_it_forwarded(db, api_client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    rate = auth_rate()
+
+    # The client forges a first hop each time; the proxy appends the address it saw.
+    same_client = reset_requests(
+        api_client, rate + 1, forwarded_for=lambda n: f"10.0.0.{n}, 198.51.100.7"
+    )
+    other_client = reset_requests(api_client, 1, forwarded_for=lambda n: "10.0.0.1, 198.51.100.8")
+
+    assert same_client[rate] == 429
+    assert other_client == [202]
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_login_lockout(db, api_client):
+    from django.conf import settings
+
+    from accounts.tests.factories import verified_user
+
+    verified_user(email="ann@example.com")
+    statuses = []
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = api_client.post(
+            "/api/auth/login",
+            {"email": "ann@example.com", "password": "wrong-guess-xx"},
+            format="json",
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+        statuses.append(response.status_code)
+
+    assert statuses[-1] == 429
+
+
+def test_behind_one_proxy_the_login_lockout_counts_the_forwarded_client(db, api_client, settings):
+    from accounts.tests.factories import verified_user
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    verified_user(email="ann@example.com")
+
+    def login(password: str, client_address: str) -> int:
+        return api_client.post(
+            "/api/auth/login",
+            {"email": "ann@example.com", "password": password},
+            format="json",
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"192.0.2.1, {client_address}",
+        ).status_code
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login("wrong-guess-xx", "198.51.100.7")
+
+    assert login("wrong-guess-xx", "198.51.100.7") == 429
+    # Another client behind the same proxy is not locked out with the first.
+    assert login(DEFAULT_PASSWORD, "198.51.100.8") == 200

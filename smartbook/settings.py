@@ -201,11 +201,21 @@ AXES_USERNAME_FORM_FIELD = "login"
 # One name per person whether they came through the web (login/email) or the API (username).
 AXES_USERNAME_CALLABLE = "accounts.axes.axes_username"
 AXES_HTTP_RESPONSE_CODE = 429
+# The client address follows NUM_PROXIES, like the API's throttles (one answer for both).
+AXES_CLIENT_IP_CALLABLE = "accounts.axes.axes_client_ip"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
 
+# --- client address ---
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default):
+# the header is not trusted and REMOTE_ADDR is the client. With N, the N-th address from
+# the right is the client (what the outermost trusted proxy saw). Throttles and lockouts
+# both read it; a wrong value lets a client choose its own address.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 # --- REST framework ---
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

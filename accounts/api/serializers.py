@@ -13,6 +13,7 @@ from accounts.models import (
     validate_timezone_name,
 )
 from smartbook.api.fields import StrictBooleanField, StrictCharField
+from smartbook.api.serializers import InputSerializer
 
 
 class StrictEmailField(serializers.EmailField):
@@ -52,14 +53,14 @@ class MessageSerializer(serializers.Serializer):
 # --- auth --------------------------------------------------------------------------------
 
 
-class RegisterInputSerializer(serializers.Serializer):
+class RegisterInputSerializer(InputSerializer):
     email = StrictEmailField(max_length=254)
     password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
     first_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class LoginInputSerializer(serializers.Serializer):
+class LoginInputSerializer(InputSerializer):
     email = StrictEmailField(max_length=254)
     password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
 
@@ -80,22 +81,22 @@ class LoginOutputSerializer(TokenPairSerializer):
     user = UserSummarySerializer()
 
 
-class RefreshInputSerializer(serializers.Serializer):
+class RefreshInputSerializer(InputSerializer):
     refresh = StrictCharField(max_length=2048)
 
 
-class PasswordResetRequestInputSerializer(serializers.Serializer):
+class PasswordResetRequestInputSerializer(InputSerializer):
     email = StrictEmailField(max_length=254)
 
 
-class PasswordResetConfirmInputSerializer(serializers.Serializer):
+class PasswordResetConfirmInputSerializer(InputSerializer):
     password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
 
 
 # --- profile -----------------------------------------------------------------------------
 
 
-class ProfileInputSerializer(serializers.Serializer):
+class ProfileInputSerializer(InputSerializer):
     """Every field is optional: PUT and PATCH both change only the keys sent.
 
     The preferences may also come grouped under a `profile` object (as the web page sends
@@ -200,7 +201,7 @@ class AdminUserPageSerializer(serializers.Serializer):
     results = AdminUserOutputSerializer(many=True)
 
 
-class AdminUserInputSerializer(serializers.Serializer):
+class AdminUserInputSerializer(InputSerializer):
     """Every field is optional: PUT and PATCH both change only the keys sent."""
 
     role = serializers.ChoiceField(choices=Role.choices, required=False)

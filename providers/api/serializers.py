@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import Provider, Service, ServiceCategory, Urgency, WorkingHours
+from smartbook.api.serializers import InputSerializer
 
 # --- query parameters --------------------------------------------------------------------
 
@@ -126,7 +127,7 @@ class AdminProviderSerializer(PublicProviderDetailSerializer):
 # --- input -------------------------------------------------------------------------------
 
 
-class WorkingHoursInputSerializer(serializers.Serializer):
+class WorkingHoursInputSerializer(InputSerializer):
     weekday = serializers.IntegerField(
         min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday."
     )
@@ -134,7 +135,7 @@ class WorkingHoursInputSerializer(serializers.Serializer):
     end_time = serializers.TimeField(help_text="After start_time, e.g. 12:30.")
 
 
-class AdminProviderCreateSerializer(serializers.Serializer):
+class AdminProviderCreateSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         required=False,

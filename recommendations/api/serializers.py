@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
 from recommendations.services import MAX_LIMIT
-from scheduling.api.serializers import AwareDateTimeField
+from smartbook.api.fields import AwareDateTimeField
 
 
 class RecommendedQuerySerializer(serializers.Serializer):

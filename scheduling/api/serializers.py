@@ -1,56 +1,17 @@
 """Shapes of the scheduling API. Serializers check types; the services decide."""
 
-from datetime import UTC, datetime
-
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
 from scheduling.availability import Slot, zone
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
-from smartbook.api.fields import StrictBooleanField, StrictCharField
-
-# Far enough from datetime's limits that margins and horizons never overflow.
-MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_INSTANT = datetime(2999, 12, 31, tzinfo=UTC)
-
-
-def utc_iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class AwareDateTimeField(serializers.Field):
-    """An ISO-8601 instant with an offset or `Z`; a naive time is refused, not guessed."""
-
-    default_error_messages = {
-        "invalid": "Give an ISO-8601 date-time, e.g. 2026-03-09T13:00:00Z.",
-        "naive": "Give the time zone offset (e.g. 'Z' or '+01:00'): a local time is ambiguous.",
-        "range": "Give a date between 1970 and 2999.",
-    }
-
-    def to_internal_value(self, data) -> datetime:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            value = parse_datetime(data.strip().replace(" ", "+", 1) if "T" in data else data)
-        except ValueError:
-            value = None
-        if value is None:
-            self.fail("invalid")
-        if value.tzinfo is None or value.utcoffset() is None:
-            self.fail("naive")
-        value = value.astimezone(UTC)
-        if not MIN_INSTANT <= value <= MAX_INSTANT:
-            self.fail("range")
-        return value
-
-    def to_representation(self, value: datetime) -> str | None:
-        return utc_iso(value)
+from smartbook.api.fields import (
+    AwareDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    utc_iso,
+)
+from smartbook.api.serializers import InputSerializer
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -63,23 +24,6 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and not data.strip().isdigit():
             self.fail("incorrect_type", data_type="str")
         return super().to_internal_value(data)
-
-
-class RefuseFieldsMixin:
-    """Name fields a caller may not set here (instead of silently ignoring them)."""
-
-    refused_fields: tuple[str, ...] = ()
-    refused_message = "This cannot be set here."
-
-    def validate(self, attrs):
-        initial = getattr(self, "initial_data", None)
-        if isinstance(initial, dict):
-            refused = {
-                name: [self.refused_message] for name in self.refused_fields if name in initial
-            }
-            if refused:
-                raise serializers.ValidationError(refused)
-        return super().validate(attrs)
 
 
 # --- availability ---------------------------------------------------------------------
@@ -241,7 +185,7 @@ class AppointmentDetailSerializer(AppointmentSerializer):
         read_only_fields = fields
 
 
-class AppointmentCreateSerializer(RefuseFieldsMixin, serializers.Serializer):
+class AppointmentCreateSerializer(InputSerializer):
     refused_fields = ("status", "client", "source", "sequence", "end")
     refused_message = "This is set by the booking service, not by the client."
 
@@ -259,7 +203,7 @@ class AppointmentCreateSerializer(RefuseFieldsMixin, serializers.Serializer):
     recommendation_id = serializers.UUIDField(required=False)
 
 
-class AppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
+class AppointmentUpdateSerializer(InputSerializer):
     refused_fields = ("status", "provider", "service", "client", "source", "urgency", "end")
     refused_message = "This cannot be changed here: cancel and book again, or ask the clinic."
 
@@ -274,11 +218,11 @@ class AppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
         return attrs
 
 
-class AppointmentCancelSerializer(serializers.Serializer):
+class AppointmentCancelSerializer(InputSerializer):
     reason = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
 
 
-class AdminAppointmentUpdateSerializer(RefuseFieldsMixin, serializers.Serializer):
+class AdminAppointmentUpdateSerializer(InputSerializer):
     refused_fields = ("provider", "service", "client", "end")
     refused_message = "This cannot be changed: cancel and book again."
 

@@ -226,9 +226,11 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
     )
     def delete(self, request, pk: int):
         appointment = self.get_appointment(pk)
-        raw = request.data if isinstance(request.data, dict) and request.data else None
-        raw = raw or request.query_params
-        body = AppointmentCancelSerializer(data={"reason": raw.get("reason", "")})
+        if isinstance(request.data, dict) and request.data:
+            raw = request.data
+        else:
+            raw = {"reason": request.query_params.get("reason", "")}
+        body = AppointmentCancelSerializer(data=raw)
         body.is_valid(raise_exception=True)
         appointment = services.appointment_cancel(
             appointment=appointment, actor=request.user, reason=body.validated_data["reason"]

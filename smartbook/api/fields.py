@@ -1,6 +1,12 @@
 """Serializer fields shared by every app's API: JSON types are checked, never coerced, so a
 wrong type is a 400 naming the field rather than a silently stringified or truncated value."""
 
+import unicodedata
+from datetime import UTC, datetime
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -24,3 +30,55 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+# Far enough from datetime's limits that margins and horizons never overflow.
+MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _has_control_character(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """An ISO-8601 instant with an offset or `Z`; a naive time is refused, not guessed.
+
+    The one date-time field of the API. Control characters (a NUL, a newline) are refused
+    rather than trimmed: Django's parser would otherwise read past them.
+    """
+
+    default_error_messages = {
+        "invalid": "Give an ISO-8601 date-time, e.g. 2026-03-09T13:00:00Z.",
+        "control": "Give an ISO-8601 date-time without control characters.",
+        "naive": "Give the time zone offset (e.g. 'Z' or '+01:00'): a local time is ambiguous.",
+        "range": "Give a date between 1970 and 2999.",
+    }
+
+    def to_internal_value(self, data) -> datetime:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if _has_control_character(data):
+            self.fail("control")
+        try:
+            value = parse_datetime(data.strip().replace(" ", "+", 1) if "T" in data else data)
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        if value.tzinfo is None or value.utcoffset() is None:
+            self.fail("naive")
+        value = value.astimezone(UTC)
+        if not MIN_INSTANT <= value <= MAX_INSTANT:
+            self.fail("range")
+        return value
+
+    def to_representation(self, value: datetime) -> str | None:
+        return utc_iso(value)
