@@ -10,13 +10,15 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
@@ -68,20 +70,27 @@ def user_register(
     first_name: str = "",
     last_name: str = "",
     request: HttpRequest | None = None,
-) -> User:
+) -> User | None:
     """Create a client with a profile and send allauth's verification email on commit.
 
     The email goes through allauth's EmailAddress, so the link is the web's
     `/accounts/confirm-email/<key>/` and verifying there unlocks the API login too.
+
+    An address that already has an account gets no second one and no error: the caller
+    answers as for a new address (so registering does not reveal who has an account), and
+    the owner is emailed instead. Returns None then.
     """
     email = _normalise_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        _raise_field_error("email", "A user with this email address already exists.")
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is not None:
+        make_password(password)  # the same hashing work as a new account: no timing tell
+        _registration_attempt_notice(owner=owner)
+        return None
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -91,15 +100,44 @@ def user_register(
                 last_name=last_name,
                 role=Role.CLIENT,
             )
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise ValidationError(
-            {"email": ["A user with this email address already exists."]}
-        ) from exc
+    except IntegrityError:  # a concurrent registration won the race
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
+            _registration_attempt_notice(owner=owner)
+        return None
     Profile.objects.create(user=user)
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     # robust: a mail server failure is logged, the account stays (the user can ask again).
     transaction.on_commit(lambda: address.send_confirmation(request, signup=True), robust=True)
     return user
+
+
+def _registration_attempt_notice(*, owner: User) -> None:
+    """Tell the owner of an address that someone tried to register with it (on commit)."""
+    if not owner.is_active:
+        return  # a deactivated or anonymised account has no mailbox to warn
+    transaction.on_commit(lambda: registration_attempt_email_send(user=owner), robust=True)
+
+
+def registration_attempt_email_send(*, user: User) -> None:
+    context = {
+        "title": "Someone tried to register with your address",
+        "recipient_name": user.first_name or user.email,
+        "email": user.email,
+        "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
+        "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
+        "site_url": settings.SITE_URL,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{context['title']}",
+        body=render_to_string("emails/registration_attempt.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/registration_attempt.html", context), "text/html"
+    )
+    message.send()
 
 
 def user_email_is_verified(*, user: User) -> bool:

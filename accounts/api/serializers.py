@@ -65,6 +65,17 @@ class LoginInputSerializer(InputSerializer):
     password = StrictCharField(max_length=128, trim_whitespace=False, write_only=True)
 
 
+class RegisterOutputSerializer(serializers.Serializer):
+    """What registering answers, built from the request alone: the same whether or not the
+    address already had an account, so the answer reveals nothing about who is registered."""
+
+    detail = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = User

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.exceptions import InvalidToken
+from accounts.models import Role
 from accounts.permissions import IsAdminRole
 from smartbook.api.pagination import StandardPagination
 
@@ -35,18 +36,32 @@ def _validated(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
+REGISTERED = "Check your inbox: we have sent a link to verify this address. Follow it, then log in."
+
+
 class RegisterView(AuthEndpoint):
     @extend_schema(
         tags=["auth"],
         summary="Register a client account",
-        description="Creates a client and sends a verification email. Log in after verifying.",
+        description=(
+            "Creates a client and sends a verification email. Log in after verifying. An "
+            "address that already has an account gets the same answer (nobody learns who "
+            "is registered); its owner is emailed instead."
+        ),
         request=s.RegisterInputSerializer,
-        responses={201: s.UserSummarySerializer, 400: ERRORS_400, 429: ERRORS_429},
+        responses={201: s.RegisterOutputSerializer, 400: ERRORS_400, 429: ERRORS_429},
     )
     def post(self, request):
         data = _validated(s.RegisterInputSerializer, request.data)
-        user = services.user_register(request=request._request, **data)
-        return Response(s.UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_register(request=request._request, **data)
+        body = {
+            "detail": REGISTERED,
+            "email": data["email"],
+            "role": Role.CLIENT,
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+        }
+        return Response(s.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(AuthEndpoint):
