@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Profile, Role, User
+from accounts.services import user_email_mark_verified
 from providers.models import Provider, Service, ServiceCategory, TimeOff, Weekday, WorkingHours
 
 NON_FIELD = "non_field_errors"
@@ -214,6 +215,9 @@ def provider_create(
             {"email": ["A user with this email address already exists."]}
         ) from None
     Profile.objects.create(user=user)
+    # Staff vouch for the address they add (as for users staff create elsewhere), so the
+    # provider logs in without a verification round trip.
+    user_email_mark_verified(user=user)
     provider.user = user
     provider.save()
     provider.services.set(services)

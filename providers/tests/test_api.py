@@ -195,6 +195,19 @@ def test_admin_adds_a_provider_and_gets_201_with_it(admin_api, payload, catalogu
     assert Provider.objects.get(pk=body["id"]).working_hours.count() == 3
 
 
+def test_a_provider_added_with_a_password_logs_in_through_the_api(admin_api, api_client, payload):
+    password = "plum-orchard-velvet-42"
+    created = admin_api.post("/api/admin/providers", {**payload, "password": password})
+    assert created.status_code == 201, created.json()
+
+    login = api_client.post(
+        "/api/auth/login", {"email": payload["email"], "password": password}, format="json"
+    )
+
+    assert login.status_code == 200, login.json()
+    assert login.json()["user"]["role"] == Role.PROVIDER
+
+
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.PROVIDER])
 def test_non_admin_gets_403_and_nothing_is_written(payload, role):
     api = auth_client(UserFactory(role=role))
