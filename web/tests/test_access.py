@@ -59,3 +59,11 @@ def test_the_admin_site_is_ours_and_its_gate_is_the_one_definition_of_staff(clie
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "analytics_cards" in response.context  # the dashboard is the index
+
+
+def test_the_nav_offers_the_admin_only_to_staff(client):
+    client.force_login(UserFactory(role=Role.CLIENT, is_staff=True))
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True))
+    assert 'href="/admin/"' in client.get("/").content.decode()
