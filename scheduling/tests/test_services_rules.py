@@ -1,0 +1,241 @@
+"""Booking rules that only the public services can show: who may book, change and override,
+what a reschedule re-checks, and the exact instant of the client cut-off.
+
+The clinic is the scheduling conftest's: `frozen_now` is Monday 12 January 2026 08:00 UTC,
+the provider works Monday to Friday 09:00-17:00 London (GMT), the policy is the default one
+(2 hours' notice, 24-hour client cut-off, at most 2 appointments a client per day).
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from accounts.tests.factories import UserFactory
+from providers.tests.factories import ProviderFactory
+from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
+from scheduling.models import Appointment, AppointmentChange, AppointmentStatus, BookingPolicy
+from scheduling.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+    appointment_update,
+)
+from scheduling.tests.support import at
+
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
+
+@pytest.fixture
+def book(client_user, clinic_provider, service):
+    def _book(start, **kwargs):
+        kwargs.setdefault("client", client_user)
+        kwargs.setdefault("provider", clinic_provider)
+        kwargs.setdefault("service", service)
+        return appointment_book(start=start, **kwargs)
+
+    return _book
+
+
+def refused(exc_info, field: str, text: str) -> None:
+    assert exc_info.value.field == field
+    assert text in exc_info.value.message
+
+
+def _stored(appointment: Appointment) -> Appointment:
+    return Appointment.objects.get(pk=appointment.pk)
+
+
+# --- who may book -----------------------------------------------------------------------
+
+
+def test_a_provider_cannot_book_themselves(book, clinic_provider):
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(13, 10), client=clinic_provider.user, actor=clinic_provider.user)
+    refused(exc_info, "provider", "Providers cannot book themselves")
+    assert not Appointment.objects.exists()
+
+
+def test_an_inactive_client_cannot_book(book, client_user):
+    client_user.is_active = False
+    client_user.save()
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(13, 10), actor=client_user)
+    refused(exc_info, "client", "cannot book")
+    assert not Appointment.objects.exists()
+
+
+# --- overriding the policy --------------------------------------------------------------
+
+
+def test_a_client_override_is_refused_for_reschedule_and_cancel(book, client_user):
+    appointment = book(at(12, 16))  # inside the cut-off: only an override could change it
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_reschedule(
+            appointment=appointment, new_start=at(13, 10), actor=client_user, override_policy=True
+        )
+    refused(exc_info, "override_policy", "Only staff")
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_cancel(appointment=appointment, actor=client_user, override_policy=True)
+    refused(exc_info, "override_policy", "Only staff")
+    stored = _stored(appointment)
+    assert (stored.start, stored.status) == (at(12, 16), AppointmentStatus.BOOKED)
+
+
+def test_the_admin_flag_on_a_client_account_grants_no_override(book):
+    flagged_client = UserFactory(role="client", is_staff=True)
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(12, 9), actor=flagged_client, override_policy=True)
+    refused(exc_info, "override_policy", "Only staff")
+
+
+def test_a_role_admin_without_the_admin_flag_may_override(book, client_user):
+    staff = UserFactory(role="admin", is_staff=False, is_superuser=False)
+    # 09:00 today is inside the two hours' notice: only an override books it.
+    appointment = book(at(12, 9, 30), actor=staff, override_policy=True)
+    assert appointment.pk
+    late = book(at(12, 16))
+    cancelled = appointment_cancel(appointment=late, actor=staff, override_policy=True)
+    assert cancelled.status == AppointmentStatus.CANCELLED
+
+
+def test_an_inactive_admin_may_not_override(book):
+    former_staff = UserFactory(role="admin", is_staff=True, is_active=False)
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(12, 9), actor=former_staff, override_policy=True)
+    refused(exc_info, "override_policy", "Only staff")
+
+
+# --- the system actor (commands, jobs: actor=None) --------------------------------------
+
+
+def test_the_system_may_override_and_change_inside_the_cutoff(book, client_user):
+    early = book(at(12, 9, 30), actor=None, override_policy=True)  # inside the notice
+    assert early.pk
+    late = book(at(12, 16), actor=client_user)
+    moved = appointment_reschedule(appointment=late, new_start=at(12, 15), actor=None)
+    assert _stored(moved).start == at(12, 15)
+    change = AppointmentChange.objects.get(appointment=late)
+    assert change.changed_by is None
+    cancelled = appointment_cancel(appointment=moved, actor=None, reason="Clinic closed")
+    stored = _stored(cancelled)
+    assert stored.status == AppointmentStatus.CANCELLED
+    assert stored.cancelled_by is None
+    assert stored.cancellation_reason == "Clinic closed"
+
+
+def test_the_system_without_override_still_meets_the_notice(book):
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(12, 9, 30), actor=None)
+    refused(exc_info, "start", "notice")
+
+
+# --- the client cut-off, to the microsecond ---------------------------------------------
+
+
+def test_a_client_may_cancel_exactly_at_the_cutoff(book, client_user, time_machine):
+    appointment = book(at(13, 10))
+    time_machine.move_to(at(12, 10), tick=False)  # exactly 24 hours before the start
+    cancelled = appointment_cancel(appointment=appointment, actor=client_user)
+    assert _stored(cancelled).status == AppointmentStatus.CANCELLED
+
+
+def test_a_client_may_not_cancel_a_microsecond_after_the_cutoff(book, client_user, time_machine):
+    appointment = book(at(13, 10))
+    time_machine.move_to(at(12, 10) + timedelta(microseconds=1), tick=False)
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_cancel(appointment=appointment, actor=client_user)
+    refused(exc_info, "start", "24 hours before")
+    assert _stored(appointment).status == AppointmentStatus.BOOKED
+
+
+def test_the_reschedule_cutoff_has_the_same_boundary(book, client_user, time_machine):
+    first, second = book(at(13, 10)), book(at(13, 11))
+    time_machine.move_to(at(12, 10), tick=False)
+    assert appointment_reschedule(
+        appointment=first, new_start=at(14, 10), actor=client_user
+    ).start == at(14, 10)
+    time_machine.move_to(at(12, 11) + timedelta(microseconds=1), tick=False)
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_reschedule(appointment=second, new_start=at(14, 11), actor=client_user)
+    refused(exc_info, "start", "24 hours before")
+    assert _stored(second).start == at(13, 11)
+
+
+# --- what a reschedule checks again -----------------------------------------------------
+
+
+def test_reschedule_refuses_a_time_the_client_holds_with_another_provider(
+    book, client_user, service
+):
+    other_provider = ProviderFactory(services=[service])
+    book(at(13, 10), provider=other_provider)
+    appointment = book(at(14, 10))
+    with pytest.raises(SlotUnavailable, match="You already have an appointment"):
+        appointment_reschedule(appointment=appointment, new_start=at(13, 10, 15), actor=client_user)
+    stored = _stored(appointment)
+    assert (stored.start, stored.sequence) == (at(14, 10), 0)
+
+
+def test_reschedule_applies_the_clients_daily_limit_but_not_against_itself(book, client_user):
+    BookingPolicy.objects.update_or_create(pk=1, defaults={"max_client_appointments_per_day": 1})
+    book(at(13, 10))
+    appointment = book(at(14, 10))
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_reschedule(appointment=appointment, new_start=at(13, 14), actor=client_user)
+    refused(exc_info, "start", "at most 1 appointments on one day")
+    assert _stored(appointment).start == at(14, 10)
+    # Moving within its own day does not count the appointment twice.
+    moved = appointment_reschedule(appointment=appointment, new_start=at(14, 14), actor=client_user)
+    assert _stored(moved).start == at(14, 14)
+
+
+def test_reschedule_to_a_provider_no_longer_taking_bookings_is_refused(
+    book, client_user, clinic_provider
+):
+    appointment = book(at(13, 10))
+    clinic_provider.is_active = False
+    clinic_provider.save()
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_reschedule(appointment=appointment, new_start=at(14, 10), actor=client_user)
+    refused(exc_info, "provider", "not taking bookings")
+    assert _stored(appointment).start == at(13, 10)
+
+
+def test_reschedule_to_the_same_start_is_refused_and_changes_nothing(book, client_user):
+    appointment = book(at(13, 10))
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_reschedule(appointment=appointment, new_start=at(13, 10), actor=client_user)
+    refused(exc_info, "start", "already at that time")
+    assert _stored(appointment).sequence == 0
+    assert not AppointmentChange.objects.exists()
+
+
+# --- editing the notes ------------------------------------------------------------------
+
+
+def test_notes_only_update_saves_the_notes_and_keeps_the_time(book, client_user):
+    appointment = book(at(13, 10))
+    updated = appointment_update(
+        appointment=appointment, actor=client_user, client_notes="Left knee, since March"
+    )
+    assert updated.client_notes == "Left knee, since March"
+    stored = _stored(appointment)
+    assert stored.client_notes == "Left knee, since March"
+    assert (stored.start, stored.sequence) == (at(13, 10), 0)
+    assert not AppointmentChange.objects.exists()
+
+
+def test_notes_only_update_by_another_client_is_refused(book, other_client_user):
+    appointment = book(at(13, 10), client_notes="Mine")
+    with pytest.raises(PermissionDenied):
+        appointment_update(appointment=appointment, actor=other_client_user, client_notes="x")
+    assert _stored(appointment).client_notes == "Mine"
+
+
+def test_notes_of_a_cancelled_appointment_cannot_be_edited(book, client_user):
+    appointment = book(at(13, 10), client_notes="Before")
+    appointment_cancel(appointment=appointment, actor=client_user)
+    with pytest.raises(InvalidTransition):
+        appointment_update(appointment=appointment, actor=client_user, client_notes="After")
+    assert _stored(appointment).client_notes == "Before"
