@@ -12,6 +12,8 @@ def _production_env(**overrides: str) -> dict[str, str]:
     env = production_env(ALLOWED_HOSTS="smartbook.example.com,127.0.0.1", **overrides)
     env.pop("SECURE_SSL_REDIRECT")  # production default: on
     env.pop("SECURE_HSTS_SECONDS", None)
+    # Production counts throttles in the shared cache (check --deploy warns without it).
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     return env
 
 

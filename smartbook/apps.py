@@ -6,3 +6,6 @@ class SmartbookConfig(AppConfig):
 
     name = "smartbook"
     verbose_name = "SmartBook"
+
+    def ready(self) -> None:
+        from smartbook.checks import deploy  # noqa: F401  (registers the deploy checks)

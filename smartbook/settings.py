@@ -1,7 +1,8 @@
 """SmartBook settings: one module, switched by the environment.
 
 Development (`make run`) needs nothing set: SQLite, console email, tasks in-process.
-Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
+Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
+CELERY_BROKER_URL (`check --deploy` says what is missing).
 """
 
 from datetime import timedelta
@@ -154,6 +155,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(BASE_DIR / "var" / "models")))
 
 # --- cache: Redis when configured, otherwise process-local ---
+# The API's throttles count in this cache, so production needs the shared one (REDIS_URL):
+# with a process-local cache every worker keeps its own counters. `check --deploy` warns
+# (smartbook.W001, smartbook/checks/deploy.py).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {

@@ -1,0 +1,1 @@
+"""SmartBook's own system checks (registered by smartbook.apps)."""
