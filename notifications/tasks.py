@@ -5,12 +5,16 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from notifications import services
 from notifications.channels import TransientError
 from notifications.models import NotificationSettings
 
 RETRYABLE = (TransientError, SMTPException, OSError)
+# The fan-out also retries a database that is briefly unreachable, restarting or locked.
+FANOUT_RETRYABLE = (*RETRYABLE, OperationalError, InterfaceError)
+FANOUT_MAX_RETRIES = 8
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +22,8 @@ logger = logging.getLogger(__name__)
 def notify_appointment_event_now(
     *, kind: str, appointment_id: int, actor_id: int | None = None, **extra
 ) -> list[int]:
-    """The fan-out of one scheduling event; an error is logged, never raised (the event's
-    transaction has committed, and retrying a bug would only repeat it)."""
+    """The fan-out run in the request when the broker is unreachable: an error is logged,
+    never raised (the event's transaction has committed; the client's request succeeded)."""
     try:
         return services.appointment_event_notify(
             kind=kind, appointment_id=appointment_id, actor_id=actor_id, **extra
@@ -29,16 +33,27 @@ def notify_appointment_event_now(
         return []
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=FANOUT_RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=services.deliveries.MAX_BACKOFF_SECONDS,
+    retry_jitter=True,
+    max_retries=FANOUT_MAX_RETRIES,
+)
 def notify_appointment_event(
-    kind: str, appointment_id: int, actor_id: int | None = None, **extra
+    self, kind: str, appointment_id: int, actor_id: int | None = None, **extra
 ) -> list[int]:
     """Inbox entries, outbox rows and reminders for one event, then the emails enqueued.
 
-    Acknowledged late, so a worker lost mid-task leaves it to another; idempotent by its
-    `event_id` (the receivers give every event one), so a second run writes nothing.
+    A transient failure (the database or the mail transport briefly away) is retried with
+    exponential back-off; the fan-out's writes are one transaction, so a failed try leaves
+    nothing behind. Acknowledged late, so a worker lost mid-task leaves it to another.
+    Idempotent by its `event_id` (the receivers give every event one; the inbox entries carry
+    it in `dedupe_key`), so a retry or a redelivery after success writes nothing.
     """
-    return notify_appointment_event_now(
+    return services.appointment_event_notify(
         kind=kind, appointment_id=appointment_id, actor_id=actor_id, **extra
     )
 

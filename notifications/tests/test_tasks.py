@@ -270,3 +270,44 @@ def test_two_events_of_one_appointment_both_notify(appointment):
 
     assert Notification.objects.count() == 4
     assert len(mail.outbox) == 4
+
+
+class FailFirstInboxInsert:
+    """A database that drops the connection once: the first INSERT into the inbox raises
+    the OperationalError the driver would, every later query runs normally."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.failures == 0 and sql.startswith('INSERT INTO "notifications_notification"'):
+            self.failures += 1
+            from django.db import OperationalError
+
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+def test_a_transient_database_error_is_retried_and_the_inbox_written_once(appointment):
+    from django.db import connection
+
+    from notifications.models import Notification, Reminder
+    from notifications.tasks import notify_appointment_event
+
+    failing = FailFirstInboxInsert()
+    arguments = {
+        "kind": NotificationKind.BOOKED,
+        "appointment_id": appointment.pk,
+        "actor_id": appointment.client_id,
+        "event_id": "1e" * 16,
+    }
+    with time_machine.travel(NOW, tick=False), connection.execute_wrapper(failing):
+        result = notify_appointment_event.delay(**arguments)
+
+    assert failing.failures == 1
+    assert result.successful() and len(result.get()) == 2
+    recipients = sorted(Notification.objects.values_list("user_id", flat=True))
+    assert recipients == sorted([appointment.client_id, appointment.provider.user_id])
+    assert EmailDelivery.objects.count() == 2
+    assert Reminder.objects.filter(appointment=appointment).count() > 0
+    assert len(mail.outbox) == 2  # client and provider, once each
