@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
 from recommendations.services import MAX_LIMIT
+from scheduling.api.serializers import SlotSerializer
 from smartbook.api.fields import AwareDateTimeField
 
 
@@ -21,21 +22,11 @@ class RecommendedQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
 
 
-class RecommendedProviderSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class RecommendedSlotSerializer(SlotSerializer):
+    """A slot in the one slot shape, with its rank, score and reasons."""
 
-
-class RecommendedSlotSerializer(serializers.Serializer):
     recommendation_id = serializers.UUIDField(help_text="Send it back when booking this slot.")
     rank = serializers.IntegerField()
-    provider = RecommendedProviderSerializer()
-    service = serializers.IntegerField()
-    start = serializers.DateTimeField(help_text="UTC.")
-    end = serializers.DateTimeField(help_text="UTC.")
-    local_start = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
-    local_end = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
-    timezone = serializers.CharField(help_text="The provider's IANA time zone.")
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField())
 

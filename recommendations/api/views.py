@@ -1,5 +1,3 @@
-from datetime import UTC
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -7,30 +5,25 @@ from rest_framework.views import APIView
 
 from recommendations.api.serializers import RecommendationSerializer, RecommendedQuerySerializer
 from recommendations.services import Recommendation, recommendation_for_client
+from scheduling.api.serializers import slot_data
 
 
 def _as_payload(recommendation: Recommendation) -> dict:
     log = recommendation.log
-    results = []
-    for slot in recommendation.slots:
-        candidate = slot.candidate
-        provider = recommendation.providers[candidate.provider_id]
-        zone = candidate.local_start.tzinfo
-        results.append(
-            {
-                "recommendation_id": log.pk,
-                "rank": slot.rank,
-                "provider": {"id": provider.pk, "name": provider.display_name},
-                "service": log.service_id,
-                "start": candidate.start.astimezone(UTC),
-                "end": candidate.end.astimezone(UTC),
-                "local_start": candidate.local_start.isoformat(),
-                "local_end": candidate.end.astimezone(zone).isoformat(),
-                "timezone": candidate.timezone,
-                "score": slot.score,
-                "reasons": list(slot.reasons),
-            }
-        )
+    results = [
+        {
+            **slot_data(
+                slot.candidate,
+                service_id=log.service_id,
+                provider_name=recommendation.providers[slot.candidate.provider_id].display_name,
+            ),
+            "recommendation_id": log.pk,
+            "rank": slot.rank,
+            "score": slot.score,
+            "reasons": list(slot.reasons),
+        }
+        for slot in recommendation.slots
+    ]
     return {
         "recommendation_id": log.pk,
         "ranker": log.ranker,

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
-from scheduling.availability import Slot, zone
+from scheduling.availability import zone
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from smartbook.api.fields import (
     AwareDateTimeField,
@@ -56,29 +56,36 @@ class AvailableQuerySerializer(AvailabilityQuerySerializer):
     )
 
 
+class SlotProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SlotSerializer(serializers.Serializer):
-    provider = serializers.IntegerField(source="provider_id")
-    provider_name = serializers.SerializerMethodField()
-    start = serializers.SerializerMethodField()
-    end = serializers.SerializerMethodField()
-    local_start = serializers.SerializerMethodField()
-    local_end = serializers.SerializerMethodField()
-    timezone = serializers.CharField()
+    """One bookable slot: the shape of /available, provider availability and /recommended."""
 
-    def get_provider_name(self, slot: Slot) -> str:
-        return self.context["provider_names"].get(slot.provider_id, "")
+    provider = SlotProviderSerializer()
+    service = serializers.IntegerField()
+    start = serializers.CharField(help_text="UTC, ISO 8601.")
+    end = serializers.CharField(help_text="UTC, ISO 8601.")
+    local_start = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
+    local_end = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
+    timezone = serializers.CharField(help_text="The provider's IANA time zone.")
 
-    def get_start(self, slot: Slot) -> str:
-        return utc_iso(slot.start)
 
-    def get_end(self, slot: Slot) -> str:
-        return utc_iso(slot.end)
-
-    def get_local_start(self, slot: Slot) -> str:
-        return slot.local_start.isoformat()
-
-    def get_local_end(self, slot: Slot) -> str:
-        return slot.local_end.isoformat()
+def slot_data(slot, *, service_id: int, provider_name: str) -> dict:
+    """A slot (anything with provider_id, start, end, local_start, timezone) as
+    `SlotSerializer` shows it."""
+    zone = slot.local_start.tzinfo
+    return {
+        "provider": {"id": slot.provider_id, "name": provider_name},
+        "service": service_id,
+        "start": utc_iso(slot.start),
+        "end": utc_iso(slot.end),
+        "local_start": slot.local_start.isoformat(),
+        "local_end": slot.end.astimezone(zone).isoformat(),
+        "timezone": slot.timezone,
+    }
 
 
 class SlotListSerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from scheduling.api.serializers import (
     AvailabilityQuerySerializer,
     AvailableQuerySerializer,
     SlotListSerializer,
+    slot_data,
     utc_iso,
 )
 from scheduling.models import AppointmentSource, BookingPolicy
@@ -48,9 +49,9 @@ WINDOW_PARAMETERS = [
 ]
 
 
-def _slots_response(*, service, start, end, providers=None, policy) -> Response:
+def _slots_response(*, service, start, end, providers=None, client=None, policy) -> Response:
     slots = selectors.available_slots(
-        service=service, start=start, end=end, providers=providers, policy=policy
+        service=service, start=start, end=end, providers=providers, client=client, policy=policy
     )
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
@@ -65,9 +66,12 @@ def _slots_response(*, service, start, end, providers=None, policy) -> Response:
         "start": utc_iso(start),
         "end": utc_iso(end),
         "count": len(slots),
-        "slots": slots,
+        "slots": [
+            slot_data(slot, service_id=service.pk, provider_name=names.get(slot.provider_id, ""))
+            for slot in slots
+        ],
     }
-    return Response(SlotListSerializer(payload, context={"provider_names": names}).data)
+    return Response(SlotListSerializer(payload).data)
 
 
 class AvailableSlotsApi(APIView):
@@ -92,6 +96,9 @@ class AvailableSlotsApi(APIView):
             start=data["start"],
             end=data["end"],
             providers=[provider] if provider else None,
+            # The signed-in user's own appointments and per-day limit apply, as they would
+            # when booking (staff see the slots as a client with no bookings would).
+            client=None if request.user.is_staff_member else request.user,
             policy=policy,
         )
 

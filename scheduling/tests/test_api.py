@@ -317,15 +317,15 @@ def test_available_lists_slots_across_providers(client_api, clinic_provider, ser
     assert data["count"] == 6
     first = data["slots"][0]
     assert first == {
-        "provider": clinic_provider.pk,
-        "provider_name": clinic_provider.display_name,
+        "provider": {"id": clinic_provider.pk, "name": clinic_provider.display_name},
+        "service": service.pk,
         "start": "2026-01-13T09:00:00Z",
         "end": "2026-01-13T09:30:00Z",
         "local_start": "2026-01-13T09:00:00+00:00",
         "local_end": "2026-01-13T09:30:00+00:00",
         "timezone": "Europe/London",
     }
-    assert {slot["provider"] for slot in data["slots"]} == {clinic_provider.pk, second.pk}
+    assert {slot["provider"]["id"] for slot in data["slots"]} == {clinic_provider.pk, second.pk}
     only = client_api.get(
         "/api/appointments/available",
         {
@@ -335,7 +335,7 @@ def test_available_lists_slots_across_providers(client_api, clinic_provider, ser
             "end": "2026-01-13T10:00:00Z",
         },
     ).json()
-    assert {slot["provider"] for slot in only["slots"]} == {second.pk}
+    assert {slot["provider"]["id"] for slot in only["slots"]} == {second.pk}
 
 
 def test_every_offered_slot_books(client_api, service, body):

@@ -54,17 +54,13 @@
       return option ? option.textContent.trim() : "Provider " + id;
     }
 
-    /* Normalise one slot or recommendation item from the API. */
+    /* One slot of the API (available and recommended share the shape). */
     function slotOf(item) {
-      const provider = item.provider;
-      const providerId = item.provider_id != null ? item.provider_id : (provider && typeof provider === "object" ? provider.id : provider);
-      let name = item.provider_name || (provider && typeof provider === "object" ? (provider.display_name || provider.name) : null);
-      if (!name) name = providerName(providerId);
       return {
         start: item.start,
         end: item.end,
-        providerId: String(providerId),
-        providerName: name,
+        providerId: String(item.provider.id),
+        providerName: item.provider.name || providerName(item.provider.id),
         reasons: item.reasons || [],
         score: item.score,
       };
