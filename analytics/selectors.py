@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from analytics import aggregations as agg
-from analytics.working_time import AppointmentTime, find_conflicts, minutes, working_intervals
-from providers.models import Provider, Service, TimeOff, WorkingHours
+from analytics.working_time import minutes, working_intervals
+from providers.models import Provider, Service
+from scheduling import rules
 from scheduling import selectors as scheduling_selectors
-from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
+from scheduling.availability import Interval, ProviderSchedule, Slot
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
 DEFAULT_DAYS = 30
@@ -158,37 +159,12 @@ def providers_in_scope(
 def provider_schedules(
     *, providers: list[Provider], window: Interval
 ) -> dict[int, ProviderSchedule]:
-    """Each provider's weekly hours, time off and holidays around `window` (two queries).
-
-    The scheduling core's own inputs and holiday calendar, without the busy time its
-    `provider_schedules` also loads (a year of appointments the dashboard does not need).
-    """
-    ids = [provider.pk for provider in providers]
-    hours: dict[int, list[WeeklyInterval]] = {pid: [] for pid in ids}
-    for provider_id, weekday, start_time, end_time in WorkingHours.objects.filter(
-        provider_id__in=ids
-    ).values_list("provider_id", "weekday", "start_time", "end_time"):
-        hours[provider_id].append(WeeklyInterval(weekday, start_time, end_time))
-    time_off: dict[int, list[Interval]] = {pid: [] for pid in ids}
-    for provider_id, start, end in TimeOff.objects.filter(
-        provider_id__in=ids, start__lt=window.end, end__gt=window.start
-    ).values_list("provider_id", "start", "end"):
-        time_off[provider_id].append(Interval(start, end))
-    first_day = (window.start - timedelta(days=2)).date()
-    last_day = (window.end + timedelta(days=2)).date()
-    return {
-        provider.pk: ProviderSchedule(
-            provider_id=provider.pk,
-            timezone=provider.timezone,
-            weekly_hours=tuple(hours[provider.pk]),
-            time_off=tuple(time_off[provider.pk]),
-            holidays=scheduling_selectors.provider_holidays(
-                provider=provider, first_day=first_day, last_day=last_day
-            ),
-            daily_cap=provider.daily_cap,
-        )
-        for provider in providers
-    }
+    """Each provider's working time around `window`: scheduling's own loader, without the
+    busy time (a year of appointments the dashboard does not need); three queries."""
+    schedules = scheduling_selectors.provider_schedules(
+        providers=providers, start=window.start, end=window.end, with_busy=False
+    )
+    return {schedule.provider_id: schedule for schedule in schedules}
 
 
 def working_frame(
@@ -410,27 +386,35 @@ class ConflictRow:
 def conflicting_appointments(
     *, now: datetime | None = None, limit: int = CONFLICTS_LIMIT
 ) -> list[ConflictRow]:
-    """Active future appointments outside their provider's hours, on a holiday or in time off
-    (e.g. after staff changed the hours), soonest first. Five queries whatever the count:
-    times of every upcoming appointment, the providers' schedules, then the conflicting rows."""
+    """Active future appointments that the booking rules' working-time rule
+    (`scheduling.rules.working_conflict`) no longer accepts (e.g. after staff changed the
+    hours), soonest first, with why. Five queries whatever the count: times of every upcoming
+    appointment, their providers, hours and time off, then the conflicting rows."""
     now = now or timezone.now()
-    times = [
-        AppointmentTime(*row)
-        for row in Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
+    times = list(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
         .order_by("start", "pk")
         .values_list("pk", "provider_id", "start", "end")
-    ]
+    )
     if not times:
         return []
-    providers = list(Provider.objects.filter(pk__in={t.provider_id for t in times}))
+    providers = list(
+        Provider.objects.filter(pk__in={provider_id for _, provider_id, _, _ in times})
+    )
     schedules = provider_schedules(
-        providers=providers, window=Interval(now, max(t.end for t in times))
+        providers=providers, window=Interval(now, max(end for _, _, _, end in times))
     )
-    found = find_conflicts(times, schedules)[:limit]
+    found: list[tuple[int, str]] = []
+    for pk, provider_id, start, end in times:
+        reason = rules.working_conflict(schedules[provider_id], Interval(start, end))
+        if reason is not None:
+            found.append((pk, reason))
+            if len(found) == limit:
+                break
     rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
-        [conflict.appointment_id for conflict in found]
+        [pk for pk, _ in found]
     )
-    return [ConflictRow(rows[c.appointment_id], c.reason) for c in found]
+    return [ConflictRow(rows[pk], reason) for pk, reason in found]
 
 
 def suggested_slots(
@@ -440,17 +424,11 @@ def suggested_slots(
     limit: int = SUGGESTIONS,
     days_around: int = 14,
 ) -> list[Slot]:
-    """The provider's open slots nearest the appointment's time (same service), by start."""
+    """The staff-move slots nearest the appointment's time (same provider and service)."""
     now = now or timezone.now()
     start = max(now, appointment.start - timedelta(days=days_around))
     end = max(start, appointment.start) + timedelta(days=days_around)
-    slots = scheduling_selectors.available_slots(
-        service=appointment.service,
-        start=start,
-        end=end,
-        providers=[appointment.provider],
-        now=now,
-    )
+    slots = _staff_move_slots(appointment=appointment, start=start, end=end, now=now)
     nearest = sorted(slots, key=lambda slot: abs(slot.start - appointment.start))[:limit]
     return sorted(nearest, key=lambda slot: slot.start)
 
@@ -467,10 +445,27 @@ def open_slots_for(
             ZoneInfo("UTC")
         ),
     )
-    return scheduling_selectors.available_slots(
+    return _staff_move_slots(appointment=appointment, start=window.start, end=window.end, now=now)
+
+
+def _staff_move_slots(
+    *, appointment: Appointment, start: datetime, end: datetime, now: datetime | None
+) -> list[Slot]:
+    """The starts a staff move of `appointment` would be accepted at (the staff pages move
+    with the policy limits lifted): the rules engine's offer for its client and provider,
+    its own time not in the way, its current start left out (not a move)."""
+    slots = scheduling_selectors.available_slots(
         service=appointment.service,
-        start=window.start,
-        end=window.end,
+        start=start,
+        end=end,
         providers=[appointment.provider],
+        client=appointment.client,
         now=now,
+        may_override=True,
+        exclude_appointment_id=appointment.pk,
     )
+    return [
+        slot
+        for slot in slots
+        if rules.move_refusal(current_start=appointment.start, new_start=slot.start) is None
+    ]

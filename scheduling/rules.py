@@ -219,17 +219,46 @@ def window_refusal(snapshot: Snapshot, window: Interval) -> Refusal | None:
     return _horizon_refusal(snapshot, window.start)
 
 
+OUTSIDE_HOURS = "outside working hours"
+HOLIDAY = "on a public holiday"
+TIME_OFF = "during time off"
+
+
 def provider_working(candidate: Candidate) -> Refusal | None:
-    """Inside working hours, outside time off and holidays, on the step grid."""
-    schedule = replace(candidate.provider.schedule, busy=(), daily_cap=None)
-    if _offers(schedule, candidate):
+    """The whole appointment lies in one working interval, outside time off and holidays."""
+    span = Interval(candidate.start, candidate.end)
+    reason = working_conflict(candidate.provider.schedule, span)
+    if reason is None:
+        return None
+    return _refuse(
+        "provider_working", "start", f"{candidate.provider.name} is not available then: {reason}."
+    )
+
+
+def working_conflict(schedule: ProviderSchedule, span: Interval) -> str | None:
+    """Why `span` does not fit the provider's working time (None: it fits): the reason the
+    booking rule gives, and what staff see for an appointment the hours no longer cover."""
+    free_of_busy = replace(schedule, busy=(), daily_cap=None)
+    if _covers(free_of_busy, span):
+        return None
+    bare_hours = replace(free_of_busy, time_off=(), holidays=frozenset())
+    if not _covers(bare_hours, span):
+        return OUTSIDE_HOURS
+    if not _covers(replace(free_of_busy, time_off=()), span):
+        return HOLIDAY
+    return TIME_OFF
+
+
+def on_step_grid(candidate: Candidate) -> Refusal | None:
+    """Starts are offered every `slot_step` from the start of each working interval."""
+    if _offers(replace(candidate.provider.schedule, busy=(), daily_cap=None), candidate):
         return None
     step_minutes = int(candidate.snapshot.policy.slot_step.total_seconds() // 60)
     return _refuse(
-        "provider_working",
+        "on_step_grid",
         "start",
-        f"{candidate.provider.name} is not available then: outside working hours, on time off "
-        f"or a holiday, or not on the {step_minutes}-minute grid.",
+        f"{candidate.provider.name} takes bookings on the {step_minutes}-minute grid of their "
+        f"hours; please pick one of the offered times.",
     )
 
 
@@ -289,6 +318,7 @@ RULES: tuple[Rule, ...] = (
     notice_given,
     within_horizon,
     provider_working,
+    on_step_grid,
     provider_day_open,
     provider_free,
     client_day_open,
@@ -426,6 +456,14 @@ def _offers(schedule: ProviderSchedule, candidate: Candidate) -> bool:
     return any(slot.start == start for slot in open_slots(schedule, request))
 
 
+def _covers(schedule: ProviderSchedule, span: Interval) -> bool:
+    """Whether one free piece of the schedule holds all of `span`."""
+    return any(
+        piece.start <= span.start and span.end <= piece.end
+        for piece in free_intervals(schedule, span)
+    )
+
+
 def client_local_day(client: ClientFacts, instant: datetime) -> tuple[datetime, datetime]:
     """[00:00, next 00:00) of the client-local day holding `instant`, as instants."""
     tz = zone(client.timezone)
@@ -472,9 +510,7 @@ def cutoff_refusal(
     )
 
 
-def urgency_refusal(
-    service: ServiceFacts, urgency: str, known: Collection[str]
-) -> Refusal | None:
+def urgency_refusal(service: ServiceFacts, urgency: str, known: Collection[str]) -> Refusal | None:
     """Whether the service takes requests of this urgency."""
     if urgency not in known:
         return _refuse("urgency_known", "urgency", f"Choose one of {', '.join(known)}.")
@@ -485,6 +521,8 @@ def urgency_refusal(
     return None
 
 
-def free_time(snapshot: Snapshot, provider_id: int, window: Interval) -> list[Interval]:
-    """The provider's working time in `window` that no appointment holds (the schedule page)."""
-    return free_intervals(snapshot.providers[provider_id].schedule, window)
+def move_refusal(*, current_start: datetime, new_start: datetime) -> Refusal | None:
+    """A move must go somewhere: the appointment's own start is not a new time."""
+    if new_start == current_start:
+        return _refuse("move_changes_time", "start", "The appointment is already at that time.")
+    return None

@@ -102,12 +102,14 @@ def provider_schedules(
     start: datetime,
     end: datetime,
     exclude_appointment_id: int | None = None,
+    with_busy: bool = True,
 ) -> list[ProviderSchedule]:
     """Schedules of many providers over [start, end) in at most four queries.
 
     `providers` defaults to the active providers offering `service` (or all active ones).
     `exclude_appointment_id` leaves one appointment out of busy time and day counts (an
-    appointment being rescheduled does not block its own new time).
+    appointment being rescheduled does not block its own new time). Without `with_busy`
+    the appointments are not read (working time only: the dashboard, the conflict check).
     """
     provider_list = list(active_providers_for(service=service) if providers is None else providers)
     if not provider_list:
@@ -131,7 +133,7 @@ def provider_schedules(
         time_off[provider_id].append(Interval(off_start, off_end))
 
     appointments = Appointment.objects.filter(
-        provider_id__in=ids,
+        provider_id__in=ids if with_busy else [],
         status__in=BLOCKING_STATUSES,
         blocked_start__lt=fetch_end + FETCH_MARGIN,
         blocked_end__gt=fetch_start - FETCH_MARGIN,
@@ -303,13 +305,16 @@ def available_slots(
     client=None,
     now: datetime | None = None,
     policy: BookingPolicy | None = None,
+    may_override: bool = False,
+    exclude_appointment_id: int | None = None,
 ) -> list[Slot]:
     """Open slots for `service` in [start, end) across providers, sorted by (start, provider):
     exactly the starts the booking service would accept right now (`rules.offered_slots`).
 
     Providers default to the active ones offering the service; given providers that are
     inactive or do not offer it are left out. With `client`, their own appointments and
-    per-day limit apply too.
+    per-day limit apply too. `may_override` and `exclude_appointment_id` ask as a staff move
+    of that appointment would (policy limits lifted, its own time not in the way).
     """
     if not service.is_active:
         return []
@@ -321,6 +326,8 @@ def available_slots(
         client=client,
         now=now,
         policy=policy,
+        may_override=may_override,
+        exclude_appointment_id=exclude_appointment_id,
     )
     return rules.offered_slots(snapshot, service.pk, Interval(start, end))
 

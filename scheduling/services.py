@@ -279,8 +279,7 @@ def appointment_reschedule(
             policy=policy,
             override_policy=override_policy,
         )
-        if new_start == appointment.start:
-            raise BookingRuleViolation("start", "The appointment is already at that time.")
+        _raise_refusal(rules.move_refusal(current_start=appointment.start, new_start=new_start))
         service = appointment.service
         _check_bookable(
             client=_lock_client(appointment.client),

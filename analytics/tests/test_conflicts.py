@@ -4,15 +4,9 @@ from datetime import UTC, date, datetime, time
 
 from analytics.selectors import conflicting_appointments
 from analytics.tests.support import at
-from analytics.working_time import (
-    HOLIDAY,
-    OUTSIDE_HOURS,
-    TIME_OFF,
-    AppointmentTime,
-    find_conflicts,
-)
 from providers.models import TimeOff, WorkingHours
 from scheduling.availability import Interval, ProviderSchedule, WeeklyInterval
+from scheduling.rules import HOLIDAY, OUTSIDE_HOURS, TIME_OFF, working_conflict
 from scheduling.tests.factories import AppointmentFactory
 
 LONDON_9_TO_17 = ProviderSchedule(
@@ -27,8 +21,7 @@ def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def one(start: datetime, end: datetime, schedule: ProviderSchedule = LONDON_9_TO_17):
-    found = find_conflicts([AppointmentTime(7, 1, start, end)], {1: schedule})
-    return found[0].reason if found else None
+    return working_conflict(schedule, Interval(start, end))
 
 
 def test_appointment_inside_hours_fits():
