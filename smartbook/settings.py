@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from smartbook.env import env_bool, env_int, env_list, env_str
@@ -319,13 +319,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): every page loads only our own files. Scripts are
 # files under /static/; the one inline script (Swagger UI's start-up, our override of its
-# template) carries the per-request nonce. Styles still allow inline: several pages and the
-# Django admin use style attributes.
+# template) carries the per-request nonce. Styles are files too: no inline <style> blocks or
+# style attributes in our templates (scripts may still set element.style, which CSP allows).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],

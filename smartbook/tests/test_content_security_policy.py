@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,28 @@ def test_swagger_ui_is_served_locally_with_its_start_up_script_nonced(client):
         assert src.startswith("/static/"), src
     # A second request gets a fresh nonce.
     assert nonce not in client.get("/api/docs/")["Content-Security-Policy"]
+
+
+def test_styles_are_files_only_and_every_page_renders_without_inline_styles(client, admin_user):
+    client.force_login(admin_user)
+    for path in ("/", "/book", "/admin/", "/admin/scheduling/appointment/", "/api/docs/"):
+        response = client.get(path)
+
+        assert response.status_code == 200, path
+        assert policy(response)["style-src"] == ["'self'"], path
+        html = response.content.decode()
+        assert "<style" not in html, path
+        assert not re.search(r"\sstyle=", html), path
+
+
+def test_no_template_of_ours_has_an_inline_style_the_policy_would_block():
+    # Emails are not pages: mail clients need inline styles and no policy applies to them.
+    templates = settings.BASE_DIR / "templates"
+    offenders = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if path.parts[len(templates.parts)] != "emails"
+        and re.search(r"<style|\sstyle=", path.read_text())
+    ]
+
+    assert offenders == []
