@@ -102,10 +102,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.PROVIDER
 
     @property
-    def is_admin_role(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser
-
-    @property
     def is_staff_member(self) -> bool:
         """The one definition of staff: an active administrator (role admin, or superuser).
 

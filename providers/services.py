@@ -36,12 +36,12 @@ SERVICE_FIELDS = (
 
 def _ensure_admin(actor: User | None) -> None:
     """`actor=None` is the system itself (seeding, management commands)."""
-    if actor is not None and not actor.is_admin_role:
+    if actor is not None and not actor.is_staff_member:
         raise PermissionDenied("Only administrators can do this.")
 
 
 def _ensure_can_manage(actor: User | None, provider: Provider) -> None:
-    if actor is None or actor.is_admin_role or actor.pk == provider.user_id:
+    if actor is None or actor.is_staff_member or actor.pk == provider.user_id:
         return
     raise PermissionDenied("Only administrators or the provider can change this schedule.")
 
