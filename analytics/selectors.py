@@ -454,7 +454,7 @@ def _staff_move_slots(
     """The starts a staff move of `appointment` would be accepted at (the staff pages move
     with the policy limits lifted): the rules engine's offer for its client and provider,
     its own time not in the way, its current start left out (not a move)."""
-    slots = scheduling_selectors.available_slots(
+    return scheduling_selectors.available_slots(
         service=appointment.service,
         start=start,
         end=end,
@@ -462,10 +462,5 @@ def _staff_move_slots(
         client=appointment.client,
         now=now,
         may_override=True,
-        exclude_appointment_id=appointment.pk,
+        moving=appointment,
     )
-    return [
-        slot
-        for slot in slots
-        if rules.move_refusal(current_start=appointment.start, new_start=slot.start) is None
-    ]

@@ -33,7 +33,7 @@ from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
 from scheduling.availability import Interval, ProviderSchedule, working_intervals
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
-from scheduling.rules import Snapshot, offered_slots
+from scheduling.rules import Snapshot, offered_moves, offered_slots
 from scheduling.selectors import active_providers_for, booking_snapshot, provider_schedules
 
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
@@ -271,6 +271,7 @@ def recommendation_inputs(
     urgency: str = "routine",
     policy: BookingPolicy | None = None,
     settings_row: SchedulerSettings | None = None,
+    moving: Appointment | None = None,
 ) -> RecommendationInputs:
     """Candidates (the bookable slots) and everything the engine scores them with."""
     policy = policy or BookingPolicy.load()
@@ -284,9 +285,15 @@ def recommendation_inputs(
         client=client,
         now=now,
         policy=policy,
+        exclude_appointment_id=moving.pk if moving is not None else None,
     )
-    # The candidates are exactly what the booking service would accept for this client.
-    slots = offered_slots(snapshot, service.pk, Interval(start, end))
+    # The candidates are exactly what the booking service would accept for this client (for
+    # `moving`, where it may move to).
+    window = Interval(start, end)
+    if moving is None:
+        slots = offered_slots(snapshot, service.pk, window)
+    else:
+        slots = offered_moves(snapshot, service.pk, window, moving.start)
     schedules = [facts.schedule for facts in snapshot.providers.values()]
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)

@@ -79,9 +79,7 @@ def ranker_for(*, settings_row: SchedulerSettings) -> tuple[Ranker, ModelVersion
     return ranker, (None if isinstance(ranker, RulesRanker) else version)
 
 
-def _validate_window(
-    *, start: datetime, end: datetime, limit: int, now: datetime
-) -> datetime:
+def _validate_window(*, start: datetime, end: datetime, limit: int, now: datetime) -> datetime:
     """Check the shape of the request (the booking rules are asked later, of the snapshot);
     returns the effective window start (not before now)."""
     errors: dict[str, str] = {}
@@ -117,6 +115,7 @@ def recommendation_for_client(
     now: datetime | None = None,
     ranker: Ranker | None = None,
     rng: np.random.Generator | None = None,
+    moving: Appointment | None = None,
 ) -> Recommendation:
     """Rank the bookable slots for `client` and log what was shown (one transaction).
 
@@ -138,6 +137,7 @@ def recommendation_for_client(
         urgency=urgency,
         policy=policy,
         settings_row=settings_row,
+        moving=moving,
     )
     _raise_refusal(
         rules.subject_refusal(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from operator import attrgetter
+from zoneinfo import ZoneInfo
 
 from scheduling.availability import (
     Interval,
@@ -34,7 +35,6 @@ from scheduling.availability import (
     local_to_utc,
     merge_intervals,
     open_slots,
-    zone,
 )
 
 SLOT_TAKEN = "That time is no longer available with this provider; please pick another slot."
@@ -466,13 +466,13 @@ def _covers(schedule: ProviderSchedule, span: Interval) -> bool:
 
 def client_local_day(client: ClientFacts, instant: datetime) -> tuple[datetime, datetime]:
     """[00:00, next 00:00) of the client-local day holding `instant`, as instants."""
-    tz = zone(client.timezone)
+    tz = ZoneInfo(client.timezone)
     day = instant.astimezone(tz).date()
     return local_to_utc(day, time(0), tz), local_to_utc(day + timedelta(days=1), time(0), tz)
 
 
 def client_day_count(client: ClientFacts, instant: datetime) -> int:
-    return client.active_per_day.get(instant.astimezone(zone(client.timezone)).date(), 0)
+    return client.active_per_day.get(instant.astimezone(ZoneInfo(client.timezone)).date(), 0)
 
 
 def _overlaps_held(client: ClientFacts, start: datetime, end: datetime) -> bool:
@@ -526,3 +526,15 @@ def move_refusal(*, current_start: datetime, new_start: datetime) -> Refusal | N
     if new_start == current_start:
         return _refuse("move_changes_time", "start", "The appointment is already at that time.")
     return None
+
+
+def offered_moves(
+    snapshot: Snapshot, service_id: int, window: Interval, current_start: datetime
+) -> list[Slot]:
+    """Where an appointment may move: `offered_slots` of a snapshot loaded without that
+    appointment, less its current start (`move_refusal`)."""
+    return [
+        slot
+        for slot in offered_slots(snapshot, service_id, window)
+        if move_refusal(current_start=current_start, new_start=slot.start) is None
+    ]

@@ -8,9 +8,10 @@ decide from it (invariant 4: every slot offered is accepted by the booking servi
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField
@@ -20,7 +21,7 @@ from accounts.models import Role
 from providers.holidays import closed_dates
 from providers.models import Provider, Service, TimeOff, WorkingHours
 from scheduling import rules
-from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval, zone
+from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
 from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, BookingPolicy
 
 # Appointments, time off and local dates are fetched with this margin around the window:
@@ -48,27 +49,52 @@ class UtcIsoText(Func):
         )
 
 
-def _instant_rows(queryset: QuerySet, fields: tuple[str, ...], instants: int) -> list[tuple]:
-    """`values_list(*fields)` where the `instants` columns after the first are datetimes.
+class _Memo(dict):
+    """`memo[key]` is `make(key)`, computed once per key (`map(memo.__getitem__, keys)` runs
+    in C for every key already seen)."""
+
+    def __init__(self, make: Callable):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
+def _parse_utc_text(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+00:00")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _instant_keys(
+    queryset: QuerySet, fields: tuple[str, ...], instants: int
+) -> tuple[list[tuple], Callable[[object], datetime]]:
+    """`values_list(*fields)` where the `instants` columns after the first come as keys, and
+    the function that turns a key into its UTC datetime.
 
     Availability reads thousands of instants, and the drivers' per-value conversion in Python
-    was the largest cost in the benchmark; reading them as UTC text parses them in C, and
-    gives every instant the same tzinfo (comparisons across tzinfo objects are slow too).
+    was the largest cost in the benchmark: on SQLite and PostgreSQL the keys are UTC text,
+    parsed in C, once per distinct value (a clinic's appointments start on a few thousand grid
+    points), and every instant gets the same tzinfo (comparisons across tzinfo objects are
+    slow too).
     """
     head, instant_fields, tail = fields[0], fields[1 : 1 + instants], fields[1 + instants :]
     if connection.vendor not in ("sqlite", "postgresql"):
-        return [
-            (row[0], *(value.astimezone(UTC) for value in row[1 : 1 + instants]))
-            + tuple(row[1 + instants :])
-            for row in queryset.values_list(*fields)
-        ]
+        return list(queryset.values_list(*fields)), _as_utc
     texts = {f"{name}__utc": UtcIsoText(name) for name in instant_fields}
-    rows = queryset.annotate(**texts).values_list(head, *texts, *tail)
-    return [
-        (row[0], *(datetime.fromisoformat(text + "+00:00") for text in row[1 : 1 + instants]))
-        + tuple(row[1 + instants :])
-        for row in rows
-    ]
+    return list(queryset.annotate(**texts).values_list(head, *texts, *tail)), _parse_utc_text
+
+
+def _instant_rows(queryset: QuerySet, fields: tuple[str, ...], instants: int) -> list[tuple]:
+    """`values_list(*fields)` where the `instants` columns after the first are UTC datetimes
+    (see `_instant_keys`)."""
+    rows, parse = _instant_keys(queryset, fields, instants)
+    instant = _Memo(parse).__getitem__
+    return [(row[0], *map(instant, row[1 : 1 + instants]), *row[1 + instants :]) for row in rows]
 
 
 def provider_holidays(*, provider: Provider, first_day: date, last_day: date) -> frozenset[date]:
@@ -117,11 +143,15 @@ def provider_schedules(
     ids = [provider.pk for provider in provider_list]
     fetch_start, fetch_end = start - FETCH_MARGIN, end + FETCH_MARGIN
 
+    # Providers mostly share hours: equal rows give the same objects, so the working-interval
+    # cache of the availability core compares them by identity.
+    weekly = _Memo(lambda row: WeeklyInterval(*row))
     hours: dict[int, list[WeeklyInterval]] = defaultdict(list)
-    for provider_id, weekday, start_time, end_time in WorkingHours.objects.filter(
-        provider_id__in=ids
-    ).values_list("provider_id", "weekday", "start_time", "end_time"):
-        hours[provider_id].append(WeeklyInterval(weekday, start_time, end_time))
+    for provider_id, *row in WorkingHours.objects.filter(provider_id__in=ids).values_list(
+        "provider_id", "weekday", "start_time", "end_time"
+    ):
+        hours[provider_id].append(weekly[tuple(row)])
+    weekly_hours = _Memo(tuple)
 
     time_off: dict[int, list[Interval]] = defaultdict(list)
     off_rows = _instant_rows(
@@ -140,33 +170,58 @@ def provider_schedules(
     )
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
-    busy: dict[int, list[Interval]] = defaultdict(list)
-    starts: dict[int, list[datetime]] = defaultdict(list)
-    appointment_rows = _instant_rows(
-        appointments, ("provider_id", "start", "blocked_start", "blocked_end"), instants=3
+    # Sorted by provider, then by time: each provider's busy time is one run of rows, in order.
+    rows, parse = _instant_keys(
+        appointments.order_by("provider_id", "blocked_start", "blocked_end"),
+        ("provider_id", "start", "blocked_start", "blocked_end"),
+        instants=3,
     )
-    for provider_id, appt_start, blocked_start, blocked_end in appointment_rows:
-        busy[provider_id].append(Interval(blocked_start, blocked_end))
-        starts[provider_id].append(appt_start)
+    instant = _Memo(parse)
+    busy: dict[int, tuple[Interval, ...]] = {}
+    start_keys: dict[int, tuple] = {}
+    if rows:
+        provider_column, start_column, blocked_start_column, blocked_end_column = zip(
+            *rows, strict=True
+        )
+        # Appointments of a clinic hold a few thousand distinct intervals: build each once.
+        interval = _Memo(lambda pair: Interval(instant[pair[0]], instant[pair[1]]))
+        intervals = list(
+            map(interval.__getitem__, zip(blocked_start_column, blocked_end_column, strict=True))
+        )
+        offset = 0
+        for provider_id, count in Counter(provider_column).items():  # in row order
+            busy[provider_id] = tuple(intervals[offset : offset + count])
+            start_keys[provider_id] = start_column[offset : offset + count]
+            offset += count
 
+    local_dates: dict[str, _Memo] = {}  # zone -> start key -> provider-local date
+    day_range: dict[str, tuple[date, date]] = {}
+    holidays: dict[tuple, frozenset[date]] = {}
     schedules = []
     for provider in provider_list:
-        tz = zone(provider.timezone)
-        first_day = fetch_start.astimezone(tz).date()
-        last_day = fetch_end.astimezone(tz).date()
-        per_day: dict[date, int] = defaultdict(int)
-        for appt_start in starts[provider.pk]:
-            per_day[appt_start.astimezone(tz).date()] += 1
+        zone_name = provider.timezone
+        if zone_name not in local_dates:
+            tz = ZoneInfo(zone_name)
+            local_dates[zone_name] = _Memo(lambda key, tz=tz: instant[key].astimezone(tz).date())
+            day_range[zone_name] = (
+                fetch_start.astimezone(tz).date(),
+                fetch_end.astimezone(tz).date(),
+            )
+        first_day, last_day = day_range[zone_name]
+        calendar = (provider.country, provider.subdivision, first_day, last_day)
+        if calendar not in holidays:
+            holidays[calendar] = provider_holidays(
+                provider=provider, first_day=first_day, last_day=last_day
+            )
+        per_day = Counter(map(local_dates[zone_name].__getitem__, start_keys.get(provider.pk, ())))
         schedules.append(
             ProviderSchedule(
                 provider_id=provider.pk,
-                timezone=provider.timezone,
-                weekly_hours=tuple(hours[provider.pk]),
+                timezone=zone_name,
+                weekly_hours=weekly_hours[tuple(hours[provider.pk])],
                 time_off=tuple(time_off[provider.pk]),
-                holidays=provider_holidays(
-                    provider=provider, first_day=first_day, last_day=last_day
-                ),
-                busy=tuple(sorted(busy[provider.pk], key=lambda interval: interval.start)),
+                holidays=holidays[calendar],
+                busy=busy.get(provider.pk, ()),
                 daily_cap=provider.daily_cap,
                 appointments_per_day=dict(per_day),
             )
@@ -209,7 +264,7 @@ def client_facts(
     )
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
-    tz = zone(client.timezone)
+    tz = ZoneInfo(client.timezone)
     held: list[Interval] = []
     per_day: dict[date, int] = defaultdict(int)
     for status, appt_start, appt_end in _instant_rows(
@@ -306,15 +361,16 @@ def available_slots(
     now: datetime | None = None,
     policy: BookingPolicy | None = None,
     may_override: bool = False,
-    exclude_appointment_id: int | None = None,
+    moving: Appointment | None = None,
 ) -> list[Slot]:
     """Open slots for `service` in [start, end) across providers, sorted by (start, provider):
     exactly the starts the booking service would accept right now (`rules.offered_slots`).
 
     Providers default to the active ones offering the service; given providers that are
     inactive or do not offer it are left out. With `client`, their own appointments and
-    per-day limit apply too. `may_override` and `exclude_appointment_id` ask as a staff move
-    of that appointment would (policy limits lifted, its own time not in the way).
+    per-day limit apply too. With `moving`, the question is where that appointment may move:
+    its own time is not in the way and its current start is not offered. `may_override` asks
+    as staff would (policy limits lifted).
     """
     if not service.is_active:
         return []
@@ -327,9 +383,12 @@ def available_slots(
         now=now,
         policy=policy,
         may_override=may_override,
-        exclude_appointment_id=exclude_appointment_id,
+        exclude_appointment_id=moving.pk if moving is not None else None,
     )
-    return rules.offered_slots(snapshot, service.pk, Interval(start, end))
+    window = Interval(start, end)
+    if moving is None:
+        return rules.offered_slots(snapshot, service.pk, window)
+    return rules.offered_moves(snapshot, service.pk, window, moving.start)
 
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:

@@ -1,8 +1,9 @@
+from django.http import Http404
 from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
 from recommendations.services import MAX_LIMIT
-from scheduling.api.serializers import SlotSerializer
+from scheduling.api.serializers import MovingQueryField, SlotSerializer, validate_moving
 from smartbook.api.fields import AwareDateTimeField
 
 
@@ -20,6 +21,13 @@ class RecommendedQuerySerializer(serializers.Serializer):
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+    reschedule = MovingQueryField()
+
+    def validate(self, attrs):
+        moving = attrs.get("reschedule")
+        if moving is not None and moving.client_id != self.context["request"].user.pk:
+            raise Http404("No such appointment.")  # recommendations are for one's own moves
+        return validate_moving(attrs)
 
 
 class RecommendedSlotSerializer(SlotSerializer):

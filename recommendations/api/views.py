@@ -51,7 +51,7 @@ class RecommendedSlotsApi(APIView):
         },
     )
     def get(self, request):
-        query = RecommendedQuerySerializer(data=request.query_params)
+        query = RecommendedQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         data = query.validated_data
         recommendation = recommendation_for_client(
@@ -62,5 +62,6 @@ class RecommendedSlotsApi(APIView):
             provider=data.get("provider"),
             urgency=data["urgency"],
             limit=data["limit"],
+            moving=data.get("reschedule"),
         )
         return Response(RecommendationSerializer(_as_payload(recommendation)).data)

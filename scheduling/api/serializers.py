@@ -1,10 +1,13 @@
 """Shapes of the scheduling API. Serializers check types; the services decide."""
 
+from zoneinfo import ZoneInfo
+
+from django.http import Http404
 from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
-from scheduling.availability import zone
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
+from scheduling.selectors import appointment_for_user
 from smartbook.api.fields import (
     AwareDateTimeField,
     StrictBooleanField,
@@ -48,12 +51,43 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class MovingQueryField(serializers.IntegerField):
+    """`reschedule=<appointment id>`: ask where that appointment may move (its own time not in
+    the way). Resolved through the one access gate: another user's appointment is a 404."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "The id of your appointment being moved.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> Appointment:
+        appointment_id = super().to_internal_value(data)
+        try:
+            return appointment_for_user(
+                user=self.context["request"].user, appointment_id=appointment_id
+            )
+        except Appointment.DoesNotExist as exc:
+            raise Http404("No such appointment.") from exc
+
+
+def validate_moving(attrs: dict) -> dict:
+    """The moved appointment keeps its service (a move is not a new booking)."""
+    moving = attrs.get("reschedule")
+    if moving is not None and moving.service_id != attrs["service"].pk:
+        raise serializers.ValidationError({"service": ["A moved appointment keeps its service."]})
+    return attrs
+
+
 class AvailableQuerySerializer(AvailabilityQuerySerializer):
     provider = StrictPrimaryKeyRelatedField(
         queryset=Provider.objects.filter(is_active=True, user__is_active=True),
         required=False,
         error_messages={"does_not_exist": "No active provider with id {pk_value}."},
     )
+    reschedule = MovingQueryField()
+
+    def validate(self, attrs):
+        return validate_moving(super().validate(attrs))
 
 
 class SlotProviderSerializer(serializers.Serializer):
@@ -178,10 +212,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_local_start(self, appointment: Appointment) -> str:
-        return appointment.start.astimezone(zone(appointment.provider.timezone)).isoformat()
+        return appointment.start.astimezone(ZoneInfo(appointment.provider.timezone)).isoformat()
 
     def get_local_end(self, appointment: Appointment) -> str:
-        return appointment.end.astimezone(zone(appointment.provider.timezone)).isoformat()
+        return appointment.end.astimezone(ZoneInfo(appointment.provider.timezone)).isoformat()
 
 
 class AppointmentDetailSerializer(AppointmentSerializer):

@@ -49,9 +49,17 @@ WINDOW_PARAMETERS = [
 ]
 
 
-def _slots_response(*, service, start, end, providers=None, client=None, policy) -> Response:
+def _slots_response(
+    *, service, start, end, providers=None, client=None, moving=None, policy
+) -> Response:
     slots = selectors.available_slots(
-        service=service, start=start, end=end, providers=providers, client=client, policy=policy
+        service=service,
+        start=start,
+        end=end,
+        providers=providers,
+        client=client,
+        moving=moving,
+        policy=policy,
     )
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
@@ -82,23 +90,36 @@ class AvailableSlotsApi(APIView):
         parameters=[
             *WINDOW_PARAMETERS,
             OpenApiParameter("provider", OpenApiTypes.INT, description="Only this provider."),
+            OpenApiParameter(
+                "reschedule",
+                OpenApiTypes.INT,
+                description="An appointment being moved: where it may go (its own time free).",
+            ),
         ],
         responses={200: SlotListSerializer, 400: ERRORS[400]},
     )
     def get(self, request):
         policy = BookingPolicy.load()
-        query = AvailableQuerySerializer(data=request.query_params, context={"policy": policy})
+        query = AvailableQuerySerializer(
+            data=request.query_params, context={"policy": policy, "request": request}
+        )
         query.is_valid(raise_exception=True)
         data = query.validated_data
         provider = data.get("provider")
+        moving = data.get("reschedule")
+        if moving is not None:
+            client = moving.client  # where their appointment may move, by their rules
+        elif request.user.is_staff_member:
+            client = None  # staff see the slots as a client with no bookings would
+        else:
+            client = request.user  # their own appointments and per-day limit apply
         return _slots_response(
             service=data["service"],
             start=data["start"],
             end=data["end"],
             providers=[provider] if provider else None,
-            # The signed-in user's own appointments and per-day limit apply, as they would
-            # when booking (staff see the slots as a client with no bookings would).
-            client=None if request.user.is_staff_member else request.user,
+            client=client,
+            moving=moving,
             policy=policy,
         )
 

@@ -4,6 +4,7 @@ rule's own field and words whichever endpoint meets it."""
 
 import pytest
 
+from accounts.tests.support import auth_client
 from scheduling.models import BookingPolicy
 from scheduling.services import appointment_book
 from scheduling.tests.support import at
@@ -99,3 +100,49 @@ def test_a_provider_not_offering_the_service_is_refused_alike_by_booking_and_rec
         == recommendation.json()["errors"]
         == {"service": [f"{stranger.display_name} does not offer {service.name}."]}
     )
+
+
+def test_moving_an_appointment_offers_times_overlapping_its_own_but_not_its_start(
+    client_api, client_user, clinic_provider, service
+):
+    policy = BookingPolicy.load()
+    policy.max_client_appointments_per_day = 1
+    policy.save()
+    mine = appointment_book(
+        client=client_user, provider=clinic_provider, service=service, start=at(13, 10)
+    )
+    query = {"service": service.pk, **window(13)}
+    # As a new booking the day is full (limit 1); as a move of `mine` it is not.
+    assert starts(client_api.get("/api/appointments/available", query)) == set()
+    moves = starts(client_api.get("/api/appointments/available", {**query, "reschedule": mine.pk}))
+    assert "2026-01-13T10:15:00Z" in moves  # overlaps its own 10:00-10:30, which it leaves
+    assert "2026-01-13T10:00:00Z" not in moves  # where it already is
+    recommended = client_api.get(
+        "/api/appointments/recommended", {**query, "reschedule": mine.pk, "limit": 20}
+    ).json()["results"]
+    assert recommended and {r["start"] for r in recommended} <= moves
+    # Every offered move is accepted by the service.
+    response = client_api.put(
+        f"/api/appointments/{mine.pk}", {"start": "2026-01-13T10:15:00Z"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_moving_someone_elses_appointment_is_404_and_the_service_is_kept(
+    client_api, other_client_user, clinic_provider, service
+):
+    theirs = appointment_book(
+        client=other_client_user, provider=clinic_provider, service=service, start=at(13, 10)
+    )
+    query = {"service": service.pk, **window(13), "reschedule": theirs.pk}
+    assert client_api.get("/api/appointments/available", query).status_code == 404
+    assert client_api.get("/api/appointments/recommended", query).status_code == 404
+    from providers.tests.factories import ServiceFactory
+
+    other_service = ServiceFactory()
+    mine_client = auth_client(other_client_user)
+    response = mine_client.get(
+        "/api/appointments/available", {**query, "service": other_service.pk}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"service": ["A moved appointment keeps its service."]}

@@ -203,6 +203,8 @@
       daysBox.textContent = "";
       daysBox.appendChild(SB.element("p", { className: "sb-loading", text: "Loading free times…" }));
       const range = { start: windowStart.toISOString(), end: windowEnd.toISOString() };
+      // Moving an appointment: its own time is free for the move, its current start is not a move.
+      if (mode === "reschedule" && appointmentId) range.reschedule = appointmentId;
       const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
       const [recommended, available] = await Promise.all([
         SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
