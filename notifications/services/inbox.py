@@ -1,6 +1,6 @@
 """The in-app inbox and the personal calendar feed."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import CalendarFeed, Notification, NotificationSettings
@@ -19,8 +19,16 @@ def notifications_mark_all_read(*, user) -> int:
 
 @transaction.atomic
 def calendar_feed_get_or_create(*, user) -> CalendarFeed:
+    """The user's active feed, made on first use. Two first uses at once both find none; the
+    one-active-feed constraint lets one insert win, and the other reads the winner's row."""
     feed = CalendarFeed.objects.filter(user=user, revoked_at=None).first()
-    return feed or CalendarFeed.objects.create(user=user)
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            return CalendarFeed.objects.create(user=user)
+    except IntegrityError:
+        return CalendarFeed.objects.get(user=user, revoked_at=None)
 
 
 @transaction.atomic

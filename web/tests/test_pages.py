@@ -6,33 +6,21 @@ import pytest
 from django.db import connection, connections
 
 from notifications.models import CalendarFeed
-from notifications.services import inbox
-from web.views import pages
+from notifications.tests.support import CompetingFirstVisit
 
 
-def test_a_first_visit_that_loses_the_feed_race_shows_the_winners_feed(
-    client, client_user, monkeypatch
-):
-    real = inbox.calendar_feed_get_or_create
-    calls = []
-
-    def loses_the_race(*, user):
-        calls.append(user)
-        if len(calls) == 1:
-            # The other first visit inserts between our empty read and our insert.
-            CalendarFeed.objects.create(user=user)
-            return CalendarFeed.objects.create(user=user)
-        return real(user=user)
-
-    monkeypatch.setattr(pages, "calendar_feed_get_or_create", loses_the_race)
+def test_a_first_visit_that_loses_the_feed_race_shows_the_winners_feed(client, client_user):
     client.force_login(client_user)
+    competing = CompetingFirstVisit(client_user)
 
-    response = client.get("/appointments")
+    with connection.execute_wrapper(competing):
+        response = client.get("/appointments")
 
     assert response.status_code == 200
+    assert competing.winner is not None
     (feed,) = CalendarFeed.objects.filter(user=client_user, revoked_at=None)
+    assert feed == competing.winner
     assert response.context["feed_url"].endswith(feed.path)
-    assert len(calls) == 2
 
 
 @pytest.mark.postgres

@@ -13,7 +13,6 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +20,6 @@ from django.utils import timezone
 
 from accounts.models import TimeOfDay, _timezone_names
 from accounts.services import profile_ensure
-from notifications.models import CalendarFeed
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
@@ -129,16 +127,6 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 # --- my appointments --------------------------------------------------------------------------
 
 
-def _calendar_feed(user) -> CalendarFeed:
-    """The user's feed, made on their first visit. Two first visits at once both find none;
-    the one-active-feed constraint lets one insert win, and the other reads the winner's row."""
-    try:
-        with transaction.atomic():
-            return calendar_feed_get_or_create(user=user)
-    except IntegrityError:
-        return calendar_feed_get_or_create(user=user)
-
-
 @login_required
 def appointment_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -153,7 +141,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
     )
-    feed = _calendar_feed(request.user)
+    feed = calendar_feed_get_or_create(user=request.user)
     return render(
         request,
         "pages/appointments.html",
