@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format worker beat serve bench clean
+.PHONY: install run test lint format worker beat serve bench clean mutation
 
 install: $(STAMP)
 
@@ -30,6 +30,12 @@ format: install
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# Mutation testing of the booking core (not part of `make test`: minutes per module). Runs on a
+# copy of the checkout (mutmut rewrites the files it mutates); MODULES= picks modules.
+mutation: install
+	$(PY) -m pip install --quiet -r requirements-mutation.txt
+	nice -n 19 sh proof/mutation.sh $(MODULES)
 
 # Production serving: DEBUG off (so SECRET_KEY and ALLOWED_HOSTS must be set), static files
 # collected for WhiteNoise, migrations applied, then gunicorn (smartbook/gunicorn.conf.py).

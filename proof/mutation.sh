@@ -1,0 +1,67 @@
+#!/bin/sh
+# Mutation testing of the booking core with mutmut 2 (requirements-mutation.txt).
+#
+#   proof/mutation.sh                      every core module (a missing one is skipped)
+#   proof/mutation.sh scheduling/rules.py  one module
+#
+# mutmut rewrites the module it mutates, so this works on a copy of the checkout in a
+# temporary directory and never touches the working tree. Each module runs only the tests
+# that exercise it, on SQLite, stopping at the first failure. Prints killed/total per module.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=${PY:-$ROOT/.venv/bin/python}
+MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
+MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
+notifications/services/reminders.py recommendations/engine/scoring.py}
+
+tests_for() {
+    case "$1" in
+        scheduling/availability.py)
+            echo scheduling/tests/test_availability.py scheduling/tests/test_availability_edges.py \
+                scheduling/tests/test_dst.py ;;
+        scheduling/services.py | scheduling/rules.py)
+            echo scheduling/tests/test_services.py scheduling/tests/test_services_rules.py \
+                scheduling/tests/test_rules*.py ;;
+        notifications/services/reminders.py)
+            echo notifications/tests/test_reminders.py notifications/tests/test_reminder_claims.py ;;
+        recommendations/engine/scoring.py)
+            echo recommendations/tests/test_engine_scoring.py \
+                recommendations/tests/test_scoring_terms.py \
+                recommendations/tests/test_client_timezone.py ;;
+        *) echo "no tests listed for $1" >&2; exit 2 ;;
+    esac
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/smartbook-mutation.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK"
+else
+    tar -C "$ROOT" --exclude=./.venv --exclude=.mutmut-cache -cf - . | tar -xf - -C "$WORK"
+fi
+cd "$WORK"
+
+for module in $MODULES; do
+    if [ ! -f "$module" ]; then
+        echo "$module: not in this checkout, skipped"
+        continue
+    fi
+    tests=$(tests_for "$module")
+    existing=""
+    for t in $tests; do [ -f "$t" ] && existing="$existing $t"; done
+    rm -f .mutmut-cache
+    # Exit status 2/4/8 only means survivors or timeouts: the figures below say which.
+    "$MUTMUT" run --paths-to-mutate "$module" --tests-dir . \
+        --runner "env -u DATABASE_URL $PY -m pytest -x -q -p no:cacheprovider$existing" \
+        >"$WORK/mutmut.log" 2>&1 || [ $? -ge 2 ] || { cat "$WORK/mutmut.log"; exit 1; }
+    killed=$("$MUTMUT" result-ids killed | wc -w)
+    survived=$("$MUTMUT" result-ids survived | wc -w)
+    timeout=$("$MUTMUT" result-ids timeout | wc -w)
+    suspicious=$("$MUTMUT" result-ids suspicious | wc -w)
+    total=$((killed + survived + timeout + suspicious))
+    score=$("$PY" -c "print(f'{100 * ($killed + $timeout) / max($total, 1):.1f}')")
+    echo "$module: $score% killed ($killed killed, $timeout timed out, $survived survived," \
+        "$suspicious suspicious, of $total)"
+    for id in $("$MUTMUT" result-ids survived); do "$MUTMUT" show "$id"; done | head -120
+done
