@@ -20,9 +20,12 @@ tests_for() {
         scheduling/availability.py)
             echo scheduling/tests/test_availability.py scheduling/tests/test_availability_edges.py \
                 scheduling/tests/test_dst.py ;;
-        scheduling/services.py | scheduling/rules.py)
+        scheduling/services.py)
             echo scheduling/tests/test_services.py scheduling/tests/test_services_rules.py \
-                scheduling/tests/test_rules*.py ;;
+                scheduling/tests/test_lock_timeout.py ;;
+        scheduling/rules.py)
+            echo scheduling/tests/test_rules.py scheduling/tests/test_rules_properties.py \
+                scheduling/tests/test_services.py scheduling/tests/test_services_rules.py ;;
         notifications/services/reminders.py)
             echo notifications/tests/test_reminders.py notifications/tests/test_reminder_claims.py ;;
         recommendations/engine/scoring.py)
@@ -53,7 +56,7 @@ for module in $MODULES; do
     rm -f .mutmut-cache
     # Exit status 2/4/8 only means survivors or timeouts: the figures below say which.
     "$MUTMUT" run --paths-to-mutate "$module" --tests-dir . \
-        --runner "env -u DATABASE_URL $PY -m pytest -x -q -p no:cacheprovider$existing" \
+        --runner "env -u DATABASE_URL SMARTBOOK_RULES_EXAMPLES=150 $PY -m pytest -x -q -p no:cacheprovider$existing" \
         >"$WORK/mutmut.log" 2>&1 || [ $? -ge 2 ] || { cat "$WORK/mutmut.log"; exit 1; }
     killed=$("$MUTMUT" result-ids killed | wc -w)
     survived=$("$MUTMUT" result-ids survived | wc -w)

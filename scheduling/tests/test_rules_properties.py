@@ -10,6 +10,7 @@ deactivated) and random policies (step, notice, horizon, per-day limit, staff ov
   before it in `RULES` accepts.
 """
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -29,7 +30,11 @@ SERVICE_ID = 7
 CLIENT_ID = 1000
 
 # Derandomized: CI runs the same examples every time (a failure reproduces, never flickers).
-RULES_SETTINGS = settings(max_examples=2000, deadline=None, database=None, derandomize=True)
+# The mutation run (proof/mutation.sh) asks for fewer, to keep one run per mutant short.
+RULES_EXAMPLES = int(os.environ.get("SMARTBOOK_RULES_EXAMPLES", "2000"))
+RULES_SETTINGS = settings(
+    max_examples=RULES_EXAMPLES, deadline=None, database=None, derandomize=True
+)
 
 
 def mostly(value: bool) -> st.SearchStrategy[bool]:
