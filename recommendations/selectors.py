@@ -31,7 +31,12 @@ from recommendations.engine import (
 )
 from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
-from scheduling.availability import Interval, ProviderSchedule, working_intervals
+from scheduling.availability import (
+    Interval,
+    ProviderSchedule,
+    merge_intervals,
+    working_intervals,
+)
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
 from scheduling.rules import Snapshot, offered_moves, offered_slots
 from scheduling.selectors import active_providers_for, booking_snapshot, provider_schedules
@@ -138,17 +143,6 @@ def _booked_seconds(work: TimeRange, busy: list[TimeRange], first: int) -> tuple
     return covered, index
 
 
-def _merged(ranges: list[TimeRange]) -> list[TimeRange]:
-    merged: list[TimeRange] = []
-    for item in sorted(ranges, key=lambda r: r.start):
-        if merged and item.start <= merged[-1].end:
-            if item.end > merged[-1].end:
-                merged[-1] = TimeRange(merged[-1].start, item.end)
-        else:
-            merged.append(item)
-    return merged
-
-
 def _provider_context(
     *,
     provider: Provider,
@@ -168,7 +162,9 @@ def _provider_context(
             end.astimezone(tz).date(),
         )
     )
-    busy = _merged([TimeRange(b.start, b.end) for b in (*schedule.busy, *schedule.time_off)])
+    busy = [
+        TimeRange(b.start, b.end) for b in merge_intervals((*schedule.busy, *schedule.time_off))
+    ]
     worked: dict = defaultdict(float)
     booked: dict = defaultdict(float)
     resume = 0

@@ -421,3 +421,14 @@ def appointment_for_user(*, user, appointment_id: int) -> Appointment:
 def appointment_client_cutoff(*, appointment: Appointment, policy: BookingPolicy) -> datetime:
     """The last moment the client may cancel or reschedule online (staff are not bound)."""
     return rules.client_cutoff(appointment.start, policy_facts(policy))
+
+
+def appointment_client_past_cutoff(
+    *, appointment: Appointment, policy: BookingPolicy, now: datetime
+) -> bool:
+    """Whether the booking service would refuse the client's own change now (the cut-off
+    rule itself, so pages and the service agree to the instant)."""
+    refused = rules.cutoff_refusal(
+        start=appointment.start, now=now, policy=policy_facts(policy), bound=True
+    )
+    return refused is not None

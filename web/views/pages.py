@@ -32,6 +32,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import (
     appointment_client_cutoff,
+    appointment_client_past_cutoff,
     appointment_for_user,
     provider_schedules,
 )
@@ -109,7 +110,9 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such appointment.")
     policy = BookingPolicy.load()
     cutoff = appointment_client_cutoff(appointment=appointment, policy=policy)
-    past_cutoff = timezone.now() >= cutoff
+    past_cutoff = appointment_client_past_cutoff(
+        appointment=appointment, policy=policy, now=timezone.now()
+    )
     context = _booking_context(request)
     context.update(
         appointment=appointment,
@@ -135,8 +138,8 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
     policy = BookingPolicy.load()
     for appointment in upcoming:
-        appointment.changeable = now < appointment_client_cutoff(
-            appointment=appointment, policy=policy
+        appointment.changeable = not appointment_client_past_cutoff(
+            appointment=appointment, policy=policy, now=now
         )
     past = list(
         mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
@@ -172,7 +175,9 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_provider": appointment.provider.user_id == request.user.pk,
             "can_change": appointment.is_active and appointment.end > now,
             "started": appointment.start <= now,
-            "past_cutoff": now >= cutoff,
+            "past_cutoff": appointment_client_past_cutoff(
+                appointment=appointment, policy=policy, now=now
+            ),
             "cutoff": cutoff,
             "policy": policy,
             "changes": list(appointment.changes.order_by("changed_at")),
