@@ -6,7 +6,12 @@
 #
 # mutmut rewrites the module it mutates, so this works on a copy of the checkout in a
 # temporary directory and never touches the working tree. Each module runs only the tests
-# that exercise it, on SQLite, stopping at the first failure. Prints killed/total per module.
+# that exercise it, on SQLite, stopping at the first failure. Prints killed/total per module
+# and the diff of every surviving mutant.
+#
+#   MUTATION_SHOW_LINES=N   print at most N lines of surviving diffs per module (default: all)
+#   MUTATION_KEEP=1         keep the copy (its path is printed) to rerun or show mutants there:
+#                           cd <copy> && mutmut show <id>; mutmut run <id>
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,8 +41,13 @@ tests_for() {
     esac
 }
 
+SHOW_LINES=${MUTATION_SHOW_LINES:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/smartbook-mutation.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [ -n "${MUTATION_KEEP:-}" ]; then
+    echo "working copy kept in $WORK"
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
     (cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK"
 else
@@ -66,5 +76,12 @@ for module in $MODULES; do
     score=$("$PY" -c "print(f'{100 * ($killed + $timeout) / max($total, 1):.1f}')")
     echo "$module: $score% killed ($killed killed, $timeout timed out, $survived survived," \
         "$suspicious suspicious, of $total)"
-    for id in $("$MUTMUT" result-ids survived); do "$MUTMUT" show "$id"; done | head -120
+    survivors=$("$MUTMUT" result-ids survived)
+    if [ -n "$survivors" ]; then
+        echo "surviving mutant ids: $survivors"
+        for id in $survivors; do
+            echo "--- mutant $id"
+            "$MUTMUT" show "$id"
+        done | if [ -n "$SHOW_LINES" ]; then head -n "$SHOW_LINES"; else cat; fi
+    fi
 done
