@@ -16,8 +16,6 @@ check and every page ask these; a new kind of busy time enters the snapshot once
 is one more entry in `RULES`.
 """
 
-from __future__ import annotations
-
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace

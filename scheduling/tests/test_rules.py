@@ -397,3 +397,27 @@ def test_every_rule_has_its_own_name(rule):
     names = [r.__name__ for r in rules.RULES]
     assert names.count(rule.__name__) == 1
     assert set(rules.SUBJECT_RULES) <= set(rules.RULES)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        rules.Refusal,
+        rules.Policy,
+        rules.ServiceFacts,
+        rules.ProviderFacts,
+        rules.ClientFacts,
+        rules.Snapshot,
+        rules.Candidate,
+    ],
+)
+def test_snapshot_parts_are_frozen_and_slotted(kind):
+    # A snapshot read under the locks must not change while the rules read it.
+    assert kind.__dataclass_params__.frozen
+    assert "__slots__" in kind.__dict__
+
+
+def test_refusal_kinds_are_the_documented_values():
+    assert [kind.value for kind in rules.RefusalKind] == ["not_found", "rule", "taken"]
+    with pytest.raises(AttributeError):
+        snapshot().now = NOW  # frozen
