@@ -8,14 +8,14 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
 from providers.models import Provider
-from scheduling import selectors, services
+from scheduling import rules, selectors, services
 from scheduling.api.filters import AppointmentFilter
 from scheduling.api.serializers import (
     AdminAppointmentUpdateSerializer,
@@ -30,6 +30,8 @@ from scheduling.api.serializers import (
     slot_data,
     utc_iso,
 )
+from scheduling.availability import Interval
+from scheduling.errors import BookingRuleViolation
 from scheduling.models import AppointmentSource, BookingPolicy
 
 ERRORS = {
@@ -49,18 +51,7 @@ WINDOW_PARAMETERS = [
 ]
 
 
-def _slots_response(
-    *, service, start, end, providers=None, client=None, moving=None, policy
-) -> Response:
-    slots = selectors.available_slots(
-        service=service,
-        start=start,
-        end=end,
-        providers=providers,
-        client=client,
-        moving=moving,
-        policy=policy,
-    )
+def _slots_response(*, service, start, end, slots, providers=None) -> Response:
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
     else:
@@ -113,14 +104,22 @@ class AvailableSlotsApi(APIView):
             client = None  # staff see the slots as a client with no bookings would
         else:
             client = request.user  # their own appointments and per-day limit apply
+        providers = [provider] if provider else None
+        slots = selectors.available_slots(
+            service=data["service"],
+            start=data["start"],
+            end=data["end"],
+            providers=providers,
+            client=client,
+            moving=moving,
+            policy=policy,
+        )
         return _slots_response(
             service=data["service"],
             start=data["start"],
             end=data["end"],
-            providers=[provider] if provider else None,
-            client=client,
-            moving=moving,
-            policy=policy,
+            slots=slots,
+            providers=providers,
         )
 
 
@@ -138,14 +137,16 @@ class ProviderAvailabilityApi(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params, context={"policy": policy})
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        if not provider.services.filter(pk=data["service"].pk).exists():
-            raise exceptions.ValidationError({"service": [f"{provider} does not offer this."]})
+        service, start, end = data["service"], data["start"], data["end"]
+        snapshot = selectors.booking_snapshot(
+            service=service, start=start, end=end, providers=[provider], policy=policy
+        )
+        refused = rules.subject_refusal(snapshot, service.pk, provider.pk)
+        if refused is not None:  # the booking service's own rule and words
+            raise BookingRuleViolation(refused.field, refused.message)
+        slots = rules.offered_slots(snapshot, service.pk, Interval(start, end))
         return _slots_response(
-            service=data["service"],
-            start=data["start"],
-            end=data["end"],
-            providers=[provider],
-            policy=policy,
+            service=service, start=start, end=end, slots=slots, providers=[provider]
         )
 
 
