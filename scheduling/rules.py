@@ -18,7 +18,7 @@ is one more entry in `RULES`.
 
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from operator import attrgetter
@@ -60,8 +60,8 @@ class Policy:
     slot_step: timedelta
     min_notice: timedelta
     horizon: timedelta
-    client_cutoff: timedelta = timedelta(hours=24)
-    max_client_appointments_per_day: int | None = None
+    client_cutoff: timedelta
+    max_client_appointments_per_day: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,9 @@ class ServiceFacts:
     name: str
     is_active: bool
     duration: timedelta
-    buffer_before: timedelta = timedelta(0)
-    buffer_after: timedelta = timedelta(0)
-    accepted_urgencies: frozenset[str] = frozenset()
+    buffer_before: timedelta
+    buffer_after: timedelta
+    accepted_urgencies: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +90,9 @@ class ClientFacts:
     client_id: int
     is_active: bool
     timezone: str
-    held: tuple[Interval, ...] = ()  # [start, end) of their appointments that hold time
+    held: tuple[Interval, ...]  # [start, end) of their appointments that hold time, merged
     # client-local date -> their active (booked or confirmed) appointments starting that day
-    active_per_day: dict[date, int] = field(default_factory=dict)
+    active_per_day: dict[date, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +101,8 @@ class Snapshot:
     policy: Policy
     services: dict[int, ServiceFacts]
     providers: dict[int, ProviderFacts]
-    client: ClientFacts | None = None  # None: nobody in particular (public availability)
-    may_override: bool = False  # a staff actor lifts notice, horizon and per-day limits
+    client: ClientFacts | None  # None: nobody in particular (public availability)
+    may_override: bool  # a staff actor lifts notice, horizon and per-day limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ class Candidate:
         return self.start + self.service.duration
 
 
-Rule = Callable[[Candidate], Refusal | None]
+Rule = Callable[[Candidate], Refusal | None]  # pragma: no mutate (a type alias)
 
 
 def _refuse(rule: str, field_name: str, message: str, kind=RefusalKind.RULE) -> Refusal:
@@ -194,7 +194,7 @@ def notice_given(candidate: Candidate) -> Refusal | None:
     snapshot = candidate.snapshot
     if snapshot.may_override or candidate.start >= earliest_start(snapshot):
         return None
-    minutes = int(snapshot.policy.min_notice.total_seconds() // 60)
+    minutes = int(snapshot.policy.min_notice.total_seconds() // 60)  # pragma: no mutate (/ too)
     return _refuse("notice_given", "start", f"Bookings need at least {minutes} minutes' notice.")
 
 

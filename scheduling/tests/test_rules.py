@@ -18,6 +18,8 @@ SERVICE = rules.ServiceFacts(
     name="Check-up",
     is_active=True,
     duration=30 * MIN,
+    buffer_before=0 * MIN,
+    buffer_after=0 * MIN,
     accepted_urgencies=frozenset({"routine", "urgent"}),
 )
 NINE_TO_FIVE = tuple(WeeklyInterval(day, time(9), time(17)) for day in range(5))
@@ -44,27 +46,32 @@ def client(**facts) -> rules.ClientFacts:
         client_id=facts.pop("client_id", 1),
         is_active=facts.pop("is_active", True),
         timezone=facts.pop("timezone", "Europe/London"),
-        **facts,
+        held=facts.pop("held", ()),
+        active_per_day=facts.pop("active_per_day", {}),
+    )
+
+
+def policy(**values) -> rules.Policy:
+    """The default policy: 15-minute grid, 2 h notice, 60 days, 24 h cut-off, 2 a day;
+    without a per-day limit when `values` change the notice or horizon."""
+    limited = not values
+    return rules.Policy(
+        slot_step=values.pop("slot_step", 15 * MIN),
+        min_notice=values.pop("min_notice", 120 * MIN),
+        horizon=values.pop("horizon", timedelta(days=60)),
+        client_cutoff=values.pop("client_cutoff", timedelta(hours=24)),
+        max_client_appointments_per_day=2 if limited else None,
     )
 
 
 def snapshot(*providers, **fields) -> rules.Snapshot:
-    policy = fields.pop(
-        "policy",
-        rules.Policy(
-            slot_step=15 * MIN,
-            min_notice=120 * MIN,
-            horizon=timedelta(days=60),
-            client_cutoff=timedelta(hours=24),
-            max_client_appointments_per_day=2,
-        ),
-    )
     return rules.Snapshot(
         now=fields.pop("now", NOW),
-        policy=policy,
+        policy=fields.pop("policy", policy()),
         services=fields.pop("services", {1: SERVICE}),
         providers={p.provider_id: p for p in (providers or (provider(),))},
-        **fields,
+        client=fields.pop("client", None),
+        may_override=fields.pop("may_override", False),
     )
 
 
@@ -72,10 +79,10 @@ def refused(snap, start, provider_id=10, service_id=1):
     return rules.refusal(snap, provider_id, service_id, start)
 
 
-def assert_refusal(result, rule, field, words, kind=rules.RefusalKind.RULE):
+def assert_refusal(result, rule, field, message, kind=rules.RefusalKind.RULE):
     assert result is not None, f"expected {rule}"
     assert (result.rule, result.field, result.kind) == (rule, field, kind)
-    assert words in result.message
+    assert result.message == message
 
 
 def offered(snap, start, end, **kwargs):
@@ -91,8 +98,18 @@ def test_an_open_start_is_accepted():
 
 def test_a_start_without_offset_is_refused_first():
     naive = MONDAY_10.replace(tzinfo=None)
-    assert_refusal(refused(snapshot(), naive), "start_has_offset", "start", "time zone offset")
-    assert_refusal(rules.start_refusal(naive), "start_has_offset", "start", "offset")
+    assert_refusal(
+        refused(snapshot(), naive),
+        "start_has_offset",
+        "start",
+        "Give the start with a time zone offset.",
+    )
+    assert_refusal(
+        rules.start_refusal(naive),
+        "start_has_offset",
+        "start",
+        "Give the start with a time zone offset.",
+    )
     assert rules.start_refusal(MONDAY_10) is None
 
 
@@ -102,41 +119,58 @@ def test_unknown_provider_and_service_are_not_found():
         refused(snapshot(), MONDAY_10, service_id=2),
         "service_known",
         "service",
-        "Unknown service",
+        "Unknown service.",
         kind,
     )
     assert_refusal(
         refused(snapshot(), MONDAY_10, provider_id=11),
         "provider_known",
         "provider",
-        "Unknown provider",
+        "Unknown provider.",
         kind,
     )
 
 
 def test_subjects_client_provider_and_service():
     inactive_client = snapshot(client=client(is_active=False))
-    assert_refusal(refused(inactive_client, MONDAY_10), "client_active", "client", "cannot book")
+    assert_refusal(
+        refused(inactive_client, MONDAY_10), "client_active", "client", "This account cannot book."
+    )
     off = replace(provider(), is_active=False)
-    assert_refusal(refused(snapshot(off), MONDAY_10), "provider_active", "provider", "not taking")
+    assert_refusal(
+        refused(snapshot(off), MONDAY_10),
+        "provider_active",
+        "provider",
+        "This provider is not taking bookings.",
+    )
     themselves = snapshot(client=client(client_id=510))
     assert_refusal(
-        refused(themselves, MONDAY_10), "provider_is_not_client", "provider", "themselves"
+        refused(themselves, MONDAY_10),
+        "provider_is_not_client",
+        "provider",
+        "Providers cannot book themselves.",
     )
     withdrawn = snapshot(services={1: replace(SERVICE, is_active=False)})
-    assert_refusal(refused(withdrawn, MONDAY_10), "service_active", "service", "not offered")
+    assert_refusal(
+        refused(withdrawn, MONDAY_10),
+        "service_active",
+        "service",
+        "This service is not offered any more.",
+    )
     other = replace(provider(), service_ids=frozenset({2}))
     assert_refusal(
         refused(snapshot(other), MONDAY_10),
         "service_offered",
         "service",
-        "Dr 10 does not offer Check-up",
+        "Dr 10 does not offer Check-up.",
     )
 
 
 def test_the_past_is_refused_even_with_an_override():
     snap = snapshot(now=MONDAY_10, may_override=True)
-    assert_refusal(refused(snap, MONDAY_10), "start_in_future", "start", "in the past")
+    assert_refusal(
+        refused(snap, MONDAY_10), "start_in_future", "start", "This time is in the past."
+    )
     assert refused(snap, MONDAY_10 + 15 * MIN) is None
 
 
@@ -144,7 +178,12 @@ def test_notice_boundary_and_override():
     snap = snapshot(now=MONDAY_10 - 120 * MIN)
     assert refused(snap, MONDAY_10) is None  # exactly the notice
     early = snapshot(now=MONDAY_10 - 120 * MIN + timedelta(microseconds=1))
-    assert_refusal(refused(early, MONDAY_10), "notice_given", "start", "120 minutes' notice")
+    assert_refusal(
+        refused(early, MONDAY_10),
+        "notice_given",
+        "start",
+        "Bookings need at least 120 minutes' notice.",
+    )
     assert refused(replace(early, may_override=True), MONDAY_10) is None
 
 
@@ -153,10 +192,17 @@ def test_horizon_boundary_and_override():
     at_edge = snapshot(now=far - timedelta(days=60))
     assert refused(at_edge, far) is None
     beyond = snapshot(now=far - timedelta(days=60, microseconds=1))
-    assert_refusal(refused(beyond, far), "within_horizon", "start", "60 days ahead")
+    assert_refusal(
+        refused(beyond, far), "within_horizon", "start", "Bookings open at most 60 days ahead."
+    )
     assert refused(replace(beyond, may_override=True), far) is None
     window = Interval(far, far + timedelta(hours=1))
-    assert_refusal(rules.window_refusal(beyond, window), "within_horizon", "start", "60 days")
+    assert_refusal(
+        rules.window_refusal(beyond, window),
+        "within_horizon",
+        "start",
+        "Bookings open at most 60 days ahead.",
+    )
     assert rules.window_refusal(at_edge, window) is None
     assert rules.window_refusal(replace(beyond, may_override=True), window) is None
 
@@ -167,9 +213,17 @@ def test_working_time_reasons():
         holidays=frozenset({date(2026, 1, 13)}),
     )
     snap = snapshot(on_leave)
-    assert_refusal(refused(snap, MONDAY_10), "provider_working", "start", "during time off")
     assert_refusal(
-        refused(snap, datetime(2026, 1, 13, 10, tzinfo=UTC)), "provider_working", "start", "holiday"
+        refused(snap, MONDAY_10),
+        "provider_working",
+        "start",
+        "Dr 10 is not available then: during time off.",
+    )
+    assert_refusal(
+        refused(snap, datetime(2026, 1, 13, 10, tzinfo=UTC)),
+        "provider_working",
+        "start",
+        "Dr 10 is not available then: on a public holiday.",
     )
     assert_refusal(
         refused(snap, datetime(2026, 1, 12, 16, 45, tzinfo=UTC)),
@@ -194,14 +248,21 @@ def test_working_conflict_needs_one_interval_to_hold_the_whole_span():
 
 def test_a_start_off_the_grid_is_refused():
     assert_refusal(
-        refused(snapshot(), MONDAY_10 + 5 * MIN), "on_step_grid", "start", "15-minute grid"
+        refused(snapshot(), MONDAY_10 + 5 * MIN),
+        "on_step_grid",
+        "start",
+        "Dr 10 takes bookings on the 15-minute grid of their hours; "
+        "please pick one of the offered times.",
     )
 
 
 def test_provider_day_cap_and_override():
     capped = provider(daily_cap=2, appointments_per_day={date(2026, 1, 12): 2})
     assert_refusal(
-        refused(snapshot(capped), MONDAY_10), "provider_day_open", "start", "fully booked"
+        refused(snapshot(capped), MONDAY_10),
+        "provider_day_open",
+        "start",
+        "Dr 10 is fully booked on that day.",
     )
     assert refused(snapshot(capped, may_override=True), MONDAY_10) is None
     room = provider(daily_cap=2, appointments_per_day={date(2026, 1, 12): 1})
@@ -216,11 +277,19 @@ def test_busy_time_is_taken_buffers_included():
     assert refused(snapshot(busy), MONDAY_10) is None  # ends as the busy time starts
     buffered = snapshot(busy, services={1: replace(SERVICE, buffer_after=5 * MIN)})
     assert_refusal(
-        refused(buffered, MONDAY_10), "provider_free", "start", "no longer available", taken
+        refused(buffered, MONDAY_10),
+        "provider_free",
+        "start",
+        "That time is no longer available with this provider; please pick another slot.",
+        taken,
     )
     before = snapshot(busy, services={1: replace(SERVICE, buffer_before=5 * MIN)})
     assert_refusal(
-        refused(before, MONDAY_10 + 60 * MIN), "provider_free", "start", "no longer", taken
+        refused(before, MONDAY_10 + 60 * MIN),
+        "provider_free",
+        "start",
+        "That time is no longer available with this provider; please pick another slot.",
+        taken,
     )
     assert refused(snapshot(busy), MONDAY_10 + 60 * MIN) is None
 
@@ -229,12 +298,15 @@ def test_client_daily_limit_in_the_clients_own_zone():
     # 23:30 on Sunday in London is already Monday in Kolkata.
     kolkata = client(timezone="Asia/Kolkata", active_per_day={date(2026, 1, 12): 2})
     assert_refusal(
-        refused(snapshot(client=kolkata), MONDAY_10), "client_day_open", "start", "at most 2"
+        refused(snapshot(client=kolkata), MONDAY_10),
+        "client_day_open",
+        "start",
+        "You can hold at most 2 appointments on one day.",
     )
     assert refused(snapshot(client=kolkata, may_override=True), MONDAY_10) is None
     one = client(active_per_day={date(2026, 1, 12): 1})
     assert refused(snapshot(client=one), MONDAY_10) is None
-    unlimited = rules.Policy(slot_step=15 * MIN, min_notice=0 * MIN, horizon=timedelta(days=9))
+    unlimited = policy(min_notice=0 * MIN, horizon=timedelta(days=9))
     assert refused(snapshot(client=kolkata, policy=unlimited), MONDAY_10) is None
     assert rules.client_day_count(kolkata, datetime(2026, 1, 11, 19, tzinfo=UTC)) == 2
     assert rules.client_day_count(kolkata, datetime(2026, 1, 11, 18, 29, tzinfo=UTC)) == 0
@@ -247,7 +319,7 @@ def test_client_overlap_with_anyone_is_taken_touching_is_not():
         refused(snap, MONDAY_10 + 15 * MIN),
         "client_free",
         "start",
-        "already have",
+        "You already have an appointment at that time.",
         rules.RefusalKind.TAKEN,
     )
     assert refused(snap, MONDAY_10) is None
@@ -286,29 +358,30 @@ def test_urgency_rules():
         rules.urgency_refusal(SERVICE, "whenever", known),
         "urgency_known",
         "urgency",
-        "Choose one of routine, soon, urgent",
+        "Choose one of routine, soon, urgent.",
     )
     assert_refusal(
         rules.urgency_refusal(SERVICE, "soon", known),
         "urgency_accepted",
         "urgency",
-        "Check-up does not take soon",
+        "Check-up does not take soon requests.",
     )
 
 
 def test_cutoff_boundary_and_who_is_bound():
-    policy = snapshot().policy
+    default = snapshot().policy
     cutoff = MONDAY_10 - timedelta(hours=24)
-    assert rules.client_cutoff(MONDAY_10, policy) == cutoff
-    assert rules.cutoff_refusal(start=MONDAY_10, now=cutoff, policy=policy, bound=True) is None
+    assert rules.client_cutoff(MONDAY_10, default) == cutoff
+    assert rules.cutoff_refusal(start=MONDAY_10, now=cutoff, policy=default, bound=True) is None
     late = cutoff + timedelta(microseconds=1)
     assert_refusal(
-        rules.cutoff_refusal(start=MONDAY_10, now=late, policy=policy, bound=True),
+        rules.cutoff_refusal(start=MONDAY_10, now=late, policy=default, bound=True),
         "client_cutoff",
         "start",
-        "until 24 hours before",
+        "Appointments can be changed or cancelled online until 24 hours before they start; "
+        "please contact us.",
     )
-    assert rules.cutoff_refusal(start=MONDAY_10, now=late, policy=policy, bound=False) is None
+    assert rules.cutoff_refusal(start=MONDAY_10, now=late, policy=default, bound=False) is None
 
 
 def test_a_move_must_change_the_time():
@@ -316,7 +389,7 @@ def test_a_move_must_change_the_time():
         rules.move_refusal(current_start=MONDAY_10, new_start=MONDAY_10),
         "move_changes_time",
         "start",
-        "already at that time",
+        "The appointment is already at that time.",
     )
     assert rules.move_refusal(current_start=MONDAY_10, new_start=MONDAY_10 + MIN) is None
 
@@ -330,8 +403,8 @@ def test_offered_slots_apply_notice_grid_and_window():
 
 
 def test_notice_zero_never_offers_now_itself():
-    policy = rules.Policy(slot_step=15 * MIN, min_notice=0 * MIN, horizon=timedelta(days=9))
-    at_ten = snapshot(now=MONDAY_10, policy=policy)
+    no_notice = policy(min_notice=0 * MIN, horizon=timedelta(days=9))
+    at_ten = snapshot(now=MONDAY_10, policy=no_notice)
     assert offered(at_ten, MONDAY_10, MONDAY_10 + 60 * MIN)[0] == MONDAY_10 + 15 * MIN
     assert rules.earliest_start(at_ten) == MONDAY_10 + timedelta(microseconds=1)
     assert rules.earliest_start(snapshot()) == NOW + 120 * MIN
@@ -343,7 +416,7 @@ def test_override_offers_past_the_horizon_and_full_days():
     window = (MONDAY_10, MONDAY_10 + 30 * MIN)
     assert offered(snapshot(capped), *window) == []
     assert offered(snapshot(capped, may_override=True), *window) == [MONDAY_10]
-    short = rules.Policy(slot_step=15 * MIN, min_notice=0 * MIN, horizon=timedelta(hours=2))
+    short = policy(min_notice=0 * MIN, horizon=timedelta(hours=2))
     assert offered(snapshot(policy=short), MONDAY_10, MONDAY_10 + 30 * MIN) == [MONDAY_10]
     later = (MONDAY_10 + 15 * MIN, MONDAY_10 + 45 * MIN)
     assert offered(snapshot(policy=short), *later) == []

@@ -114,6 +114,7 @@ def snapshots(draw):
         duration=draw(st.sampled_from([15, 20, 30, 45, 60])) * MIN,
         buffer_before=draw(st.integers(0, 4)) * 5 * MIN,
         buffer_after=draw(st.integers(0, 4)) * 5 * MIN,
+        accepted_urgencies=frozenset({"routine"}),
     )
     client = None
     if draw(mostly(True)):
@@ -131,6 +132,7 @@ def snapshots(draw):
         slot_step=draw(st.sampled_from([5, 10, 15, 20, 30])) * MIN,
         min_notice=draw(st.integers(0, 8)) * 30 * MIN,
         horizon=timedelta(days=draw(st.integers(1, 3))),
+        client_cutoff=timedelta(hours=24),
         max_client_appointments_per_day=draw(st.none() | st.integers(1, 3)),
     )
     # `now` anywhere on the first day, to the second (not only on a grid point).
