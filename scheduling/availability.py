@@ -11,7 +11,9 @@ turned into instants per local date with zoneinfo (DESIGN.md invariant 3):
   (fold=0).
 
 Every function is a sort plus a sweep: blocked time is merged once and looked up with bisect,
-slots are generated per free piece on the step grid, never as slots x busy comparisons.
+slots are generated per free piece on the step grid, never as slots x busy comparisons. The
+grid of a working interval (starts, ends and local starts) is computed once per zone and
+shared by every provider working those hours.
 """
 
 from __future__ import annotations
@@ -85,11 +87,6 @@ class WorkingInterval:
     interval: Interval
 
 
-@lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of a provider-local wall-clock time (invariant 3 rules for DST)."""
     local = datetime.combine(day, wall, tzinfo=tz)  # fold=0: first occurrence if ambiguous
@@ -137,7 +134,7 @@ def _local_working_intervals(
     start_date: date,
     end_date: date,
 ) -> tuple[WorkingInterval, ...]:
-    tz = zone(timezone)
+    tz = ZoneInfo(timezone)
     by_weekday: dict[int, list[WeeklyInterval]] = {}
     for weekly in weekly_hours:
         by_weekday.setdefault(weekly.weekday, []).append(weekly)
@@ -177,29 +174,74 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
+_starts = attrgetter("start")
+_ends = attrgetter("end")
+
+
+def _blocked_bounds(
+    schedule: ProviderSchedule, buffer_before: timedelta, buffer_after: timedelta
+) -> tuple[list[datetime], list[datetime]]:
+    """Starts and ends of the merged blocked time (see `blocked_intervals`), as two sorted
+    lists: no Interval is built, and busy time is only widened when a buffer asks for it."""
+    busy = schedule.busy
+    starts = list(map(_starts, busy))
+    ends = list(map(_ends, busy))
+    if buffer_after:
+        starts = [start - buffer_after for start in starts]
+    if buffer_before:
+        ends = [end + buffer_before for end in ends]
+    if schedule.time_off:
+        starts.extend(map(_starts, schedule.time_off))
+        ends.extend(map(_ends, schedule.time_off))
+    merged_starts: list[datetime] = []
+    merged_ends: list[datetime] = []
+    last_end = None
+    for start, end in sorted(zip(starts, ends, strict=True)):
+        if end <= start:
+            continue
+        if last_end is not None and start <= last_end:
+            if end > last_end:
+                merged_ends[-1] = last_end = end
+        else:
+            merged_starts.append(start)
+            merged_ends.append(end)
+            last_end = end
+    return merged_starts, merged_ends
+
+
 def blocked_intervals(
     schedule: ProviderSchedule, buffer_before: timedelta, buffer_after: timedelta
 ) -> list[Interval]:
     """Time a new appointment's own time [start, end) must avoid: time off, and busy time
     widened so that the new appointment's buffers do not touch it either."""
-    widened = (
-        Interval(busy.start - buffer_after, busy.end + buffer_before) for busy in schedule.busy
-    )
-    return merge_intervals([*schedule.time_off, *widened])
+    starts, ends = _blocked_bounds(schedule, buffer_before, buffer_after)
+    return list(map(Interval, starts, ends))
+
+
+def _free_pieces(
+    start: datetime, end: datetime, blocked_starts: list[datetime], blocked_ends: list[datetime]
+) -> list[tuple[datetime, datetime]]:
+    """(start, end) pieces of [start, end) outside the merged, sorted blocked time."""
+    pieces = []
+    cursor = start
+    index = bisect_right(blocked_ends, cursor)  # first block ending after the cursor
+    count = len(blocked_starts)
+    while index < count and blocked_starts[index] < end:
+        if blocked_starts[index] > cursor:
+            pieces.append((cursor, blocked_starts[index]))
+        if blocked_ends[index] > cursor:
+            cursor = blocked_ends[index]
+        index += 1
+    if cursor < end:
+        pieces.append((cursor, end))
+    return pieces
 
 
 def subtract(interval: Interval, blocked: list[Interval], blocked_ends: list[datetime]):
     """Pieces of `interval` outside the merged, sorted `blocked` (ends given for bisect)."""
-    cursor = interval.start
-    index = bisect_right(blocked_ends, cursor)  # first block ending after the cursor
-    while index < len(blocked) and blocked[index].start < interval.end:
-        block = blocked[index]
-        if block.start > cursor:
-            yield Interval(cursor, block.start)
-        cursor = max(cursor, block.end)
-        index += 1
-    if cursor < interval.end:
-        yield Interval(cursor, interval.end)
+    blocked_starts = [block.start for block in blocked]
+    for start, end in _free_pieces(interval.start, interval.end, blocked_starts, blocked_ends):
+        yield Interval(start, end)
 
 
 def _local_date_range(window: Interval, tz: ZoneInfo) -> tuple[date, date]:
@@ -217,24 +259,48 @@ def free_intervals(
 ) -> list[Interval]:
     """Working time inside `window`, outside time off and holidays, where an appointment
     with the given buffers could sit without its widened time touching a busy interval."""
-    tz = zone(schedule.timezone)
-    blocked = blocked_intervals(schedule, buffer_before, buffer_after)
-    blocked_ends = [block.end for block in blocked]
+    tz = ZoneInfo(schedule.timezone)
+    blocked_starts, blocked_ends = _blocked_bounds(schedule, buffer_before, buffer_after)
     result: list[Interval] = []
     for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
-        clipped = Interval(
-            max(item.interval.start, window.start), min(item.interval.end, window.end)
-        )
-        if clipped.end > clipped.start:
-            result.extend(subtract(clipped, blocked, blocked_ends))
+        clipped_start = max(item.interval.start, window.start)
+        clipped_end = min(item.interval.end, window.end)
+        if clipped_end > clipped_start:
+            result.extend(
+                Interval(start, end)
+                for start, end in _free_pieces(
+                    clipped_start, clipped_end, blocked_starts, blocked_ends
+                )
+            )
     return result
 
 
-def _first_grid_point(anchor: datetime, lower: datetime, step: timedelta) -> datetime:
-    if lower <= anchor:
-        return anchor
-    steps = -((anchor - lower) // step)  # ceil((lower - anchor) / step)
-    return anchor + steps * step
+# One grid per zone and working interval, shared by the providers working those hours (and
+# by later requests): the starts, their ends and their local starts, computed once.
+@lru_cache(maxsize=8192)
+def _grid(
+    timezone: str, start: datetime, end: datetime, step: timedelta, duration: timedelta
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[datetime, ...]]:
+    """Starts on the step grid from `start` with their slot inside [start, end)."""
+    tz = ZoneInfo(timezone)
+    count = (end - duration - start) // step + 1 if end - duration >= start else 0
+    starts = tuple(start + index * step for index in range(count))
+    return (
+        starts,
+        tuple(slot_start + duration for slot_start in starts),
+        tuple(slot_start.astimezone(tz) for slot_start in starts),
+    )
+
+
+# `Slot` is frozen, so its generated __init__ goes through object.__setattr__ once per
+# field; open_slots builds up to hundreds of thousands per request, so it fills the slots
+# directly (the same fields and values; equality, hashing and immutability are unchanged).
+_new_object = object.__new__
+_set_provider_id = Slot.provider_id.__set__
+_set_start = Slot.start.__set__
+_set_end = Slot.end.__set__
+_set_local_start = Slot.local_start.__set__
+_set_timezone = Slot.timezone.__set__
 
 
 def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
@@ -248,34 +314,73 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
     """
     if request.duration <= timedelta(0) or request.step <= timedelta(0):
         raise ValueError("duration and step must be positive")
-    tz = zone(schedule.timezone)
+    tz = ZoneInfo(schedule.timezone)
     window = request.window
+    window_end = window.end
     lowest_start = max(window.start, request.earliest_start)
-    if lowest_start > request.latest_start or lowest_start >= window.end:
+    latest_start = request.latest_start
+    if lowest_start > latest_start or lowest_start >= window_end:
         return []
-    blocked = blocked_intervals(schedule, request.buffer_before, request.buffer_after)
-    blocked_ends = [block.end for block in blocked]
+    blocked_starts, blocked_ends = _blocked_bounds(
+        schedule, request.buffer_before, request.buffer_after
+    )
+    blocked_count = len(blocked_starts)
     step, duration = request.step, request.duration
+    # The last start the window and latest_start allow.
+    last_start = min(window_end - duration, latest_start)
     provider_id, tz_name = schedule.provider_id, schedule.timezone
+    daily_cap, per_day = schedule.daily_cap, schedule.appointments_per_day
     slots: list[Slot] = []
+    append = slots.append
+    in_order = True
+    previous_end = None
     for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
-        working = item.interval
-        if working.end <= lowest_start or working.start >= window.end:
+        anchor, working_end = item.interval.start, item.interval.end
+        if working_end <= lowest_start or anchor >= window_end:
             continue
-        if schedule.daily_cap is not None and (
-            schedule.appointments_per_day.get(item.local_date, 0) >= schedule.daily_cap
-        ):
+        if daily_cap is not None and per_day.get(item.local_date, 0) >= daily_cap:
             continue
-        upper_end = min(working.end, window.end)
-        for piece in subtract(working, blocked, blocked_ends):
-            first = _first_grid_point(working.start, max(piece.start, lowest_start), step)
-            # The last start: within the piece and window, and not after latest_start.
-            last = min(min(piece.end, upper_end) - duration, request.latest_start)
-            if last < first:
-                continue
-            slots.extend(
-                Slot(provider_id, start, start + duration, start.astimezone(tz), tz_name)
-                for start in (first + index * step for index in range((last - first) // step + 1))
-            )
-    slots.sort(key=attrgetter("start"))  # already in order; cheap insurance
+        if previous_end is not None and anchor < previous_end:
+            in_order = False  # overlapping working hours: slots need sorting
+        previous_end = working_end if previous_end is None else max(previous_end, working_end)
+        grid_starts, grid_ends, grid_local_starts = _grid(
+            tz_name, anchor, working_end, step, duration
+        )
+        # Grid indexes [first_index, end_index) that notice, horizon and window allow.
+        first_index = 0 if lowest_start <= anchor else -((anchor - lowest_start) // step)
+        end_index = min(len(grid_starts), (last_start - anchor) // step + 1)
+        if end_index <= first_index:
+            continue
+        # Sweep the free pieces [cursor, piece_end) of the working interval; each takes the
+        # grid starts whose slot fits inside it.
+        index = bisect_right(blocked_ends, anchor)  # first block ending after the start
+        cursor = anchor
+        while cursor < working_end:
+            if index < blocked_count and blocked_starts[index] < working_end:
+                piece_end, next_cursor = blocked_starts[index], blocked_ends[index]
+                index += 1
+            else:
+                piece_end, next_cursor = working_end, working_end
+            if piece_end > cursor:
+                lower = max(first_index, -((anchor - cursor) // step))
+                upper = min(end_index, (piece_end - duration - anchor) // step + 1)
+                if upper <= lower:  # (a negative upper must not slice from the end)
+                    upper = lower
+                for start, end, local_start in zip(
+                    grid_starts[lower:upper],
+                    grid_ends[lower:upper],
+                    grid_local_starts[lower:upper],
+                    strict=True,
+                ):
+                    slot = _new_object(Slot)
+                    _set_provider_id(slot, provider_id)
+                    _set_start(slot, start)
+                    _set_end(slot, end)
+                    _set_local_start(slot, local_start)
+                    _set_timezone(slot, tz_name)
+                    append(slot)
+            if next_cursor > cursor:
+                cursor = next_cursor
+    if not in_order:
+        slots.sort(key=_starts)
     return slots

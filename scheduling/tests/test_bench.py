@@ -21,6 +21,9 @@ KEYS = {
     "providers",
     "days",
     "appointments",
+    "floor_ms",
+    "floor_queries",
+    "all_providers_over_floor",
 }
 
 
@@ -56,4 +59,7 @@ def test_bench_availability_prints_one_json_object_with_the_figures():
     # The query count is the same for one provider and for all of them.
     assert figures["one_provider_queries"] == figures["all_providers_queries"] <= 6
     assert figures["all_providers_slots"] > 0
+    # The floor runs exactly the statements availability ran, alone.
+    assert figures["floor_queries"] == figures["all_providers_queries"]
+    assert figures["floor_ms"] > 0 and figures["all_providers_over_floor"] > 0
     assert figures["bookings"] == 5 and figures["bookings_per_second"] > 0

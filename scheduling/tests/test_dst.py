@@ -1,6 +1,7 @@
 """Daylight saving time: a 09:00 start stays 09:00 local on both sides of every change."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,7 +16,6 @@ from scheduling.availability import (
     local_to_utc,
     open_slots,
     working_intervals,
-    zone,
 )
 from scheduling.services import appointment_book
 
@@ -87,7 +87,7 @@ def test_first_slot_is_the_local_start_on_both_sides_of_dst(tz, day, start, expe
 def test_every_slot_of_a_dst_day_keeps_local_wall_clock_times():
     for day in (date(2026, 3, 8), date(2026, 11, 1)):
         (interval,) = working_intervals(schedule("America/New_York"), day, day)
-        tz = zone("America/New_York")
+        tz = ZoneInfo("America/New_York")
         assert interval.start.astimezone(tz).time() == time(9)
         assert interval.end.astimezone(tz).time() == time(17)
         assert interval.end - interval.start == timedelta(hours=8)
@@ -112,7 +112,7 @@ def test_working_interval_containing_the_nonexistent_hour_is_shortened():
 
 
 def test_a_start_inside_the_gap_moves_forward_to_the_transition():
-    tz = zone("America/New_York")
+    tz = ZoneInfo("America/New_York")
     assert local_to_utc(date(2026, 3, 8), time(2, 30), tz) == datetime(2026, 3, 8, 7, tzinfo=UTC)
     gap_only = schedule("America/New_York", time(2), time(2, 45))
     assert working_intervals(gap_only, date(2026, 3, 8), date(2026, 3, 8)) == []
@@ -120,7 +120,7 @@ def test_a_start_inside_the_gap_moves_forward_to_the_transition():
 
 
 def test_an_ambiguous_start_uses_the_first_occurrence():
-    tz = zone("America/New_York")
+    tz = ZoneInfo("America/New_York")
     # 01:30 happens twice on 2026-11-01: first at 05:30 UTC (EDT), then at 06:30 UTC (EST).
     assert local_to_utc(date(2026, 11, 1), time(1, 30), tz) == datetime(
         2026, 11, 1, 5, 30, tzinfo=UTC
@@ -165,4 +165,4 @@ def test_booking_09_00_local_after_the_london_change(client_user):
             service=service,
             start=datetime(2026, 3, 29, 8, tzinfo=UTC),
         )
-    assert appointment.start.astimezone(zone("Europe/London")).time() == time(9)
+    assert appointment.start.astimezone(ZoneInfo("Europe/London")).time() == time(9)

@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis) of the availability core and of invariants 1 and 4."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -17,7 +18,6 @@ from scheduling.availability import (
     WeeklyInterval,
     open_slots,
     working_intervals,
-    zone,
 )
 from scheduling.errors import SlotUnavailable
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
@@ -109,7 +109,7 @@ def overlaps(a_start, a_end, b_start, b_end) -> bool:
 @given(scenarios())
 def test_every_offered_slot_is_inside_hours_outside_time_off_and_busy_time(scenario):
     schedule, request = scenario
-    tz = zone(schedule.timezone)
+    tz = ZoneInfo(schedule.timezone)
     slots = open_slots(schedule, request)
     first = request.window.start.astimezone(tz).date() - timedelta(days=1)
     last = request.window.end.astimezone(tz).date() + timedelta(days=1)

@@ -1,7 +1,14 @@
 """Benchmark availability and booking on a synthetic clinic in a throw-away database.
 
-    python manage.py bench_availability [--json] [--providers 50] [--days 14]
-                                        [--appointments 5000] [--repeat 7]
+    python manage.py bench_availability [--json] [--size default|large] [--providers N]
+                                        [--days N] [--appointments N] [--repeat 7]
+
+`--size default` is 50 providers x 14 days x 5,000 appointments, `--size large` 200 providers
+x 28 days x 40,000; `--providers`, `--days` and `--appointments` override either.
+
+Next to all providers' availability it prints its floor: the exact SQL statements the
+snapshot loader ran, executed alone on a raw cursor with every row fetched, timed the same
+way. The ratio of the two is the cost of the Python above the database.
 
 DATABASE_URL picks the engine. The command creates its own database the way the test
 runner does (a temporary SQLite file, or a `bench_...` PostgreSQL database), fills it,
@@ -27,6 +34,33 @@ from scheduling import events
 
 ZONES = ["Europe/London", "America/New_York", "Europe/Berlin", "Asia/Kolkata"]
 DAY_HOURS = [(time(8), time(12)), (time(13), time(18))]  # a lunch break splits each day
+SIZES = {  # (providers, days, appointments)
+    "default": (50, 14, 5000),
+    "large": (200, 28, 40000),
+}
+
+
+@contextmanager
+def recorded_statements(into: list[tuple[str, object]]):
+    """Append the (sql, params) of every statement run on the default connection."""
+
+    def record(execute, sql, params, many, context):
+        into.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield
+
+
+def run_statements(statements: list[tuple[str, object]]) -> int:
+    """Run recorded statements alone on a raw cursor, fetching every row; rows fetched."""
+    fetched = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description is not None:
+                fetched += len(cursor.fetchall())
+    return fetched
 
 
 @contextmanager
@@ -57,14 +91,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
-        parser.add_argument("--providers", type=int, default=50)
-        parser.add_argument("--days", type=int, default=14)
-        parser.add_argument("--appointments", type=int, default=5000)
+        parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            default="default",
+            help="default: 50 providers x 14 days x 5,000 appointments; large: 200 x 28 x 40,000.",
+        )
+        parser.add_argument("--providers", type=int, help="Overrides the size's providers.")
+        parser.add_argument("--days", type=int, help="Overrides the size's days.")
+        parser.add_argument("--appointments", type=int, help="Overrides the size's appointments.")
         parser.add_argument("--repeat", type=int, default=7, help="Runs per median.")
         parser.add_argument("--bookings", type=int, default=200, help="Bookings to time.")
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, **options):
+        for name, value in zip(
+            ("providers", "days", "appointments"), SIZES[options["size"]], strict=True
+        ):
+            if options[name] is None:
+                options[name] = value
         for name in ("providers", "days", "repeat", "bookings"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1.")
@@ -215,6 +260,13 @@ class Command(BaseCommand):
         all_ms, all_cpu, all_queries, all_slots = self.measure(
             lambda: available_slots(service=service, start=start, end=end), repeat
         )
+        # The floor: the same statements alone, as the database and driver serve them.
+        statements: list[tuple[str, object]] = []
+        with recorded_statements(statements):
+            available_slots(service=service, start=start, end=end)
+        floor_ms, floor_cpu, _, floor_rows = self.measure(
+            lambda: run_statements(statements), repeat
+        )
         # Sequential bookings of distinct open slots, each by a new client.
         picks, last_end = [], {}
         for slot in all_slots:
@@ -256,6 +308,11 @@ class Command(BaseCommand):
             "all_providers_cpu_ms": round(all_cpu, 2),
             "all_providers_queries": all_queries,
             "all_providers_slots": len(all_slots),
+            "floor_ms": round(floor_ms, 2),
+            "floor_cpu_ms": round(floor_cpu, 2),
+            "floor_queries": len(statements),
+            "floor_rows": floor_rows,
+            "all_providers_over_floor": round(all_ms / floor_ms, 2) if floor_ms > 0 else None,
             "bookings": len(picks),
             "booking_queries": booking_queries,
             "bookings_per_second": round(len(picks) / elapsed, 1) if elapsed > 0 else 0.0,
@@ -274,6 +331,14 @@ class Command(BaseCommand):
                 f"{results[key + '_cpu_ms']:>10.1f}{results[key + '_queries']:>10}"
                 f"{results[key + '_slots']:>10}"
             )
+        self.stdout.write(
+            f"{'floor (its SQL alone)':<30}{results['floor_ms']:>10.1f}"
+            f"{results['floor_cpu_ms']:>10.1f}{results['floor_queries']:>10}"
+            f"{results['floor_rows']:>10} rows"
+        )
+        self.stdout.write(
+            f"{'all providers / floor':<30}{results['all_providers_over_floor']:>10.2f}x"
+        )
         self.stdout.write(
             f"{'sequential bookings':<30}{results['bookings_per_second']:>10.1f} per second "
             f"({results['bookings']} bookings, {results['booking_queries']} queries each)"
