@@ -42,7 +42,7 @@ class WeeklyInterval:
     end: time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class ProviderSchedule:
     provider_id: int
     timezone: str
@@ -50,12 +50,12 @@ class ProviderSchedule:
     time_off: tuple[Interval, ...] = ()
     holidays: frozenset[date] = frozenset()  # provider-local dates closed for public holidays
     busy: tuple[Interval, ...] = ()  # held time of existing appointments, buffers included
-    daily_cap: int | None = None
+    daily_cap: int | None = None  # pragma: no mutate
     # provider-local date -> number of non-cancelled appointments that day
     appointments_per_day: dict[date, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class SlotRequest:
     duration: timedelta
     step: timedelta
@@ -126,7 +126,7 @@ def local_working_intervals(
 
 
 # Providers of a clinic mostly share zones and hours: the conversion is computed once each.
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=2048)  # pragma: no mutate
 def _local_working_intervals(
     timezone: str,
     weekly_hours: tuple[WeeklyInterval, ...],
@@ -277,7 +277,7 @@ def free_intervals(
 
 # One grid per zone and working interval, shared by the providers working those hours (and
 # by later requests): the starts, their ends and their local starts, computed once.
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)  # pragma: no mutate
 def _grid(
     timezone: str, start: datetime, end: datetime, step: timedelta, duration: timedelta
 ) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[datetime, ...]]:

@@ -2,18 +2,25 @@
 time, a cap with nothing booked, a single-instant start range, time off ending at closing,
 and a wall time inside the spring-forward gap that is not on a half hour."""
 
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from scheduling.availability import (
     Interval,
     ProviderSchedule,
+    Slot,
     SlotRequest,
     WeeklyInterval,
+    blocked_intervals,
     free_intervals,
     local_to_utc,
+    local_working_intervals,
     merge_intervals,
     open_slots,
+    subtract,
 )
 
 MINUTES = timedelta(minutes=1)
@@ -139,3 +146,203 @@ def test_a_wall_time_just_after_the_gap_is_converted_as_it_reads():
     new_york = ZoneInfo("America/New_York")
     instant = local_to_utc(date(2026, 3, 8), time(3, 10), new_york)
     assert instant == datetime(2026, 3, 8, 7, 10, tzinfo=UTC)
+
+
+# --- merge_intervals: empty, touching and overlapping pieces ----------------------------
+
+
+def test_merge_drops_empty_intervals_wherever_they_sort():
+    busy = [
+        Interval(utc(8), utc(8)),
+        Interval(utc(9), utc(10)),
+        Interval(utc(12), utc(12)),
+        Interval(utc(13), utc(14)),
+    ]
+    assert merge_intervals(busy) == [Interval(utc(9), utc(10)), Interval(utc(13), utc(14))]
+
+
+def test_merge_joins_intervals_that_only_touch():
+    busy = [Interval(utc(10), utc(11)), Interval(utc(9), utc(10))]
+    assert merge_intervals(busy) == [Interval(utc(9), utc(11))]
+
+
+def test_merge_extends_the_last_interval_only_behind_earlier_ones():
+    busy = [
+        Interval(utc(9), utc(9, 30)),
+        Interval(utc(10), utc(10, 30)),
+        Interval(utc(11), utc(12)),
+        Interval(utc(11, 30), utc(13)),
+        Interval(utc(12, 45), utc(13, 15)),
+        Interval(utc(15), utc(16)),
+        Interval(utc(15, 10), utc(15, 20)),
+    ]
+    assert merge_intervals(busy) == [
+        Interval(utc(9), utc(9, 30)),
+        Interval(utc(10), utc(10, 30)),
+        Interval(utc(11), utc(13, 15)),
+        Interval(utc(15), utc(16)),
+    ]
+
+
+# --- holidays ------------------------------------------------------------------------------
+
+
+def test_a_holiday_closes_its_day_and_the_days_after_it_stay_open():
+    closed_monday = schedule(holidays=frozenset({MONDAY}))
+    window = Interval(utc(0), utc(0, day=15))
+    days = sorted(
+        {slot.local_start.date() for slot in open_slots(closed_monday, request(window=window))}
+    )
+    assert days == [date(2026, 1, 13), date(2026, 1, 14)]
+
+
+# --- the defaults of the input types --------------------------------------------------------
+
+
+def test_a_schedule_and_a_request_default_to_nothing_blocked_and_no_buffers():
+    # Callers (selectors, the rules, the recommendations) iterate and add these defaults.
+    bare = schedule()
+    assert (bare.time_off, bare.busy, bare.holidays) == ((), (), frozenset())
+    assert (bare.daily_cap, bare.appointments_per_day) == (None, {})
+    assert bare.appointments_per_day is not schedule().appointments_per_day
+    asked = request()
+    assert (asked.buffer_before, asked.buffer_after) == (timedelta(0), timedelta(0))
+
+
+def test_a_daily_cap_with_no_counts_given_offers_the_whole_day():
+    offered = starts(open_slots(schedule(daily_cap=1), request()))
+    assert (offered[0], offered[-1], len(offered)) == ("09:00", "16:30", 31)
+
+
+# --- results are values -----------------------------------------------------------------------
+
+
+def test_working_intervals_handed_out_from_the_shared_cache_cannot_be_changed():
+    # The conversion is cached and shared by every caller: one caller must not alter
+    # what the next one reads.
+    first = local_working_intervals(schedule(), MONDAY, MONDAY)
+    with pytest.raises(FrozenInstanceError):
+        first[0].interval = Interval(utc(0), utc(1))
+    with pytest.raises(FrozenInstanceError):
+        first[0].interval.end = utc(23)
+    assert local_working_intervals(schedule(), MONDAY, MONDAY)[0].interval == Interval(
+        utc(9), utc(17)
+    )
+
+
+def test_an_offered_slot_is_the_same_value_as_one_built_by_hand():
+    slot = open_slots(schedule(), request())[0]
+    by_hand = Slot(
+        provider_id=7,
+        start=utc(9),
+        end=utc(9, 30),
+        local_start=utc(9).astimezone(ZoneInfo("UTC")),
+        timezone="UTC",
+    )
+    assert slot == by_hand
+    assert {slot, by_hand} == {by_hand}
+    with pytest.raises(FrozenInstanceError):
+        slot.start = utc(10)
+
+
+# --- the spring-forward gap, to the second --------------------------------------------------
+
+
+def test_a_wall_time_one_second_into_the_gap_moves_to_the_transition():
+    new_york = ZoneInfo("America/New_York")
+    instant = local_to_utc(date(2026, 3, 8), time(2, 0, 1), new_york)
+    assert instant == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+
+
+# --- refused requests -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("duration", "step"),
+    [(timedelta(0), 15 * MINUTES), (-30 * MINUTES, 15 * MINUTES), (30 * MINUTES, -MINUTES)],
+)
+def test_a_request_with_a_non_positive_duration_or_step_is_refused(duration, step):
+    with pytest.raises(ValueError, match="^duration and step must be positive$"):
+        open_slots(schedule(), request(duration=duration, step=step))
+
+
+# --- working hours exactly one slot long ------------------------------------------------------
+
+
+def test_working_hours_exactly_one_slot_long_offer_that_slot():
+    short_day = schedule(weekly_hours=(WeeklyInterval(0, time(9), time(9, 30)),))
+    slots = open_slots(short_day, request())
+    assert [(slot.start, slot.end) for slot in slots] == [(utc(9), utc(9, 30))]
+
+
+# --- blocked time: empty, touching and overlapping pieces ---------------------------------
+
+
+def test_an_empty_time_off_blocks_nothing_and_does_not_hide_later_time_off():
+    empty_then_lunch = schedule(
+        time_off=(Interval(utc(8), utc(8)), Interval(utc(10, 10), utc(10, 10))),
+        busy=(Interval(utc(12), utc(13)),),
+    )
+    offered = starts(open_slots(empty_then_lunch, request()))
+    assert "10:00" in offered  # 10:00-10:30 spans the empty time off at 10:10
+    assert [start for start in offered if "11:30" < start < "13:00"] == []
+    assert blocked_intervals(empty_then_lunch, timedelta(0), timedelta(0)) == [
+        Interval(utc(12), utc(13))
+    ]
+
+
+def test_blocked_time_is_merged_and_widened_by_the_new_appointments_buffers():
+    busy = (Interval(utc(10), utc(11)), Interval(utc(11), utc(12)), Interval(utc(14), utc(15)))
+    time_off = (Interval(utc(14, 30), utc(16)), Interval(utc(14, 45), utc(15, 15)))
+    blocked = schedule(busy=busy, time_off=time_off)
+    assert blocked_intervals(blocked, timedelta(0), timedelta(0)) == [
+        Interval(utc(10), utc(12)),
+        Interval(utc(14), utc(16)),
+    ]
+    # Buffers widen busy time only: 10 minutes after the new appointment before each busy
+    # start, 5 minutes before it after each busy end; time off stays as it is.
+    assert blocked_intervals(blocked, 5 * MINUTES, 10 * MINUTES) == [
+        Interval(utc(9, 50), utc(12, 5)),
+        Interval(utc(13, 50), utc(16)),
+    ]
+
+
+def test_subtract_leaves_the_pieces_of_an_interval_outside_the_blocked_time():
+    blocked = [Interval(utc(8), utc(9, 30)), Interval(utc(11), utc(12)), Interval(utc(16), utc(18))]
+    pieces = subtract(Interval(utc(9), utc(17)), blocked, [block.end for block in blocked])
+    assert list(pieces) == [Interval(utc(9, 30), utc(11)), Interval(utc(12), utc(16))]
+
+
+# --- overlapping working hours --------------------------------------------------------------
+
+
+def test_slots_of_overlapping_working_hours_come_sorted_by_start():
+    overlapping = schedule(
+        weekly_hours=(
+            WeeklyInterval(0, time(9), time(11)),
+            WeeklyInterval(0, time(10, 10), time(12)),
+            WeeklyInterval(0, time(14), time(15)),
+        )
+    )
+    slots = open_slots(overlapping, request(step=30 * MINUTES))
+    assert starts(slots) == [
+        "09:00",
+        "09:30",
+        "10:00",
+        "10:10",
+        "10:30",
+        "10:40",
+        "11:10",
+        "14:00",
+        "14:30",
+    ]
+
+
+# --- a notice that leaves no room on the first day ------------------------------------------
+
+
+def test_a_notice_past_the_last_start_of_a_day_still_offers_the_next_day():
+    window = Interval(utc(0), utc(0, day=14))
+    slots = open_slots(schedule(), request(window=window, earliest_start=utc(16, 45)))
+    assert slots[0].start == utc(9, day=13)
+    assert {slot.local_start.date() for slot in slots} == {date(2026, 1, 13)}
