@@ -215,7 +215,7 @@ def test_offered_slots_are_exactly_the_starts_refusal_accepts(case):
     notice_hours=st.integers(0, 6),
     per_day_limit=st.none() | st.integers(1, 2),
     daily_cap=st.none() | st.integers(1, 3),
-    own_hours=st.lists(st.integers(0, 40), max_size=3),
+    own_hours=st.lists(st.integers(0, 40), max_size=3, unique=True),
     buffers=st.tuples(st.sampled_from([0, 10]), st.sampled_from([0, 5, 15])),
 )
 def test_every_slot_offered_by_availability_and_recommendation_books(
