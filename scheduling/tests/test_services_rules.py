@@ -10,15 +10,19 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection
 
 from accounts.tests.factories import UserFactory
 from providers.tests.factories import ProviderFactory
+from scheduling import events
 from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus, BookingPolicy
 from scheduling.services import (
     appointment_book,
     appointment_cancel,
+    appointment_complete,
     appointment_reschedule,
+    appointment_staff_update,
     appointment_update,
 )
 from scheduling.tests.support import at
@@ -239,3 +243,134 @@ def test_notes_of_a_cancelled_appointment_cannot_be_edited(book, client_user):
     with pytest.raises(InvalidTransition):
         appointment_update(appointment=appointment, actor=client_user, client_notes="After")
     assert _stored(appointment).client_notes == "Before"
+
+
+# --- the exact words of each refusal --------------------------------------------------------
+
+
+def test_a_client_override_is_refused_with_the_whole_message(book, client_user):
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        book(at(13, 10), actor=client_user, override_policy=True)
+    assert (exc_info.value.field, exc_info.value.message) == (
+        "override_policy",
+        "Only staff can override the policy.",
+    )
+
+
+def test_another_client_is_told_they_cannot_change_the_appointment(book, other_client_user):
+    appointment = book(at(13, 10))
+    with pytest.raises(PermissionDenied, match="^You cannot change this appointment.$"):
+        appointment_cancel(appointment=appointment, actor=other_client_user)
+    assert _stored(appointment).status == AppointmentStatus.BOOKED
+
+
+def test_editing_the_notes_of_a_cancelled_appointment_says_which_can_be_edited(book, client_user):
+    appointment = book(at(13, 10))
+    appointment_cancel(appointment=appointment, actor=client_user)
+    with pytest.raises(
+        InvalidTransition, match="^Only booked or confirmed appointments can be edited.$"
+    ):
+        appointment_update(appointment=appointment, actor=client_user, client_notes="After")
+
+
+def test_a_staff_update_by_a_client_says_it_is_for_staff(book, client_user):
+    appointment = book(at(13, 10))
+    with pytest.raises(PermissionDenied, match="^Only staff can do this.$"):
+        appointment_staff_update(appointment=appointment, actor=client_user, status="cancelled")
+
+
+def test_a_staff_update_to_an_unknown_status_is_refused_and_changes_nothing(book, admin_user):
+    appointment = book(at(13, 10))
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_staff_update(appointment=appointment, actor=admin_user, status="booked")
+    assert (exc_info.value.field, exc_info.value.message) == (
+        "status",
+        "Staff cannot set the status to 'booked'.",
+    )
+    assert _stored(appointment).status == AppointmentStatus.BOOKED
+
+
+# --- counting and closing ---------------------------------------------------------------------
+
+
+def test_each_reschedule_raises_the_sequence_by_one(book, client_user):
+    appointment = book(at(13, 10))
+    appointment_reschedule(appointment=appointment, new_start=at(14, 10), actor=client_user)
+    moved = appointment_reschedule(appointment=appointment, new_start=at(15, 10), actor=client_user)
+    assert (moved.sequence, _stored(moved).sequence) == (2, 2)
+    assert AppointmentChange.objects.filter(appointment=appointment).count() == 2
+
+
+def test_the_provider_may_mark_an_appointment_completed_at_its_very_start(
+    book, clinic_provider, time_machine
+):
+    appointment = book(at(13, 10))
+    time_machine.move_to(at(13, 10), tick=False)
+    completed = appointment_complete(appointment=appointment, actor=clinic_provider.user)
+    assert _stored(completed).status == AppointmentStatus.COMPLETED
+
+
+def test_a_client_cannot_mark_their_appointment_completed(book, client_user, time_machine):
+    appointment = book(at(13, 10))
+    time_machine.move_to(at(13, 11), tick=False)
+    with pytest.raises(
+        PermissionDenied, match="^Only the provider or staff can mark it completed.$"
+    ):
+        appointment_complete(appointment=appointment, actor=client_user)
+    assert _stored(appointment).status == AppointmentStatus.BOOKED
+
+
+def test_booking_hooks_get_an_empty_context_when_none_is_given(book):
+    seen = []
+
+    def hook(*, appointment, context):
+        seen.append(context)
+
+    events.register_booking_hook(hook)
+    try:
+        book(at(13, 10))
+    finally:
+        events.booking_hooks.remove(hook)
+    assert seen == [{}]
+
+
+# --- the database's overlap verdict -----------------------------------------------------------
+
+
+def _insert_refused_by(constraint: str):
+    """An execute wrapper that fails the appointment INSERT as PostgreSQL's exclusion
+    constraint would (SQLite has none): the services must translate it."""
+
+    def refuse(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith('INSERT INTO "SCHEDULING_APPOINTMENT"'):
+            raise IntegrityError(
+                f'conflicting key value violates exclusion constraint "{constraint}"'
+            )
+        return execute(sql, params, many, context)
+
+    return refuse
+
+
+@pytest.mark.parametrize(
+    ("constraint", "message"),
+    [
+        ("appointment_provider_no_overlap", "no longer available"),
+        ("appointment_client_no_overlap", "You already have an appointment"),
+    ],
+)
+def test_an_overlap_the_database_refuses_is_an_unavailable_slot(book, constraint, message):
+    with (
+        connection.execute_wrapper(_insert_refused_by(constraint)),
+        pytest.raises(SlotUnavailable, match=message) as exc_info,
+    ):
+        book(at(13, 10))
+    assert isinstance(exc_info.value.__cause__, IntegrityError)
+    assert not Appointment.objects.exists()
+
+
+def test_another_integrity_error_is_not_taken_for_an_overlap(book):
+    with (
+        connection.execute_wrapper(_insert_refused_by("some_other_constraint")),
+        pytest.raises(IntegrityError, match="some_other_constraint"),
+    ):
+        book(at(13, 10))
