@@ -374,3 +374,10 @@ def test_another_integrity_error_is_not_taken_for_an_overlap(book):
         pytest.raises(IntegrityError, match="some_other_constraint"),
     ):
         book(at(13, 10))
+
+
+def test_cancelling_twice_says_what_the_appointment_is_and_what_it_cannot_be(book, client_user):
+    appointment = book(at(13, 10))
+    appointment_cancel(appointment=appointment, actor=client_user)
+    with pytest.raises(InvalidTransition, match="^A cancelled appointment cannot be cancelled.$"):
+        appointment_cancel(appointment=appointment, actor=client_user)
