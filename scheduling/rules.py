@@ -194,7 +194,7 @@ def notice_given(candidate: Candidate) -> Refusal | None:
     snapshot = candidate.snapshot
     if snapshot.may_override or candidate.start >= earliest_start(snapshot):
         return None
-    minutes = int(snapshot.policy.min_notice.total_seconds() // 60)  # pragma: no mutate (/ too)
+    minutes = int(snapshot.policy.min_notice.total_seconds() // 60)  # pragma: no mutate
     return _refuse("notice_given", "start", f"Bookings need at least {minutes} minutes' notice.")
 
 
@@ -251,7 +251,9 @@ def on_step_grid(candidate: Candidate) -> Refusal | None:
     """Starts are offered every `slot_step` from the start of each working interval."""
     if _offers(replace(candidate.provider.schedule, busy=(), daily_cap=None), candidate):
         return None
-    step_minutes = int(candidate.snapshot.policy.slot_step.total_seconds() // 60)
+    step_minutes = int(
+        candidate.snapshot.policy.slot_step.total_seconds() // 60
+    )  # pragma: no mutate
     return _refuse(
         "on_step_grid",
         "start",
@@ -499,7 +501,7 @@ def cutoff_refusal(
     system, the provider, or an override."""
     if not bound or now <= client_cutoff(start, policy):
         return None
-    hours = int(policy.client_cutoff.total_seconds() // 3600)
+    hours = int(policy.client_cutoff.total_seconds() // 3600)  # pragma: no mutate (whole hours)
     return _refuse(
         "client_cutoff",
         "start",

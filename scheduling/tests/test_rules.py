@@ -494,3 +494,18 @@ def test_refusal_kinds_are_the_documented_values():
     assert [kind.value for kind in rules.RefusalKind] == ["not_found", "rule", "taken"]
     with pytest.raises(AttributeError):
         snapshot().now = NOW  # frozen
+
+
+def test_offered_slots_for_chosen_providers_skip_the_others_in_any_order():
+    window = Interval(MONDAY_10, MONDAY_10 + 30 * MIN)
+    snap = snapshot(provider(10), provider(12), provider(14))
+    chosen = rules.offered_slots(snap, 1, window, provider_ids={12, 14})
+    assert [s.provider_id for s in chosen] == [12, 14]
+
+
+def test_the_clients_local_day_is_in_their_own_zone():
+    kolkata = client(timezone="Asia/Kolkata")  # UTC+05:30
+    assert rules.client_local_day(kolkata, MONDAY_10) == (
+        datetime(2026, 1, 11, 18, 30, tzinfo=UTC),
+        datetime(2026, 1, 12, 18, 30, tzinfo=UTC),
+    )
