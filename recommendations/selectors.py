@@ -32,14 +32,13 @@ from recommendations.engine import (
 from recommendations.engine.types import TIMES_OF_DAY, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
 from scheduling.availability import (
-    Interval,
     ProviderSchedule,
     merge_intervals,
     working_intervals,
 )
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
-from scheduling.rules import Snapshot, offered_moves, offered_slots
-from scheduling.selectors import active_providers_for, booking_snapshot, provider_schedules
+from scheduling.rules import Snapshot
+from scheduling.selectors import active_providers_for, provider_schedules, slot_offer
 
 HISTORY_LIMIT = 60  # most recent past appointments that shape a client's preferences
 POPULATION_SAMPLE = 3000
@@ -273,7 +272,9 @@ def recommendation_inputs(
     policy = policy or BookingPolicy.load()
     settings_row = settings_row or SchedulerSettings.load()
     providers = bookable_providers(service=service, provider=provider)
-    snapshot = booking_snapshot(
+    # The candidates are exactly what the booking service would accept for this client (for
+    # `moving`, where it may move to).
+    snapshot, slots = slot_offer(
         service=service,
         start=start,
         end=end,
@@ -281,15 +282,8 @@ def recommendation_inputs(
         client=client,
         now=now,
         policy=policy,
-        exclude_appointment_id=moving.pk if moving is not None else None,
+        moving=moving,
     )
-    # The candidates are exactly what the booking service would accept for this client (for
-    # `moving`, where it may move to).
-    window = Interval(start, end)
-    if moving is None:
-        slots = offered_slots(snapshot, service.pk, window)
-    else:
-        slots = offered_moves(snapshot, service.pk, window, moving.start)
     schedules = [facts.schedule for facts in snapshot.providers.values()]
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)

@@ -374,6 +374,34 @@ def available_slots(
     """
     if not service.is_active:
         return []
+    _, slots = slot_offer(
+        service=service,
+        start=start,
+        end=end,
+        providers=providers,
+        client=client,
+        now=now,
+        policy=policy,
+        may_override=may_override,
+        moving=moving,
+    )
+    return slots
+
+
+def slot_offer(
+    *,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    providers: Iterable[Provider] | None = None,
+    client=None,
+    now: datetime | None = None,
+    policy: BookingPolicy | None = None,
+    may_override: bool = False,
+    moving: Appointment | None = None,
+) -> tuple[rules.Snapshot, list[Slot]]:
+    """The snapshot and what it offers in [start, end) (`rules.offered_slots`, or for
+    `moving` `rules.offered_moves`): `available_slots` and recommendation candidates."""
     snapshot = booking_snapshot(
         service=service,
         start=start,
@@ -387,8 +415,8 @@ def available_slots(
     )
     window = Interval(start, end)
     if moving is None:
-        return rules.offered_slots(snapshot, service.pk, window)
-    return rules.offered_moves(snapshot, service.pk, window, moving.start)
+        return snapshot, rules.offered_slots(snapshot, service.pk, window)
+    return snapshot, rules.offered_moves(snapshot, service.pk, window, moving.start)
 
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
