@@ -311,6 +311,11 @@ SUBJECT_RULES: tuple[Rule, ...] = (
 # The subject rules that need no provider (a question across all providers).
 SERVICE_RULES: tuple[Rule, ...] = (service_known, client_active, service_active)
 
+# The rules about the provider's schedule, which `open_slots` answers together.
+SCHEDULE_RULES: frozenset[Rule] = frozenset(
+    {provider_working, on_step_grid, provider_day_open, provider_free}
+)
+
 RULES: tuple[Rule, ...] = (
     start_has_offset,
     *SUBJECT_RULES,
@@ -352,11 +357,26 @@ def refusal(
     candidate = Candidate(
         snapshot, snapshot.providers.get(provider_id), snapshot.services.get(service_id), start
     )
+    schedule_offers: bool | None = None  # asked once, when the first schedule rule comes
     for rule in RULES:
+        if rule in SCHEDULE_RULES:
+            # The common case in one `open_slots` call: a start the provider's whole schedule
+            # offers passes every schedule rule; only a refused one is asked rule by rule.
+            if schedule_offers is None:
+                schedule_offers = _schedule_offers(candidate)
+            if schedule_offers:
+                continue
         refused = rule(candidate)
         if refused is not None:
             return refused
     return None
+
+
+def _schedule_offers(candidate: Candidate) -> bool:
+    schedule = candidate.provider.schedule
+    if candidate.snapshot.may_override:
+        schedule = replace(schedule, daily_cap=None)
+    return _offers(schedule, candidate)
 
 
 # --- what is offered: exactly the starts `refusal` accepts ----------------------------------
