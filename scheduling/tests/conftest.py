@@ -4,6 +4,7 @@
 import pytest
 
 from providers.tests.factories import ProviderFactory, ServiceFactory
+from scheduling.services import appointment_book
 
 
 @pytest.fixture
@@ -14,3 +15,16 @@ def service(db):
 @pytest.fixture
 def clinic_provider(db, service):
     return ProviderFactory(services=[service])
+
+
+@pytest.fixture
+def book(client_user, clinic_provider, service):
+    """Book for `client_user` with `clinic_provider` and `service` unless told otherwise."""
+
+    def _book(start, **kwargs):
+        kwargs.setdefault("client", client_user)
+        kwargs.setdefault("provider", clinic_provider)
+        kwargs.setdefault("service", service)
+        return appointment_book(start=start, **kwargs)
+
+    return _book

@@ -21,25 +21,9 @@ from scheduling.services import (
     appointment_staff_update,
     appointment_update,
 )
-from scheduling.tests.support import at
+from scheduling.tests.support import at, refused
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
-
-
-@pytest.fixture
-def book(client_user, clinic_provider, service):
-    def _book(start, **kwargs):
-        kwargs.setdefault("client", client_user)
-        kwargs.setdefault("provider", clinic_provider)
-        kwargs.setdefault("service", service)
-        return appointment_book(start=start, **kwargs)
-
-    return _book
-
-
-def refused(exc_info, field: str, text: str) -> None:
-    assert exc_info.value.field == field
-    assert text in exc_info.value.message
 
 
 # --- booking ----------------------------------------------------------------------------
