@@ -188,6 +188,85 @@ def test_reminder_without_email_preference_still_reaches_the_inbox(appointment, 
     ).exists()
 
 
+def test_reminder_without_email_preference_counts_as_sent(appointment, time_machine):
+    profile = appointment.client.profile
+    profile.email_notifications = False
+    profile.save()
+    book(appointment)
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24))
+
+    # The client's reminder reached the inbox only, the provider's the inbox and email: two sent.
+    assert services.reminders_send_due() == 2
+    assert services.reminders_send_due() == 0
+
+
+def test_a_reminder_whose_moment_is_exactly_now_is_not_created(
+    frozen_now, client_user, clinic_provider, service
+):
+    appointment = AppointmentFactory(
+        client=client_user,
+        provider=clinic_provider,
+        service=service,
+        start=NOW + timedelta(hours=1),
+    )
+    book(appointment)
+
+    # The 1-hour reminder would be due this very instant: too late, like the 24-hour one.
+    assert _pending(appointment) == set()
+
+
+def test_a_sweep_at_the_start_of_the_appointment_sends_nothing_and_cancels_the_rest(
+    appointment, time_machine
+):
+    book(appointment)
+    mail.outbox.clear()
+    time_machine.move_to(APPOINTMENT_START)
+
+    assert services.reminders_send_due(now=APPOINTMENT_START) == 0
+
+    assert mail.outbox == []
+    assert set(
+        Reminder.objects.filter(appointment=appointment).values_list("sent_at", "cancelled_at")
+    ) == {(None, APPOINTMENT_START)}
+
+
+def test_each_reminder_email_is_queued_once_under_its_own_key(appointment, time_machine):
+    book(appointment)
+    time_machine.move_to(shifted(APPOINTMENT_START, hours=-24))
+
+    services.reminders_send_due()
+
+    reminders = Reminder.objects.filter(appointment=appointment, lead_minutes=1440)
+    deliveries = EmailDelivery.objects.filter(kind=NotificationKind.REMINDER)
+    assert sorted(deliveries.values_list("dedupe_key", flat=True)) == sorted(
+        f"reminder:{pk}" for pk in reminders.values_list("pk", flat=True)
+    )
+    assert {d.context["lead_minutes"] for d in deliveries} == {1440}
+
+
+def test_a_sweep_sends_at_most_500_reminders_and_the_next_sweep_the_rest(appointment):
+    profile = appointment.client.profile
+    profile.email_notifications = False  # inbox only: the batch is about the sweep, not email
+    profile.save()
+    # 501 reminders of the client, one per lead time from 1 to 501 minutes, all due a minute
+    # before the start.
+    Reminder.objects.bulk_create(
+        Reminder(
+            appointment=appointment,
+            recipient=appointment.client,
+            lead_minutes=lead,
+            due_at=shifted(APPOINTMENT_START, minutes=-lead),
+        )
+        for lead in range(1, 502)
+    )
+    sweep_time = shifted(APPOINTMENT_START, minutes=-1)
+
+    assert services.reminders_send_due(now=sweep_time) == 500
+    # The earliest due go first: the one left is the 1-minute reminder.
+    assert list(Reminder.objects.filter(sent_at=None).values_list("lead_minutes", flat=True)) == [1]
+    assert services.reminders_send_due(now=sweep_time) == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_send_each_reminder_exactly_once(
