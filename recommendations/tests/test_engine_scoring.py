@@ -18,6 +18,7 @@ from recommendations.engine import (
     load_ranker,
     recommend,
     save_artifact,
+    score_candidates,
 )
 from recommendations.tests.engine_helpers import NOW, at, context, provider_context, slot
 
@@ -153,3 +154,38 @@ def test_missing_artifact_falls_back_to_rules(tmp_path, caplog):
         ranker = load_ranker(tmp_path / "absent.joblib", weights=DEFAULT_WEIGHTS)
     assert isinstance(ranker, RulesRanker)
     assert "absent.joblib" in caplog.text
+
+
+def test_a_fresh_install_starts_from_the_engines_cold_start_weights():
+    from django.db.migrations.loader import MigrationLoader
+
+    state = MigrationLoader(None, ignore_no_migrations=True).project_state()
+    settings_model = state.apps.get_model("recommendations", "SchedulerSettings")
+    migrated = {
+        name: settings_model._meta.get_field(f"weight_{name}").default for name in FEATURE_NAMES
+    }
+    assert migrated == DEFAULT_WEIGHTS
+
+
+def test_an_artifact_written_in_format_1_still_loads(tmp_path):
+    import joblib
+
+    path = tmp_path / "model.joblib"
+    payload = {"format": 1, "feature_names": list(CLIENT_FEATURES), "model": _trained_model()}
+    joblib.dump(payload, path)
+    ranker = load_ranker(path, weights=DEFAULT_WEIGHTS)
+    assert isinstance(ranker, SklearnRanker)
+    assert ranker.version == "learned"
+
+
+def test_an_artifact_is_saved_into_missing_folders_and_over_an_old_one(tmp_path):
+    path = tmp_path / "models" / "v2" / "model.joblib"
+    save_artifact(_trained_model(), path)
+    save_artifact(_trained_model(), path)
+    assert isinstance(load_ranker(path, weights=DEFAULT_WEIGHTS), SklearnRanker)
+
+
+def test_the_rules_rank_under_the_rules_version():
+    scored = score_candidates([slot(1, 10)], context(), RulesRanker(DEFAULT_WEIGHTS))
+    assert scored.ranker_version == "rules"
+    assert SklearnRanker(_trained_model(), weights=DEFAULT_WEIGHTS).version == "learned"

@@ -333,3 +333,199 @@ def test_reasons_are_strongest_first_by_weight_times_feature():
     reasons = reasons_of([candidate, slot(3, 9, provider_id=2)], ctx, heavy_habit)[candidate]
     assert reasons[0] == "matches your usual Tuesday afternoons"
     assert len(reasons) <= 3
+
+
+# --- reasons: names, boundaries and the default limit ---------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@pytest.mark.parametrize("day", range(7))
+def test_a_stated_day_is_named_in_full(day):
+    ctx = context(preferences=StatedPreferences(weekdays=frozenset({day})))
+    candidate = slot(day, 15)
+    assert f"on your preferred {WEEKDAYS[day]}" in reasons_of([candidate], ctx)[candidate]
+
+
+def test_half_past_twelve_is_an_afternoon():
+    ctx = context(preferences=StatedPreferences(times_of_day=frozenset({"afternoon"})))
+    half_past_twelve = slot(3, 12, 30)
+    assert reasons_of([half_past_twelve], ctx)[half_past_twelve] == (
+        "in the afternoon, as you prefer",
+    )
+
+
+def test_recommend_returns_five_results_unless_told_otherwise():
+    candidates = [slot(0, h) for h in range(9, 16)]
+    top = recommend(candidates, context(), weights=DEFAULT_WEIGHTS)
+    assert [r.rank for r in top] == [1, 2, 3, 4, 5]
+    assert all(value == round(value, 4) for r in top for value in r.features.values())
+    assert any(value != round(value, 2) for value in top[0].features.values())
+
+
+def test_a_slot_with_more_than_three_reasons_keeps_the_three_strongest():
+    tuesday, wednesday = at(1, 0).date(), at(2, 0).date()
+    ctx = context(
+        history=history(weekday=TUESDAY, hour=10.0, provider_id=1, lead_days=1),
+        providers=[
+            provider_context(1, name="Dr. One", service_share=0.9, day_load={tuesday: 0.1}),
+            provider_context(2, service_share=0.1, day_load={wednesday: 0.9}),
+        ],
+    )
+    candidate = slot(1, 10)
+    # Usual day and time (2.0), usual provider (1.0), specialist (0.27), usual lead time (0.26).
+    assert reasons_of([candidate, slot(2, 10, provider_id=2)], ctx)[candidate] == (
+        "matches your usual Tuesday mornings",
+        "with Dr. One, as usual",
+        "Dr. One often does this service",
+    )
+
+
+def test_a_provider_missing_from_the_context_is_called_this_provider():
+    ctx = context(history=history(provider_id=7))
+    candidate = slot(2, 15, provider_id=7)
+    assert "with This provider, as usual" in reasons_of([candidate], ctx)[candidate]
+
+
+def test_a_popular_day_at_three_quarters_and_a_time_at_half_are_enough_together():
+    population = PopulationPatterns(
+        weekday_share={TUESDAY: 0.375, 3: 0.5},
+        time_of_day_share={"afternoon": 0.25, "morning": 0.5},
+    )
+    ctx = context(population=population)
+    tuesday_afternoon = slot(1, 14)
+    (result,) = recommend([tuesday_afternoon], ctx, weights=DEFAULT_WEIGHTS, limit=1)
+    assert (result.features["weekday_fit"], result.features["time_of_day_fit"]) == (0.75, 0.5)
+    assert "a popular Tuesday afternoon time" in result.reasons
+
+
+def test_a_popular_day_at_three_quarters_is_a_reason_on_its_own():
+    ctx = context(population=PopulationPatterns(weekday_share={TUESDAY: 0.375, 3: 0.5}))
+    tuesday = slot(1, 15)
+    (result,) = recommend([tuesday], ctx, weights=DEFAULT_WEIGHTS, limit=1)
+    assert result.features["weekday_fit"] == 0.75
+    assert "a popular day (Tuesday)" in result.reasons
+
+
+def test_a_popular_time_at_three_quarters_is_a_reason_on_its_own():
+    population = PopulationPatterns(time_of_day_share={"afternoon": 0.375, "morning": 0.5})
+    afternoon = slot(3, 14)
+    (result,) = recommend([afternoon], context(population=population), weights=DEFAULT_WEIGHTS)
+    assert result.features["time_of_day_fit"] == 0.75
+    assert "in the afternoon, a popular time" in result.reasons
+
+
+def test_three_visits_in_four_with_a_provider_are_as_usual():
+    same_day = NOW - timedelta(days=10)
+    visits = tuple(
+        PastAppointment(
+            weekday=3, local_hour=9.0, provider_id=pid, lead_time_days=30, booked_at=same_day
+        )
+        for pid in (1, 1, 1, 1, 2, 2, 2)
+    )
+    ctx = context(
+        history=ClientHistory(appointments=visits),
+        providers=[provider_context(1), provider_context(2, name="Dr. Three")],
+    )
+    candidate = slot(1, 15, provider_id=2)
+    (result,) = recommend([candidate], ctx, weights=DEFAULT_WEIGHTS, limit=1)
+    assert result.features["provider_continuity"] == 0.75
+    assert "with Dr. Three, as usual" in result.reasons
+
+
+def test_an_urgent_slot_exactly_a_day_ahead_is_still_within_a_day():
+    exactly_a_day = slot(1, 7)
+    assert exactly_a_day.start == NOW + timedelta(days=1)
+    reasons = reasons_of([slot(0, 10), exactly_a_day], context(urgency="urgent"))
+    assert "within a day, for an urgent need" in reasons[exactly_a_day]
+
+
+def test_a_soon_slot_exactly_three_days_ahead_is_still_soon():
+    three_days = slot(3, 7)
+    assert three_days.start == NOW + timedelta(days=3)
+    assert "soon, as you asked" in reasons_of([three_days], context(urgency="soon"))[three_days]
+
+
+def test_half_the_providers_appointments_for_the_service_makes_it_a_specialist():
+    ctx = context(
+        providers=[
+            provider_context(1, name="Dr. Half", service_share=0.5),
+            provider_context(2, service_share=0.1),
+        ]
+    )
+    candidate = slot(2, 12)
+    assert "Dr. Half often does this service" in reasons_of([candidate], ctx)[candidate]
+
+
+# --- reasons: each strength is its own weight times its own feature ------------------------
+
+
+def _quiet_tuesday_provider(**kwargs):
+    tuesday, wednesday = at(1, 0).date(), at(2, 0).date()
+    return provider_context(1, name="Dr. One", day_load={tuesday: 0.0, wednesday: 0.9}, **kwargs)
+
+
+def test_without_weights_only_the_least_busy_day_has_strength_and_the_rest_keep_their_order():
+    ctx = context(
+        history=history(weekday=TUESDAY, hour=10.0, provider_id=1, lead_days=1),
+        providers=[_quiet_tuesday_provider(service_share=0.9), provider_context(2)],
+    )
+    candidate = slot(1, 10)
+    assert reasons_of([candidate, slot(2, 10, provider_id=2)], ctx, weights={})[candidate] == (
+        "Dr. One's least busy day",
+        "matches your usual Tuesday mornings",
+        "with Dr. One, as usual",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ctx_kwargs", "reason"),
+    [
+        (
+            {"preferences": StatedPreferences(weekdays=frozenset({TUESDAY}))},
+            "on your preferred Tuesday",
+        ),
+        (
+            {"preferences": StatedPreferences(times_of_day=frozenset({"afternoon"}))},
+            "in the afternoon, as you prefer",
+        ),
+        ({"urgency": "soon"}, "soon, as you asked"),
+    ],
+)
+def test_without_weights_a_reason_comes_after_the_least_busy_day(ctx_kwargs, reason):
+    ctx = context(providers=[_quiet_tuesday_provider(working=())], **ctx_kwargs)
+    candidate = slot(1, 15)
+    reasons = reasons_of([candidate, slot(2, 15)], ctx, weights={})[candidate]
+    assert reasons == ("Dr. One's least busy day", reason)
+
+
+def test_without_weights_an_urgent_slot_within_a_day_comes_after_the_least_busy_day():
+    ctx = context(urgency="urgent", providers=[_quiet_tuesday_provider(working=())])
+    within_a_day = slot(1, 7)
+    reasons = reasons_of([slot(0, 10), within_a_day], ctx, weights={})[within_a_day]
+    assert reasons == ("Dr. One's least busy day", "within a day, for an urgent need")
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "reason"),
+    [(9, 0, "no gap left after 09:00"), (16, 30, "no gap left before 17:00")],
+)
+def test_without_weights_a_gap_reason_comes_after_the_least_busy_day(hour, minute, reason):
+    ctx = context(providers=[_quiet_tuesday_provider()])
+    at_an_edge = slot(1, hour, minute)
+    reasons = reasons_of([at_an_edge, slot(2, 12)], ctx, weights={})[at_an_edge]
+    assert reasons == ("Dr. One's least busy day", reason)
+
+
+def test_the_least_busy_day_is_its_weight_times_its_fit_plus_a_tenth():
+    # Wednesday's fit is 1 - 0.5 * 0.0 load share - 0.5 * 0.2 = 0.9: with weight 0.5, 0.55;
+    # no gap after the start of the day is half the adjacency weight: 0.4 with 0.8, after it,
+    # and 0.6 with 1.2, before it.
+    wednesday, thursday = at(2, 0).date(), at(3, 0).date()
+    provider = provider_context(1, name="Dr. Q", day_load={wednesday: 0.2, thursday: 0.9})
+    ctx = context(providers=[provider])
+    candidate = slot(2, 9)
+    after = reasons_of([candidate, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 0.8})
+    assert after[candidate] == ("Dr. Q's least busy day", "no gap left after 09:00")
+    before = reasons_of([candidate, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 1.2})
+    assert before[candidate] == ("no gap left after 09:00", "Dr. Q's least busy day")
