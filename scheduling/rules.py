@@ -414,6 +414,9 @@ def bookable_providers(snapshot: Snapshot, service: ServiceFacts) -> list[Provid
     ]
 
 
+_slot_start = attrgetter("start")
+
+
 def offered_slots(
     snapshot: Snapshot,
     service_id: int,
@@ -436,7 +439,9 @@ def offered_slots(
         slots.extend(open_slots(schedule, request))
     if client is not None:
         slots = client_can_take(snapshot, slots)
-    slots.sort(key=attrgetter("start", "provider_id"))
+    # Each provider's slots are sorted by start and the providers come by id, so a stable
+    # sort by start alone orders by (start, provider) (and merges runs instead of tuples).
+    slots.sort(key=_slot_start)
     return slots
 
 

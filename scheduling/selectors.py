@@ -8,13 +8,15 @@ decide from it (invariant 4: every slot offered is accepted by the booking servi
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Role
@@ -145,10 +147,17 @@ def provider_schedules(
 
     # Providers mostly share hours: equal rows give the same objects, so the working-interval
     # cache of the availability core compares them by identity.
-    weekly = _Memo(lambda row: WeeklyInterval(*row))
+    # The wall times come as ISO text, parsed once per distinct row rather than per value.
+    weekly = _Memo(
+        lambda row: WeeklyInterval(row[0], time.fromisoformat(row[1]), time.fromisoformat(row[2]))
+    )
     hours: dict[int, list[WeeklyInterval]] = defaultdict(list)
-    for provider_id, *row in WorkingHours.objects.filter(provider_id__in=ids).values_list(
-        "provider_id", "weekday", "start_time", "end_time"
+    for provider_id, *row in (
+        WorkingHours.objects.filter(provider_id__in=ids)
+        .annotate(
+            start_text=Cast("start_time", TextField()), end_text=Cast("end_time", TextField())
+        )
+        .values_list("provider_id", "weekday", "start_text", "end_text")
     ):
         hours[provider_id].append(weekly[tuple(row)])
     weekly_hours = _Memo(tuple)
@@ -188,11 +197,13 @@ def provider_schedules(
         intervals = list(
             map(interval.__getitem__, zip(blocked_start_column, blocked_end_column, strict=True))
         )
-        offset = 0
-        for provider_id, count in Counter(provider_column).items():  # in row order
-            busy[provider_id] = tuple(intervals[offset : offset + count])
-            start_keys[provider_id] = start_column[offset : offset + count]
-            offset += count
+        # Each provider's rows are one run of the sorted provider column: found by bisection.
+        for provider_id in ids:
+            first = bisect_left(provider_column, provider_id)
+            last = bisect_right(provider_column, provider_id, first)
+            if last > first:
+                busy[provider_id] = tuple(intervals[first:last])
+                start_keys[provider_id] = start_column[first:last]
 
     local_dates: dict[str, _Memo] = {}  # zone -> start key -> provider-local date
     day_range: dict[str, tuple[date, date]] = {}
@@ -213,7 +224,12 @@ def provider_schedules(
             holidays[calendar] = provider_holidays(
                 provider=provider, first_day=first_day, last_day=last_day
             )
-        per_day = Counter(map(local_dates[zone_name].__getitem__, start_keys.get(provider.pk, ())))
+        # Appointments per local day matter only under a daily cap.
+        per_day = (
+            Counter(map(local_dates[zone_name].__getitem__, start_keys.get(provider.pk, ())))
+            if provider.daily_cap is not None
+            else ()
+        )
         schedules.append(
             ProviderSchedule(
                 provider_id=provider.pk,

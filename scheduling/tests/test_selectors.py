@@ -51,7 +51,12 @@ def test_schedule_carries_hours_time_off_busy_and_day_counts(clinic_provider, se
     assert WeeklyInterval(0, time(9), time(17)) in schedule.weekly_hours
     assert schedule.time_off == (Interval(at(14, 9), at(14, 12)),)
     assert schedule.busy == (Interval(appointment.blocked_start, appointment.blocked_end),)
-    assert schedule.appointments_per_day == {date(2026, 1, 13): 1}
+    # Day counts matter only under a daily cap, and are only counted then.
+    assert schedule.appointments_per_day == {}
+    clinic_provider.daily_cap = 3
+    (capped,) = provider_schedules(providers=[clinic_provider], start=at(13, 0), end=at(15, 0))
+    assert capped.appointments_per_day == {date(2026, 1, 13): 1}
+    assert capped.busy == schedule.busy
 
 
 def test_cancelled_appointments_are_not_busy(clinic_provider, service, client_user):
@@ -59,6 +64,7 @@ def test_cancelled_appointments_are_not_busy(clinic_provider, service, client_us
         client=client_user, provider=clinic_provider, service=service, start=at(13, 10)
     )
     appointment_cancel(appointment=appointment, actor=client_user)
+    clinic_provider.daily_cap = 3  # day counts are kept only under a cap
     (schedule,) = provider_schedules(providers=[clinic_provider], start=at(13, 0), end=at(14, 0))
     assert schedule.busy == ()
     assert schedule.appointments_per_day == {}
