@@ -1,7 +1,8 @@
 """Public holidays that close a provider's day, from the `holidays` package.
 
-Calendars are built once per (country, subdivision, year) and cached: the availability
-engine asks for many providers over a window, and building a calendar is the slow part.
+Calendars are built once per (country, subdivision, year) and cached, and so is the package's
+table of supported countries: the availability engine asks for many providers over a window
+on every request, and both are slow to build.
 """
 
 from datetime import date
@@ -10,13 +11,23 @@ from functools import lru_cache
 import holidays as holiday_calendars
 
 
+# The package rebuilds its table of countries and subdivisions on every call (a few
+# milliseconds); it only changes with the package, so it is read once per process.
+@lru_cache(maxsize=1)
+def _supported() -> dict[str, tuple[str, ...]]:
+    return {
+        country: tuple(subdivisions)
+        for country, subdivisions in holiday_calendars.list_supported_countries().items()
+    }
+
+
 def supported_subdivisions(country: str) -> list[str]:
     """The subdivision codes the holiday calendar of `country` knows (empty if unknown)."""
-    return list(holiday_calendars.list_supported_countries().get(country.upper(), []))
+    return list(_supported().get(country.upper(), ()))
 
 
 def is_supported_country(country: str) -> bool:
-    return country.upper() in holiday_calendars.list_supported_countries()
+    return country.upper() in _supported()
 
 
 @lru_cache(maxsize=512)

@@ -19,7 +19,7 @@ provider and handed out as slices.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -334,6 +334,34 @@ def _grid_slots(
     return tuple(slots)
 
 
+# A provider's working intervals over a range of local dates, each with its grid's slots:
+# one cache lookup per provider and request rather than one per working interval.
+@lru_cache(maxsize=4096)  # pragma: no mutate
+def _working_grids(
+    provider_id: int,
+    timezone: str,
+    weekly_hours: tuple[WeeklyInterval, ...],
+    holidays: frozenset[date],
+    start_date: date,
+    end_date: date,
+    step: timedelta,
+    duration: timedelta,
+) -> tuple[tuple[date, datetime, datetime, tuple, tuple, tuple[Slot, ...]], ...]:
+    """(local date, start, end, grid starts, grid ends, grid slots) per working interval."""
+    return tuple(
+        (
+            item.local_date,
+            item.interval.start,
+            item.interval.end,
+            *_grid(timezone, item.interval.start, item.interval.end, step, duration)[:2],
+            _grid_slots(
+                provider_id, timezone, item.interval.start, item.interval.end, step, duration
+            ),
+        )
+        for item in _local_working_intervals(timezone, weekly_hours, holidays, start_date, end_date)
+    )
+
+
 def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
     """Bookable slots of one provider, sorted by start.
 
@@ -365,23 +393,30 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
     extend = slots.extend
     in_order = True
     previous_end = None
-    for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
-        anchor, working_end = item.interval.start, item.interval.end
+    grids = _working_grids(
+        provider_id,
+        tz_name,
+        schedule.weekly_hours,
+        schedule.holidays,
+        *_local_date_range(window, tz),
+        step,
+        duration,
+    )
+    for local_date, anchor, working_end, grid_starts, grid_ends, grid in grids:
         if working_end <= lowest_start or anchor >= window_end:
             continue
-        if daily_cap is not None and per_day.get(item.local_date, 0) >= daily_cap:
+        if daily_cap is not None and per_day.get(local_date, 0) >= daily_cap:
             continue
         if previous_end is not None and anchor < previous_end:
             in_order = False  # overlapping working hours: slots need sorting
         previous_end = working_end if previous_end is None else max(previous_end, working_end)
-        grid = _grid_slots(provider_id, tz_name, anchor, working_end, step, duration)
         # Grid indexes [first_index, end_index) that notice, horizon and window allow.
-        first_index = 0 if lowest_start <= anchor else -((anchor - lowest_start) // step)
-        end_index = min(len(grid), (last_start - anchor) // step + 1)
+        first_index = bisect_left(grid_starts, lowest_start)
+        end_index = bisect_right(grid_starts, last_start)
         if end_index <= first_index:
             continue
         # Sweep the free pieces [cursor, piece_end) of the working interval; each takes the
-        # grid starts whose slot fits inside it.
+        # grid slots starting at or after the cursor and ending by the piece's end.
         index = bisect_right(blocked_ends, anchor)  # first block ending after the start
         cursor = anchor
         while cursor < working_end:
@@ -391,9 +426,9 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
             else:
                 piece_end, next_cursor = working_end, working_end
             if piece_end > cursor:
-                lower = max(first_index, -((anchor - cursor) // step))
-                upper = min(end_index, (piece_end - duration - anchor) // step + 1)
-                if upper > lower:  # (a negative upper must not slice from the end)
+                lower = max(first_index, bisect_left(grid_starts, cursor))
+                upper = min(end_index, bisect_right(grid_ends, piece_end))
+                if upper > lower:
                     extend(grid[lower:upper])
             if next_cursor > cursor:
                 cursor = next_cursor

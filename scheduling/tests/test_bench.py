@@ -16,6 +16,7 @@ KEYS = {
     "one_provider_ms",
     "one_provider_queries",
     "all_providers_ms",
+    "all_providers_first_ms",
     "all_providers_queries",
     "bookings_per_second",
     "providers",
