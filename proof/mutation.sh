@@ -6,9 +6,14 @@
 #
 # mutmut rewrites the module it mutates, so this works on a copy of the checkout in a
 # temporary directory and never touches the working tree. Each module runs only the tests
-# that exercise it, on SQLite, stopping at the first failure. Prints killed/total per module
-# and the diff of every surviving mutant.
+# that exercise it, on SQLite unless told otherwise, stopping at the first failure. Prints
+# killed/total per module and the diff of every surviving mutant.
 #
+#   MUTATION_DATABASE_URL=postgres://USER@HOST:PORT/NAME
+#                           run the tests on PostgreSQL instead, where the row locks, the lock
+#                           timeout and the exclusion constraints are real (their tests skip on
+#                           SQLite, so their mutants survive there). The tests create test_NAME
+#                           once and reuse it for every mutant: give NAME to this run alone.
 #   MUTATION_SHOW_LINES=N   print at most N lines of surviving diffs per module (default: all)
 #   MUTATION_KEEP=1         keep the copy (its path is printed) to rerun or show mutants there:
 #                           cd <copy> && mutmut show <id>; mutmut run <id>
@@ -27,7 +32,8 @@ tests_for() {
                 scheduling/tests/test_dst.py ;;
         scheduling/services.py)
             echo scheduling/tests/test_services.py scheduling/tests/test_services_rules.py \
-                scheduling/tests/test_lock_timeout.py ;;
+                scheduling/tests/test_services_transactions.py \
+                scheduling/tests/test_lock_timeout.py scheduling/tests/test_row_locks.py ;;
         scheduling/rules.py)
             # Pure: its unit tests and the pure property test (the database one is slower
             # and asks the same rules through the services).
@@ -66,10 +72,20 @@ for module in $MODULES; do
     existing=""
     for t in $tests; do [ -f "${t%%::*}" ] && existing="$existing $t"; done
     rm -f .mutmut-cache
+    if [ -n "${MUTATION_DATABASE_URL:-}" ]; then
+        database="DATABASE_URL=$MUTATION_DATABASE_URL"
+        # A fresh test database for this checkout's migrations, then reused by every mutant.
+        env "$database" "$PY" -m pytest -q -p no:cacheprovider --create-db $existing \
+            >"$WORK/baseline.log" 2>&1 || { cat "$WORK/baseline.log"; exit 1; }
+        reuse=" --reuse-db"
+    else
+        database="-u DATABASE_URL"
+        reuse=""
+    fi
     # mutmut 2 counts only exit status 1 as "tests failed"; a mutant that breaks the import
     # makes pytest exit 2 and would pass for a survivor. The runner maps every failure to 1.
-    printf '#!/bin/sh\nenv -u DATABASE_URL SMARTBOOK_RULES_EXAMPLES=150 %s -m pytest -x -q -p no:cacheprovider%s || exit 1\n' \
-        "$PY" "$existing" >"$WORK/run-tests.sh"
+    printf '#!/bin/sh\nenv %s SMARTBOOK_RULES_EXAMPLES=150 %s -m pytest -x -q -p no:cacheprovider%s%s || exit 1\n' \
+        "$database" "$PY" "$reuse" "$existing" >"$WORK/run-tests.sh"
     # Exit status 2/4/8 only means survivors or timeouts: the figures below say which.
     "$MUTMUT" run --paths-to-mutate "$module" --tests-dir . \
         --runner "sh $WORK/run-tests.sh" \
@@ -82,7 +98,7 @@ for module in $MODULES; do
     # "Suspicious" mutants were killed (their tests failed), only more slowly than the baseline
     # run, which happens on a loaded machine: they count as killed.
     score=$("$PY" -c "print(f'{100 * ($killed + $timeout + $suspicious) / max($total, 1):.1f}')")
-    echo "$module: $score% killed ($killed killed, $suspicious killed slowly, $timeout timed out," \
+    echo "$module${MUTATION_DATABASE_URL:+ (PostgreSQL)}: $score% killed ($killed killed, $suspicious killed slowly, $timeout timed out," \
         "$survived survived, of $total)"
     survivors=$("$MUTMUT" result-ids survived)
     if [ -n "$survivors" ]; then

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 
 from proof.support import ROLES, next_weekday_at
+from scheduling.tests.support import rolled_back
 
 ANON, A, B, P1, P2, ADMIN = ROLES
 SECRET_NOTE = "A's private note"
@@ -430,9 +430,8 @@ def test_each_role_gets_exactly_its_status(row: Row, world):
     assert set(row.expected) == set(ROLES), "every row names every role"
     results = {}
     for role in ROLES:
-        with transaction.atomic():
+        with rolled_back():
             response = _request(world, row, role)
-            transaction.set_rollback(True)
         results[role] = response.status_code
         if response.status_code in (401, 403, 404):
             assert SECRET_NOTE not in _body_text(response), f"{role} saw A's note: {row.name}"

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
 
 from accounts.tests.factories import DEFAULT_PASSWORD
-from proof.conftest import next_weekday_at
+from proof.support import next_weekday_at
 from scheduling.models import Appointment
+from scheduling.tests.support import rolled_back
 
 SQL = "'; DROP TABLE scheduling_appointment; --"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -83,9 +83,8 @@ def assert_clean(response, label: str, *, field: str | None = None) -> None:
 
 
 def _rolled_back(call):
-    with transaction.atomic():
+    with rolled_back():
         response = call()
-        transaction.set_rollback(True)
     return response
 
 

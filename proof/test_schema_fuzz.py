@@ -13,7 +13,7 @@ import zlib
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from scheduling.tests.support import rolled_back
 from smartbook.wsgi import application
 
 pytestmark = pytest.mark.slow  # a whole-clinic run; CI runs it
@@ -117,9 +118,8 @@ def _fuzz(case, world, role: str) -> None:
     user = world.users["client_a" if role == "client" else role]
     token = world.api("client_a" if role == "client" else role)._credentials
     _substitute_real_ids(case, world, role, _fingerprint(case))
-    with transaction.atomic():
+    with rolled_back():
         response = case.call_wsgi(headers={"Authorization": token["HTTP_AUTHORIZATION"]})
-        transaction.set_rollback(True)
     assert user.pk  # the role's user exists for every example
     case.validate_response(response, checks=CHECKS)
 

@@ -26,7 +26,7 @@ from recommendations.services import recommendation_for_client
 from recommendations.simulator import HiddenClient, choose, make_clients
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
-from scheduling.services import appointment_book
+from scheduling.services import appointment_book_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -233,8 +233,10 @@ def _upcoming_from_recommendations(
         )
         slot = shown[choose(rng, utilities)]
         try:
+            # The history is one transaction (see create_demo_history); the savepoint lets a
+            # refused booking be skipped without losing the rest.
             with transaction.atomic():
-                appointment_book(
+                appointment_book_in_transaction(
                     client=user,
                     provider=providers[slot.provider_id],
                     service=service,

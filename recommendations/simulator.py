@@ -2,7 +2,8 @@
 are shown, with noise. Used by the offline evaluation, the tests and the demo history.
 
 The client model is pure (numpy); `build_clinic` and `run_requests` drive the real models and
-the real booking service (`scheduling.services.appointment_book`).
+the real booking service (`scheduling.services.appointment_book_in_transaction`: a run is
+one transaction of the caller's, which the evaluation rolls back).
 """
 
 from __future__ import annotations
@@ -246,13 +247,13 @@ def run_requests(
 ) -> PhaseStats:
     """Each request: the recommender (the real service, logged) shows `limit` slots, the
     client picks one or walks away, and the pick is booked through the real booking service
-    with the recommendation id (so the pick is recorded)."""
+    with the recommendation id (so the pick is recorded), in the caller's transaction."""
     from django.core.exceptions import ValidationError
 
     from recommendations.services import recommendation_for_client
     from scheduling.errors import SchedulingError
     from scheduling.models import Appointment
-    from scheduling.services import appointment_book
+    from scheduling.services import appointment_book_in_transaction
 
     stats = PhaseStats()
     for request in requests:
@@ -288,7 +289,7 @@ def run_requests(
             continue
         slot = shown[picked]
         try:
-            appointment = appointment_book(
+            appointment = appointment_book_in_transaction(
                 client=user,
                 provider=next(p for p in clinic.providers if p.pk == slot.provider_id),
                 service=service,

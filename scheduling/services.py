@@ -1,11 +1,11 @@
 """Writes of scheduling: book, reschedule, cancel, complete, mark no-show.
 
-Each function is one transaction: lock, load the rules snapshot, ask `scheduling.rules`,
-save. The API, the admin and background jobs follow the same rules (staff pass
-`override_policy=True` to lift policy limits, never the overlap rule). The provider row is
-locked before the snapshot is read (`select_for_update` on PostgreSQL; SQLite takes its write
-lock at BEGIN), and on PostgreSQL the exclusion constraints have the last word: their
-violation becomes `SlotUnavailable`.
+Each public function is one transaction of its own, the outermost (see `_own_transaction`):
+lock, load the rules snapshot, ask `scheduling.rules`, save. The API, the admin and
+background jobs follow the same rules (staff pass `override_policy=True` to lift policy
+limits, never the overlap rule). The provider row is locked before the snapshot is read
+(`select_for_update` on PostgreSQL; SQLite takes its write lock at BEGIN), and on PostgreSQL
+the exclusion constraints have the last word: their violation becomes `SlotUnavailable`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,6 +54,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AppointmentStatus.CANCELLED: frozenset(),
     AppointmentStatus.NO_SHOW: frozenset(),
 }
+
+
+def _own_transaction() -> transaction.Atomic:
+    """The transaction of a public service: its own, and the outermost (`durable`).
+
+    So a service that returns has committed: its rows are visible to everyone, its locks are
+    released and its events are on their way. Opened inside another atomic block it raises
+    RuntimeError, rather than leave the commit (and how long the provider stays locked) to
+    an unknown caller. The services compose one another through their private halves below;
+    code that must hold several bookings in one transaction of its own, committed or rolled
+    back as a whole (the demo seed, the offline evaluation), books with
+    `appointment_book_in_transaction`. Django exempts tests' own transactions (TestCase,
+    pytest-django's `db`).
+    """
+    return transaction.atomic(durable=True)
 
 
 def _actor_id(actor: User | None) -> int | None:
@@ -219,36 +235,76 @@ def appointment_book(
     context: dict[str, Any] | None = None,
 ) -> Appointment:
     """Book `service` with `provider` for `client` at `start` (an open slot)."""
-    _check_override_allowed(actor=actor, override_policy=override_policy)
-    with transaction.atomic():
-        provider = _lock_provider(provider)
-        client = _lock_client(client)
-        policy = BookingPolicy.load()
-        now = timezone.now()
-        _raise_refusal(rules.urgency_refusal(service_facts(service), urgency, Urgency.values))
-        _check_bookable(
+    with _own_transaction():
+        return appointment_book_in_transaction(
             client=client,
             provider=provider,
             service=service,
             start=start,
-            now=now,
-            policy=policy,
-            override_policy=override_policy,
-        )
-        appointment = Appointment(
-            client=client,
-            provider=provider,
-            service=service,
             urgency=urgency,
             client_notes=client_notes,
             source=source,
+            actor=actor,
+            override_policy=override_policy,
+            context=context,
         )
-        _set_time(appointment, start=start, service=service)
-        _save_checked(appointment)
-        events.run_booking_hooks(appointment=appointment, context=context or {})
-        events.send_on_commit(
-            events.appointment_booked, appointment_id=appointment.pk, actor_id=_actor_id(actor)
+
+
+def appointment_book_in_transaction(
+    *,
+    client: User,
+    provider: Provider,
+    service: Service,
+    start: datetime,
+    urgency: str = Urgency.ROUTINE,
+    client_notes: str = "",
+    source: str = AppointmentSource.MANUAL,
+    actor: User | None = None,
+    override_policy: bool = False,
+    context: dict[str, Any] | None = None,
+) -> Appointment:
+    """`appointment_book` inside the caller's transaction, for code that composes bookings.
+
+    The same rules and locks; the locks are held, and the events wait, until the caller's
+    transaction commits, and a rollback of it takes the booking back. A refused booking
+    leaves the caller's transaction to roll back (on PostgreSQL it is aborted): wrap each
+    call in `transaction.atomic()` (a savepoint) to go on after a refusal.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "appointment_book_in_transaction runs inside the caller's transaction; "
+            "outside one, call appointment_book."
         )
+    _check_override_allowed(actor=actor, override_policy=override_policy)
+    provider = _lock_provider(provider)
+    client = _lock_client(client)
+    # Equivalent when None: the snapshot loads the same policy and clock itself.
+    policy = BookingPolicy.load()  # pragma: no mutate
+    now = timezone.now()  # pragma: no mutate
+    _raise_refusal(rules.urgency_refusal(service_facts(service), urgency, Urgency.values))
+    _check_bookable(
+        client=client,
+        provider=provider,
+        service=service,
+        start=start,
+        now=now,
+        policy=policy,
+        override_policy=override_policy,
+    )
+    appointment = Appointment(
+        client=client,
+        provider=provider,
+        service=service,
+        urgency=urgency,
+        client_notes=client_notes,
+        source=source,
+    )
+    _set_time(appointment, start=start, service=service)
+    _save_checked(appointment)
+    events.run_booking_hooks(appointment=appointment, context=context or {})
+    events.send_on_commit(
+        events.appointment_booked, appointment_id=appointment.pk, actor_id=_actor_id(actor)
+    )
     return appointment
 
 
@@ -261,59 +317,76 @@ def appointment_reschedule(
     override_policy: bool = False,
 ) -> Appointment:
     """Move the appointment (same row) to `new_start` in one transaction."""
-    _check_override_allowed(actor=actor, override_policy=override_policy)
-    with transaction.atomic():
-        provider = _lock_provider(appointment.provider)
-        appointment = _lock_appointment(appointment)
-        _ensure_may_change(appointment=appointment, actor=actor)
-        if appointment.status not in ACTIVE_STATUSES:
-            raise InvalidTransition(
-                f"A {appointment.get_status_display().lower()} appointment cannot be moved."
-            )
-        policy = BookingPolicy.load()
-        now = timezone.now()
-        _check_client_cutoff(
+    with _own_transaction():
+        return _reschedule(
             appointment=appointment,
+            new_start=new_start,
             actor=actor,
-            now=now,
-            policy=policy,
-            override_policy=override_policy,
-        )
-        _raise_refusal(rules.move_refusal(current_start=appointment.start, new_start=new_start))
-        service = appointment.service
-        _check_bookable(
-            client=_lock_client(appointment.client),
-            provider=provider,
-            service=service,
-            start=new_start,
-            now=now,
-            policy=policy,
-            override_policy=override_policy,
-            exclude_appointment_id=appointment.pk,
-        )
-        old_start, old_end = appointment.start, appointment.end
-        _set_time(appointment, start=new_start, service=service)
-        appointment.sequence += 1
-        _save_checked(appointment)
-        change = AppointmentChange(
-            appointment=appointment,
-            old_start=old_start,
-            old_end=old_end,
-            new_start=appointment.start,
-            new_end=appointment.end,
-            changed_by=actor,
             reason=reason,
+            override_policy=override_policy,
         )
-        # The appointment and the actor are the rows in hand: no existence queries for them.
-        change.full_clean(exclude=["appointment", "changed_by"])
-        change.save()
-        events.send_on_commit(
-            events.appointment_rescheduled,
-            appointment_id=appointment.pk,
-            actor_id=_actor_id(actor),
-            old_start=old_start,
-            old_end=old_end,
+
+
+def _reschedule(
+    *,
+    appointment: Appointment,
+    new_start: datetime,
+    actor: User | None,
+    reason: str,
+    override_policy: bool,
+) -> Appointment:
+    _check_override_allowed(actor=actor, override_policy=override_policy)
+    provider = _lock_provider(appointment.provider)
+    appointment = _lock_appointment(appointment)
+    _ensure_may_change(appointment=appointment, actor=actor)
+    if appointment.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(
+            f"A {appointment.get_status_display().lower()} appointment cannot be moved."
         )
+    policy = BookingPolicy.load()
+    now = timezone.now()
+    _check_client_cutoff(
+        appointment=appointment,
+        actor=actor,
+        now=now,
+        policy=policy,
+        override_policy=override_policy,
+    )
+    _raise_refusal(rules.move_refusal(current_start=appointment.start, new_start=new_start))
+    service = appointment.service
+    _check_bookable(
+        client=_lock_client(appointment.client),
+        provider=provider,
+        service=service,
+        start=new_start,
+        now=now,
+        policy=policy,
+        override_policy=override_policy,
+        exclude_appointment_id=appointment.pk,
+    )
+    old_start, old_end = appointment.start, appointment.end
+    _set_time(appointment, start=new_start, service=service)
+    appointment.sequence += 1
+    _save_checked(appointment)
+    change = AppointmentChange(
+        appointment=appointment,
+        old_start=old_start,
+        old_end=old_end,
+        new_start=appointment.start,
+        new_end=appointment.end,
+        changed_by=actor,
+        reason=reason,
+    )
+    # The appointment and the actor are the rows in hand: no existence queries for them.
+    change.full_clean(exclude=["appointment", "changed_by"])
+    change.save()
+    events.send_on_commit(
+        events.appointment_rescheduled,
+        appointment_id=appointment.pk,
+        actor_id=_actor_id(actor),
+        old_start=old_start,
+        old_end=old_end,
+    )
     return appointment
 
 
@@ -327,23 +400,42 @@ def appointment_update(
     override_policy: bool = False,
 ) -> Appointment:
     """Change the time and/or the notes of an active appointment, all or nothing."""
-    with transaction.atomic():
-        if new_start is not None:
-            appointment = appointment_reschedule(
-                appointment=appointment,
-                new_start=new_start,
-                actor=actor,
-                reason=reason,
-                override_policy=override_policy,
-            )
-        if client_notes is not None:
-            appointment = _lock_appointment(appointment)
-            _ensure_may_change(appointment=appointment, actor=actor)
-            if appointment.status not in ACTIVE_STATUSES:
-                raise InvalidTransition("Only booked or confirmed appointments can be edited.")
-            appointment.client_notes = client_notes
-            _validate_fields(appointment)
-            appointment.save(update_fields=["client_notes", "updated_at"])
+    with _own_transaction():
+        return _update(
+            appointment=appointment,
+            actor=actor,
+            new_start=new_start,
+            client_notes=client_notes,
+            reason=reason,
+            override_policy=override_policy,
+        )
+
+
+def _update(
+    *,
+    appointment: Appointment,
+    actor: User | None,
+    new_start: datetime | None,
+    client_notes: str | None,
+    reason: str,
+    override_policy: bool,
+) -> Appointment:
+    if new_start is not None:
+        appointment = _reschedule(
+            appointment=appointment,
+            new_start=new_start,
+            actor=actor,
+            reason=reason,
+            override_policy=override_policy,
+        )
+    if client_notes is not None:
+        appointment = _lock_appointment(appointment)
+        _ensure_may_change(appointment=appointment, actor=actor)
+        if appointment.status not in ACTIVE_STATUSES:
+            raise InvalidTransition("Only booked or confirmed appointments can be edited.")
+        appointment.client_notes = client_notes
+        _validate_fields(appointment)
+        appointment.save(update_fields=["client_notes", "updated_at"])
     return appointment
 
 
@@ -355,83 +447,80 @@ def appointment_cancel(
     override_policy: bool = False,
 ) -> Appointment:
     """Cancel, keeping the row with who, when and why; its time is free again."""
+    with _own_transaction():
+        return _cancel(
+            appointment=appointment, actor=actor, reason=reason, override_policy=override_policy
+        )
+
+
+def _cancel(
+    *, appointment: Appointment, actor: User | None, reason: str, override_policy: bool
+) -> Appointment:
     _check_override_allowed(actor=actor, override_policy=override_policy)
-    with transaction.atomic():
-        appointment = _lock_appointment(appointment)
-        _ensure_may_change(appointment=appointment, actor=actor)
-        _ensure_transition(
-            appointment=appointment, to=AppointmentStatus.CANCELLED, verb="cancelled"
-        )
-        now = timezone.now()
-        _check_client_cutoff(
-            appointment=appointment,
-            actor=actor,
-            now=now,
-            policy=BookingPolicy.load(),
-            override_policy=override_policy,
-        )
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancelled_by = actor
-        appointment.cancelled_at = now
-        appointment.cancellation_reason = reason
-        _validate_fields(appointment)
-        appointment.save(
-            update_fields=[
-                "status",
-                "cancelled_by",
-                "cancelled_at",
-                "cancellation_reason",
-                "updated_at",
-            ]
-        )
-        events.send_on_commit(
-            events.appointment_cancelled,
-            appointment_id=appointment.pk,
-            actor_id=_actor_id(actor),
-            reason=reason,
-        )
+    appointment = _lock_appointment(appointment)
+    _ensure_may_change(appointment=appointment, actor=actor)
+    _ensure_transition(appointment=appointment, to=AppointmentStatus.CANCELLED, verb="cancelled")
+    now = timezone.now()
+    _check_client_cutoff(
+        appointment=appointment,
+        actor=actor,
+        now=now,
+        policy=BookingPolicy.load(),
+        override_policy=override_policy,
+    )
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_by = actor
+    appointment.cancelled_at = now
+    appointment.cancellation_reason = reason
+    _validate_fields(appointment)
+    appointment.save(
+        update_fields=[
+            "status",
+            "cancelled_by",
+            "cancelled_at",
+            "cancellation_reason",
+            "updated_at",
+        ]
+    )
+    events.send_on_commit(
+        events.appointment_cancelled,
+        appointment_id=appointment.pk,
+        actor_id=_actor_id(actor),
+        reason=reason,
+    )
     return appointment
 
 
-def _close(
-    *, appointment: Appointment, actor: User | None, to: str, verb: str, signal
-) -> Appointment:
-    with transaction.atomic():
-        appointment = _lock_appointment(appointment)
-        if (
-            actor is not None
-            and not actor.is_staff_member
-            and actor.pk != appointment.provider.user_id
-        ):
-            raise PermissionDenied(f"Only the provider or staff can mark it {verb}.")
-        _ensure_transition(appointment=appointment, to=to, verb=f"marked {verb}")
-        if appointment.start > timezone.now():
-            raise InvalidTransition(f"An appointment cannot be marked {verb} before it starts.")
-        appointment.status = to
-        _validate_fields(appointment)
-        appointment.save(update_fields=["status", "updated_at"])
-        events.send_on_commit(signal, appointment_id=appointment.pk, actor_id=_actor_id(actor))
+# Closing an appointment after its start: the verb its messages use and the event it sends.
+_CLOSINGS = {
+    AppointmentStatus.COMPLETED: ("completed", events.appointment_completed),
+    AppointmentStatus.NO_SHOW: ("no-show", events.appointment_no_show),
+}
+
+
+def _close(*, appointment: Appointment, actor: User | None, to: str) -> Appointment:
+    verb, signal = _CLOSINGS[to]
+    appointment = _lock_appointment(appointment)
+    if actor is not None and not actor.is_staff_member and actor.pk != appointment.provider.user_id:
+        raise PermissionDenied(f"Only the provider or staff can mark it {verb}.")
+    _ensure_transition(appointment=appointment, to=to, verb=f"marked {verb}")
+    if appointment.start > timezone.now():
+        raise InvalidTransition(f"An appointment cannot be marked {verb} before it starts.")
+    appointment.status = to
+    _validate_fields(appointment)
+    appointment.save(update_fields=["status", "updated_at"])
+    events.send_on_commit(signal, appointment_id=appointment.pk, actor_id=_actor_id(actor))
     return appointment
 
 
 def appointment_complete(*, appointment: Appointment, actor: User | None) -> Appointment:
-    return _close(
-        appointment=appointment,
-        actor=actor,
-        to=AppointmentStatus.COMPLETED,
-        verb="completed",
-        signal=events.appointment_completed,
-    )
+    with _own_transaction():
+        return _close(appointment=appointment, actor=actor, to=AppointmentStatus.COMPLETED)
 
 
 def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) -> Appointment:
-    return _close(
-        appointment=appointment,
-        actor=actor,
-        to=AppointmentStatus.NO_SHOW,
-        verb="no-show",
-        signal=events.appointment_no_show,
-    )
+    with _own_transaction():
+        return _close(appointment=appointment, actor=actor, to=AppointmentStatus.NO_SHOW)
 
 
 def appointment_staff_update(
@@ -451,9 +540,9 @@ def appointment_staff_update(
     """
     if not actor.is_staff_member:
         raise PermissionDenied("Only staff can do this.")
-    with transaction.atomic():
+    with _own_transaction():
         if new_start is not None or client_notes is not None:
-            appointment = appointment_update(
+            appointment = _update(
                 appointment=appointment,
                 actor=actor,
                 new_start=new_start,
@@ -462,13 +551,14 @@ def appointment_staff_update(
                 override_policy=override_policy,
             )
         if status == AppointmentStatus.CANCELLED:
-            appointment = appointment_cancel(
-                appointment=appointment, actor=actor, reason=reason, override_policy=True
+            appointment = _cancel(
+                appointment=appointment,
+                actor=actor,
+                reason=reason,
+                override_policy=True,  # pragma: no mutate (staff are never bound by the cut-off)
             )
-        elif status == AppointmentStatus.COMPLETED:
-            appointment = appointment_complete(appointment=appointment, actor=actor)
-        elif status == AppointmentStatus.NO_SHOW:
-            appointment = appointment_mark_no_show(appointment=appointment, actor=actor)
+        elif status in _CLOSINGS:
+            appointment = _close(appointment=appointment, actor=actor, to=status)
         elif status is not None:
             raise BookingRuleViolation("status", f"Staff cannot set the status to '{status}'.")
     return appointment

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from scheduling.errors import SlotUnavailable
 from scheduling.models import BLOCKING_STATUSES, Appointment, BookingPolicy
 from scheduling.selectors import available_slots
 from scheduling.services import appointment_book
+from scheduling.tests.support import rolled_back
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Lord_Howe"]
 # Days around DST changes, and ordinary days.
@@ -163,7 +163,7 @@ def test_booking_every_offered_slot_in_turn_never_double_books(
 ):
     import time_machine
 
-    with transaction.atomic(), time_machine.travel(datetime(2026, 3, 2, tzinfo=UTC), tick=False):
+    with rolled_back(), time_machine.travel(datetime(2026, 3, 2, tzinfo=UTC), tick=False):
         policy = BookingPolicy.load()
         policy.slot_step_minutes = step
         policy.max_client_appointments_per_day = None
@@ -207,4 +207,3 @@ def test_booking_every_offered_slot_in_turn_never_double_books(
         for (_, earlier_end), (later_start, _) in zip(held, held[1:], strict=False):
             assert earlier_end <= later_start
         assert bool(held) == bool(offered)
-        transaction.set_rollback(True)

@@ -14,7 +14,6 @@ import os
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -231,9 +230,10 @@ def test_every_slot_offered_by_availability_and_recommendation_books(
     from scheduling.selectors import available_slots
     from scheduling.services import appointment_book
     from scheduling.tests.factories import AppointmentFactory
+    from scheduling.tests.support import rolled_back
 
     now = datetime(2026, 3, 6, 15, 7, 30, tzinfo=UTC)  # New York springs forward on the 8th
-    with transaction.atomic(), time_machine.travel(now, tick=False):
+    with rolled_back(), time_machine.travel(now, tick=False):
         policy = BookingPolicy.load()
         policy.slot_step_minutes = step
         policy.min_notice_minutes = notice_hours * 60
@@ -267,14 +267,13 @@ def test_every_slot_offered_by_availability_and_recommendation_books(
         by_id = {provider.pk: provider for provider in providers}
         sample = offered[:: max(1, len(offered) // 12)] + offered[-1:]
         for slot in sample:
-            with transaction.atomic():
+            with rolled_back():
                 appointment_book(
                     client=client,
                     provider=by_id[slot.provider_id],
                     service=service,
                     start=slot.start,
                 )
-                transaction.set_rollback(True)
         # And a start that is not offered is refused, naming its field.
         offered_keys = {(slot.provider_id, slot.start) for slot in offered}
         for minutes in range(0, 5 * 24 * 60, 97):
@@ -282,12 +281,10 @@ def test_every_slot_offered_by_availability_and_recommendation_books(
             provider = providers[minutes % len(providers)]
             if (provider.pk, start) in offered_keys or start + timedelta(minutes=30) > window.end:
                 continue  # offered, or not inside the asked window
-            with transaction.atomic():
+            with rolled_back():
                 try:
                     appointment_book(client=client, provider=provider, service=service, start=start)
                 except SchedulingError as refused:
                     assert refused.field in {"start", "provider", "service", "client"}
                 else:
                     raise AssertionError(f"{start} booked but was not offered")
-                transaction.set_rollback(True)
-        transaction.set_rollback(True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from providers.tests.factories import ProviderFactory
@@ -20,6 +21,7 @@ from scheduling.models import Appointment, AppointmentChange, AppointmentStatus,
 from scheduling.services import (
     appointment_cancel,
     appointment_complete,
+    appointment_mark_no_show,
     appointment_reschedule,
     appointment_staff_update,
     appointment_update,
@@ -364,3 +366,112 @@ def test_cancelling_twice_says_what_the_appointment_is_and_what_it_cannot_be(boo
     appointment_cancel(appointment=appointment, actor=client_user)
     with pytest.raises(InvalidTransition, match="^A cancelled appointment cannot be cancelled.$"):
         appointment_cancel(appointment=appointment, actor=client_user)
+
+
+# --- what a change records and says --------------------------------------------------------
+
+
+def test_saving_a_change_asks_no_existence_questions_of_the_rows_in_hand(book, client_user):
+    """The client, provider, service and actor were just read under lock and `uid` is fresh:
+    validating them again would only add queries to the provider's critical section."""
+    with CaptureQueriesContext(connection) as captured:
+        appointment = book(at(13, 10))
+        appointment_reschedule(appointment=appointment, new_start=at(14, 10), actor=client_user)
+        appointment_cancel(appointment=appointment, actor=client_user)
+    checks = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT 1 AS") or '"_check"' in query["sql"]
+    ]
+    assert checks == []
+    assert _stored(appointment).cancelled_by == client_user
+
+
+def test_a_booking_that_would_run_into_a_later_appointment_is_unavailable(book, other_client_user):
+    book(at(13, 10, 30))
+    with pytest.raises(SlotUnavailable):
+        book(at(13, 10, 15), client=other_client_user)
+    assert Appointment.objects.count() == 1
+
+
+def test_changes_without_a_reason_record_an_empty_one(book, client_user, admin_user):
+    appointment = book(at(13, 10))
+    appointment_reschedule(appointment=appointment, new_start=at(14, 10), actor=client_user)
+    appointment_update(appointment=appointment, actor=client_user, new_start=at(15, 10))
+    assert list(AppointmentChange.objects.values_list("reason", flat=True)) == ["", ""]
+    appointment_cancel(appointment=appointment, actor=client_user)
+    assert _stored(appointment).cancellation_reason == ""
+    other = book(at(13, 11))
+    appointment_staff_update(appointment=other, actor=admin_user, status="cancelled")
+    assert _stored(other).cancellation_reason == ""
+
+
+def test_a_staff_move_keeps_the_policy_unless_told_to_override(book, admin_user):
+    appointment = book(at(13, 10))
+    with pytest.raises(BookingRuleViolation) as exc_info:
+        appointment_staff_update(appointment=appointment, actor=admin_user, new_start=at(12, 9))
+    refused(exc_info, "start", "120 minutes' notice")
+    moved = appointment_staff_update(
+        appointment=appointment,
+        actor=admin_user,
+        new_start=at(12, 9),
+        client_notes="Booked by phone",
+        override_policy=True,
+    )
+    stored = _stored(appointment)
+    assert (moved.start, stored.start, stored.client_notes) == (
+        at(12, 9),
+        at(12, 9),
+        "Booked by phone",
+    )
+
+
+def test_a_staff_update_of_the_notes_alone_keeps_the_time(book, admin_user):
+    appointment = book(at(13, 10))
+    updated = appointment_staff_update(
+        appointment=appointment, actor=admin_user, client_notes="Wheelchair access"
+    )
+    stored = _stored(appointment)
+    assert (updated.client_notes, stored.client_notes, stored.start) == (
+        "Wheelchair access",
+        "Wheelchair access",
+        at(13, 10),
+    )
+
+
+def test_staff_may_mark_an_appointment_completed_or_a_no_show_after_its_start(
+    book, admin_user, time_machine
+):
+    first, second = book(at(13, 10)), book(at(13, 11))
+    time_machine.move_to(at(13, 12), tick=False)
+    completed = appointment_staff_update(appointment=first, actor=admin_user, status="completed")
+    no_show = appointment_staff_update(appointment=second, actor=admin_user, status="no_show")
+    assert (completed.status, no_show.status) == (
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    )
+    assert [_stored(first).status, _stored(second).status] == ["completed", "no_show"]
+
+
+def test_moving_a_cancelled_appointment_says_what_it_is(book, client_user):
+    appointment = book(at(13, 10))
+    appointment_cancel(appointment=appointment, actor=client_user)
+    with pytest.raises(InvalidTransition, match="^A cancelled appointment cannot be moved.$"):
+        appointment_reschedule(appointment=appointment, new_start=at(14, 10), actor=client_user)
+
+
+def test_the_no_show_refusals_say_no_show(book, client_user, clinic_provider, time_machine):
+    appointment = book(at(13, 10))
+    provider_user = clinic_provider.user
+    with pytest.raises(
+        InvalidTransition, match="^An appointment cannot be marked no-show before it starts.$"
+    ):
+        appointment_mark_no_show(appointment=appointment, actor=provider_user)
+    time_machine.move_to(at(13, 11), tick=False)
+    with pytest.raises(PermissionDenied, match="^Only the provider or staff can mark it no-show.$"):
+        appointment_mark_no_show(appointment=appointment, actor=client_user)
+    appointment_complete(appointment=appointment, actor=provider_user)
+    with pytest.raises(
+        InvalidTransition, match="^A completed appointment cannot be marked no-show.$"
+    ):
+        appointment_mark_no_show(appointment=appointment, actor=provider_user)
