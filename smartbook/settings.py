@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "providers",
     "scheduling",
     "recommendations",
+    "waitlist",
     "notifications",
     "analytics",
     "web",

@@ -9,6 +9,7 @@ api_urlpatterns = [
     path("", include("providers.api.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("recommendations.api.urls")),
+    path("", include("waitlist.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("analytics.api.urls")),
 ]

@@ -1,0 +1,37 @@
+"""Domain errors of the waitlist. Plain Python like `scheduling.errors`: each carries its
+HTTP status, code, field and message, and the API's one exception handler maps it.
+
+- `LinkInvalid`: a signed offer link that was tampered with, or names no offer of its client
+  -> 400 naming `token`.
+- `LinkUsed`: the link's offer was already answered -> 409 naming `token`.
+
+A time that is no longer held (expired, taken by another client of the batch, released) is
+scheduling's own `HoldGone` (409, "This time has gone.").
+"""
+
+
+class WaitlistError(Exception):
+    status_code = 409
+    code = "conflict"
+    field = "non_field_errors"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LinkInvalid(WaitlistError):
+    status_code = 400
+    code = "invalid"
+    field = "token"
+
+    def __init__(self, message: str = "This link is not valid.") -> None:
+        super().__init__(message)
+
+
+class LinkUsed(WaitlistError):
+    code = "link_used"
+    field = "token"
+
+    def __init__(self, message: str = "This link was already used.") -> None:
+        super().__init__(message)

@@ -1,0 +1,154 @@
+"""Waitlist entries (who waits for what, when they could come) and the offers made to them.
+
+An offer holds the freed time for its client through a held appointment row
+(`scheduling`'s hold, `Offer.hold`); offers of one freed time sent together (a batch) share
+the hold and the `batch` id, and the first to accept takes it.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from providers.models import Provider, Service, Urgency
+from scheduling.models import Appointment
+
+
+class EntryStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    FULFILLED = "fulfilled", "Fulfilled"
+    LEFT = "left", "Left"
+    EXPIRED = "expired", "Expired"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for `service` (with `provider`, or anyone offering it) in the ranges
+    they gave, until `expires_on` (their local date, inclusive).
+
+    With `appointment`, the client already has that appointment and waits for something
+    earlier: accepting an offer moves it.
+    """
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    expires_on = models.DateField(help_text="The last day (the client's own) the entry waits.")
+    appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An appointment to move if something earlier opens.",
+    )
+    status = models.CharField(
+        max_length=16, choices=EntryStatus.choices, default=EntryStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the beat sweep last looked for open time for this entry (oldest looked at first).
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="waitlist_entry_status_idx"),
+            models.Index(fields=["client", "status"], name="waitlist_entry_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} waiting for {self.service} (#{self.pk})"
+
+
+class WaitlistRange(models.Model):
+    """Dates and wall-clock times the client could come, in their own zone
+    (`User.timezone`): any day from `first_date` to `last_date`, starting no earlier than
+    `earliest` and ending no later than `latest`."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="ranges")
+    first_date = models.DateField()
+    last_date = models.DateField()
+    earliest = models.TimeField()
+    latest = models.TimeField()
+
+    class Meta:
+        ordering = ["first_date", "earliest"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_date__gte=F("first_date")), name="waitlist_range_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(latest__gt=F("earliest")), name="waitlist_range_times_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_date}..{self.last_date} {self.earliest:%H:%M}-{self.latest:%H:%M}"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    # Another client of the batch took it, or the held time stopped being bookable.
+    GONE = "gone", "Gone"
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Offer(models.Model):
+    """A freed time offered to one entry's client, held for them until `expires_at`."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    hold = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+    )
+    batch = models.UUIDField(default=uuid.uuid4, db_index=True)
+    rank = models.PositiveSmallIntegerField(default=1)
+    ranking_reason = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # The appointment booked (or moved) by accepting.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Part of every link's signed token; cleared when the offer is answered, so a link
+    # works once.
+    nonce = models.CharField(max_length=32, blank=True, default=new_nonce, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="waitlist_offer_status_idx"),
+            models.Index(fields=["provider", "start"], name="waitlist_offer_provider_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="pending"),
+                name="waitlist_one_pending_offer_per_entry",
+            ),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="waitlist_offer_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.service} at {self.start:%Y-%m-%d %H:%M} UTC to {self.entry.client}"
