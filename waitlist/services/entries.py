@@ -167,7 +167,7 @@ def entry_join(
 
 def _lock_own_entry(*, entry: WaitlistEntry, client: User) -> WaitlistEntry:
     entry = (
-        WaitlistEntry.objects.select_for_update()
+        WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("client", "service", "provider")
         .get(pk=entry.pk)
     )
