@@ -6,6 +6,7 @@
 - `BookingRuleViolation`: a booking rule refuses the request (notice, horizon, limits,
   cut-off, working hours, ...) -> 400 naming `field`.
 - `InvalidTransition`: the appointment's status does not allow the change -> 409 Conflict.
+- `HoldGone`: the held time asked for was released or expired -> 409 Conflict naming `hold`.
 
 Plain Python on purpose (no Django or DRF import): the pure cores may raise or name them.
 """
@@ -36,3 +37,11 @@ class BookingRuleViolation(SchedulingError):
 
 class InvalidTransition(SchedulingError):
     field = "status"
+
+
+class HoldGone(SchedulingError):
+    field = "hold"
+    code = "hold_gone"
+
+    def __init__(self, message: str = "This time has gone: it is no longer held for you.") -> None:
+        super().__init__(message)

@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Manager, Q
 
 from providers.models import Provider, Service, Urgency
 from smartbook.models import SingletonModel
@@ -33,6 +33,17 @@ class BookingPolicy(SingletonModel):
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="Most active appointments a client may hold on one day (empty: no limit).",
     )
+    hold_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="How long a time offered from the waitlist stays held for the client.",
+    )
+    offer_batch_size = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="How many waitlisted clients are offered a freed time at once (first to "
+        "accept takes it).",
+    )
     urgent_window_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
@@ -53,6 +64,12 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    # A time held for a client it was offered to (the waitlist): it blocks the provider like
+    # an appointment until `hold_expires_at`, but it is nobody's appointment yet.
+    HELD = "held", "Held"
+    # A hold that ended (taken, declined or expired): kept as the offer's history, blocking
+    # nothing.
+    RELEASED = "released", "Released"
 
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
@@ -65,10 +82,21 @@ BLOCKING_STATUSES = (
 )
 
 
+HOLD_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.RELEASED)
+
+
+class AppointmentManager(models.Manager):
+    """Appointments: every row but holds (`Appointment.with_holds` sees those too)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(status__in=HOLD_STATUSES)
+
+
 class AppointmentSource(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendation"
     MANUAL = "manual", "Manual"
     STAFF = "staff", "Staff"
+    WAITLIST = "waitlist", "Waitlist"
 
 
 class Appointment(models.Model):
@@ -99,14 +127,24 @@ class Appointment(models.Model):
         related_name="+",
     )
     cancellation_reason = models.CharField(max_length=500, blank=True)
+    # Only for holds: when the hold stops blocking (an expired hold blocks nobody, and the
+    # booking service releases it before it writes that provider's time).
+    hold_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Increases on every change of time, so calendar clients update the same event.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The default manager leaves holds out, so lists, feeds, reminders, analytics and the
+    # admin see appointments only; the booking core reads `with_holds`.
+    with_holds = Manager()
+    objects = AppointmentManager()
+
     class Meta:
         ordering = ["start"]
+        default_manager_name = "objects"
+        base_manager_name = "with_holds"
         indexes = [
             models.Index(fields=["provider", "start"], name="appt_provider_start_idx"),
             models.Index(fields=["client", "start"], name="appt_client_start_idx"),
@@ -117,6 +155,11 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(blocked_start__lte=F("start")) & Q(blocked_end__gte=F("end")),
                 name="appt_blocked_covers_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=HOLD_STATUSES, hold_expires_at__isnull=False)
+                | (~Q(status__in=HOLD_STATUSES) & Q(hold_expires_at__isnull=True)),
+                name="appt_hold_expiry_iff_hold",
             ),
         ]
         # The exclusion constraints (no overlap per provider and per client) are PostgreSQL-only

@@ -24,7 +24,13 @@ from providers.holidays import closed_dates
 from providers.models import Provider, Service, TimeOff, WorkingHours
 from scheduling import rules
 from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
-from scheduling.models import ACTIVE_STATUSES, BLOCKING_STATUSES, Appointment, BookingPolicy
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    BLOCKING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BookingPolicy,
+)
 
 # Appointments, time off and local dates are fetched with this margin around the window:
 # buffers reach outside it and a provider-local day can straddle UTC midnight.
@@ -99,6 +105,14 @@ def _instant_rows(queryset: QuerySet, fields: tuple[str, ...], instants: int) ->
     return [(row[0], *map(instant, row[1 : 1 + instants]), *row[1 + instants :]) for row in rows]
 
 
+def blocking_now(now: datetime) -> Q:
+    """The rows of `Appointment.with_holds` that hold a provider's time at `now`: every
+    status but cancelled, holds only until they expire."""
+    return Q(status__in=BLOCKING_STATUSES) | Q(
+        status=AppointmentStatus.HELD, hold_expires_at__gt=now
+    )
+
+
 def provider_holidays(*, provider: Provider, first_day: date, last_day: date) -> frozenset[date]:
     """Public holidays of the provider's country (and subdivision) between two local dates."""
     if not provider.country:
@@ -131,13 +145,16 @@ def provider_schedules(
     end: datetime,
     exclude_appointment_id: int | None = None,
     with_busy: bool = True,
+    now: datetime | None = None,
 ) -> list[ProviderSchedule]:
     """Schedules of many providers over [start, end) in at most four queries.
 
     `providers` defaults to the active providers offering `service` (or all active ones).
-    `exclude_appointment_id` leaves one appointment out of busy time and day counts (an
-    appointment being rescheduled does not block its own new time). Without `with_busy`
-    the appointments are not read (working time only: the dashboard, the conflict check).
+    Busy time is every appointment that holds its time and every hold still live at `now`
+    (default: the current time). `exclude_appointment_id` leaves one row out of busy time and
+    day counts (an appointment being rescheduled does not block its own new time, nor a hold
+    the time it holds for its client). Without `with_busy` the appointments are not read
+    (working time only: the dashboard, the conflict check).
     """
     provider_list = list(active_providers_for(service=service) if providers is None else providers)
     if not provider_list:
@@ -171,9 +188,9 @@ def provider_schedules(
     for provider_id, off_start, off_end in off_rows:
         time_off[provider_id].append(Interval(off_start, off_end))
 
-    appointments = Appointment.objects.filter(
+    appointments = Appointment.with_holds.filter(
+        blocking_now(now or timezone.now()),
         provider_id__in=ids if with_busy else [],
-        status__in=BLOCKING_STATUSES,
         blocked_start__lt=fetch_end + FETCH_MARGIN,
         blocked_end__gt=fetch_start - FETCH_MARGIN,
     )
@@ -341,6 +358,7 @@ def booking_snapshot(
         start=start,
         end=end,
         exclude_appointment_id=exclude_appointment_id,
+        now=now,
     )
     facts = {}
     for provider, schedule in zip(provider_list, schedules, strict=True):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from providers.models import Provider, Service, Urgency
 from scheduling import events, rules
-from scheduling.errors import BookingRuleViolation, InvalidTransition, SlotUnavailable
+from scheduling.errors import BookingRuleViolation, HoldGone, InvalidTransition, SlotUnavailable
 from scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -53,6 +53,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AppointmentStatus.COMPLETED: frozenset(),
     AppointmentStatus.CANCELLED: frozenset(),
     AppointmentStatus.NO_SHOW: frozenset(),
+    # Holds are not appointments: they are placed, taken or released (`hold_*` below).
+    AppointmentStatus.HELD: frozenset(),
+    AppointmentStatus.RELEASED: frozenset(),
 }
 
 
@@ -221,6 +224,101 @@ def _set_time(appointment: Appointment, *, start: datetime, service: Service) ->
     appointment.blocked_end = appointment.end + timedelta(minutes=service.buffer_after_minutes)
 
 
+# --- holds ---------------------------------------------------------------------------------
+#
+# A hold is an appointment row with status "held": the provider's time is blocked for
+# everybody (the snapshot's busy time, the PostgreSQL exclusion constraint) until it expires
+# or is taken. Who may take it is the waitlist's rule; here a hold is taken by booking (or
+# moving an appointment) into it, which releases it in the same transaction.
+
+
+def _release_expired_holds(*, provider: Provider, now: datetime) -> None:
+    """Release the provider's expired holds before writing its time: the snapshot already
+    ignores them, and the exclusion constraint must too. One UPDATE, under the provider lock."""
+    Appointment.with_holds.filter(
+        provider=provider, status=AppointmentStatus.HELD, hold_expires_at__lte=now
+    ).update(status=AppointmentStatus.RELEASED)
+
+
+def _take_hold(
+    *, hold: Appointment, provider: Provider, service: Service, start: datetime, now: datetime
+) -> None:
+    """Release a live hold of exactly this provider, service and start, so the booking that
+    takes it is checked and saved without it. A hold that expired or was released (or taken
+    by someone else) raises HoldGone."""
+    live = (
+        Appointment.with_holds.select_for_update(no_key=True)
+        .filter(pk=hold.pk, status=AppointmentStatus.HELD, hold_expires_at__gt=now)
+        .first()
+    )
+    if live is None:
+        raise HoldGone()
+    if (live.provider_id, live.service_id, live.start) != (provider.pk, service.pk, start):
+        raise BookingRuleViolation(
+            "hold", "The held time is for another provider, service or start."
+        )
+    live.status = AppointmentStatus.RELEASED
+    live.save(update_fields=["status", "updated_at"])
+
+
+def hold_place(
+    *,
+    provider: Provider,
+    service: Service,
+    start: datetime,
+    client: User,
+    expires_at: datetime,
+    moving: Appointment | None = None,
+) -> Appointment:
+    """Hold `start` with `provider` for `client` until `expires_at`, in the caller's
+    transaction (the waitlist composes it with its offer), refused exactly as booking it for
+    that client would be now. With `moving`, the client's appointment that taking the hold
+    would move does not count against them (its own time, their day's limit)."""
+    with transaction.atomic():
+        provider = _lock_provider(provider)
+        client = _lock_client(client)
+        now = timezone.now()
+        if expires_at <= now:
+            raise BookingRuleViolation("expires_at", "A hold must end in the future.")
+        _release_expired_holds(provider=provider, now=now)
+        _check_bookable(
+            client=client,
+            provider=provider,
+            service=service,
+            start=start,
+            now=now,
+            policy=BookingPolicy.load(),
+            override_policy=False,
+            exclude_appointment_id=moving.pk if moving is not None else None,
+        )
+        hold = Appointment(
+            client=client,
+            provider=provider,
+            service=service,
+            status=AppointmentStatus.HELD,
+            hold_expires_at=expires_at,
+            source=AppointmentSource.WAITLIST,
+        )
+        _set_time(hold, start=start, service=service)
+        _save_checked(hold)
+        return hold
+
+
+def hold_release(*, hold: Appointment) -> bool:
+    """Release a hold (idempotent): its time is free at once. Whether it was still held."""
+    released = Appointment.with_holds.filter(pk=hold.pk, status=AppointmentStatus.HELD).update(
+        status=AppointmentStatus.RELEASED
+    )
+    return released == 1
+
+
+def holds_release_expired(*, now: datetime | None = None) -> int:
+    """Release every expired hold (the beat sweep); how many."""
+    return Appointment.with_holds.filter(
+        status=AppointmentStatus.HELD, hold_expires_at__lte=now or timezone.now()
+    ).update(status=AppointmentStatus.RELEASED)
+
+
 def appointment_book(
     *,
     client: User,
@@ -233,8 +331,10 @@ def appointment_book(
     actor: User | None = None,
     override_policy: bool = False,
     context: dict[str, Any] | None = None,
+    hold: Appointment | None = None,
 ) -> Appointment:
-    """Book `service` with `provider` for `client` at `start` (an open slot)."""
+    """Book `service` with `provider` for `client` at `start` (an open slot, or the time of
+    `hold`, a live hold of exactly that provider, service and start)."""
     with _own_transaction():
         return appointment_book_in_transaction(
             client=client,
@@ -247,6 +347,7 @@ def appointment_book(
             actor=actor,
             override_policy=override_policy,
             context=context,
+            hold=hold,
         )
 
 
@@ -262,6 +363,7 @@ def appointment_book_in_transaction(
     actor: User | None = None,
     override_policy: bool = False,
     context: dict[str, Any] | None = None,
+    hold: Appointment | None = None,
 ) -> Appointment:
     """`appointment_book` inside the caller's transaction, for code that composes bookings.
 
@@ -282,6 +384,9 @@ def appointment_book_in_transaction(
     policy = BookingPolicy.load()  # pragma: no mutate
     now = timezone.now()  # pragma: no mutate
     _raise_refusal(rules.urgency_refusal(service_facts(service), urgency, Urgency.values))
+    _release_expired_holds(provider=provider, now=now)
+    if hold is not None:
+        _take_hold(hold=hold, provider=provider, service=service, start=start, now=now)
     _check_bookable(
         client=client,
         provider=provider,
@@ -315,8 +420,10 @@ def appointment_reschedule(
     actor: User | None,
     reason: str = "",
     override_policy: bool = False,
+    hold: Appointment | None = None,
 ) -> Appointment:
-    """Move the appointment (same row) to `new_start` in one transaction."""
+    """Move the appointment (same row) to `new_start` in one transaction (into the time of
+    `hold`, a live hold of the same provider and service at `new_start`, if given)."""
     with _own_transaction():
         return _reschedule(
             appointment=appointment,
@@ -324,7 +431,34 @@ def appointment_reschedule(
             actor=actor,
             reason=reason,
             override_policy=override_policy,
+            hold=hold,
         )
+
+
+def appointment_reschedule_in_transaction(
+    *,
+    appointment: Appointment,
+    new_start: datetime,
+    actor: User | None,
+    reason: str = "",
+    override_policy: bool = False,
+    hold: Appointment | None = None,
+) -> Appointment:
+    """`appointment_reschedule` inside the caller's transaction (the waitlist moves an
+    appointment and closes its offer as one), like `appointment_book_in_transaction`."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "appointment_reschedule_in_transaction runs inside the caller's transaction; "
+            "outside one, call appointment_reschedule."
+        )
+    return _reschedule(
+        appointment=appointment,
+        new_start=new_start,
+        actor=actor,
+        reason=reason,
+        override_policy=override_policy,
+        hold=hold,
+    )
 
 
 def _reschedule(
@@ -334,6 +468,7 @@ def _reschedule(
     actor: User | None,
     reason: str,
     override_policy: bool,
+    hold: Appointment | None = None,
 ) -> Appointment:
     _check_override_allowed(actor=actor, override_policy=override_policy)
     provider = _lock_provider(appointment.provider)
@@ -354,6 +489,9 @@ def _reschedule(
     )
     _raise_refusal(rules.move_refusal(current_start=appointment.start, new_start=new_start))
     service = appointment.service
+    _release_expired_holds(provider=provider, now=now)
+    if hold is not None:
+        _take_hold(hold=hold, provider=provider, service=service, start=new_start, now=now)
     _check_bookable(
         client=_lock_client(appointment.client),
         provider=provider,
