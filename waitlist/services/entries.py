@@ -55,7 +55,7 @@ def _range_errors(ranges: Sequence[RangeInput], today: date) -> dict[str, list[s
     return errors
 
 
-def _check_expiry(expires_on: date, ranges: Sequence[RangeInput], today: date) -> dict:
+def _check_expiry(expires_on: date, today: date) -> dict[str, list[str]]:
     if expires_on < today:
         return {"expires_on": ["The expiry date is in the past."]}
     return {}
@@ -136,7 +136,7 @@ def entry_join(
             now=now,
         ),
         **_range_errors(ranges, today),
-        **_check_expiry(expires_on, ranges, today),
+        **_check_expiry(expires_on, today),
     }
     if errors:
         raise ValidationError(errors)
@@ -202,7 +202,7 @@ def entry_update(
         if ranges is not None:
             errors.update(_range_errors(ranges, today))
         if expires_on is not None:
-            errors.update(_check_expiry(expires_on, ranges or (), today))
+            errors.update(_check_expiry(expires_on, today))
         if errors:
             raise ValidationError(errors)
         if urgency is not None:
