@@ -8,7 +8,8 @@ x 28 days x 40,000; `--providers`, `--days` and `--appointments` override either
 
 Next to all providers' availability it prints its floor: the exact SQL statements the
 snapshot loader ran, executed alone on a raw cursor with every row fetched, timed the same
-way. The ratio of the two is the cost of the Python above the database.
+way and in alternation with it (both meet the same machine). The ratio of the two is the cost
+of the Python above the database.
 
 DATABASE_URL picks the engine. The command creates its own database the way the test
 runner does (a temporary SQLite file, or a `bench_...` PostgreSQL database), fills it,
@@ -227,13 +228,10 @@ class Command(BaseCommand):
     # --- measurements --------------------------------------------------------------------
 
     @staticmethod
-    def measure(function, repeat: int) -> tuple[float, float, int, object, float]:
-        """Median wall-clock and CPU milliseconds of `repeat` runs, one run's queries and
-        result, and the wall-clock milliseconds of that first run (cold caches)."""
-        started = clock.perf_counter()
+    def measure(function, repeat: int) -> tuple[float, float, int, object]:
+        """Median wall-clock and CPU milliseconds of `repeat` runs, and one run's queries."""
         with CaptureQueriesContext(connection) as captured:
             result = function()
-        first = (clock.perf_counter() - started) * 1000
         queries = len(captured.captured_queries)
         wall, cpu = [], []
         for _ in range(repeat):
@@ -241,7 +239,23 @@ class Command(BaseCommand):
             function()
             wall.append((clock.perf_counter() - started) * 1000)
             cpu.append((clock.process_time() - started_cpu) * 1000)
-        return statistics.median(wall), statistics.median(cpu), queries, result, first
+        return statistics.median(wall), statistics.median(cpu), queries, result
+
+    @staticmethod
+    def alternated(functions, repeat: int) -> list[tuple[float, float]]:
+        """Median wall-clock and CPU milliseconds of each function over `repeat` rounds, the
+        functions run one after another in every round."""
+        wall: list[list[float]] = [[] for _ in functions]
+        cpu: list[list[float]] = [[] for _ in functions]
+        for _ in range(repeat):
+            for index, function in enumerate(functions):
+                started, started_cpu = clock.perf_counter(), clock.process_time()
+                function()
+                wall[index].append((clock.perf_counter() - started) * 1000)
+                cpu[index].append((clock.process_time() - started_cpu) * 1000)
+        return [
+            (statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu, strict=True)
+        ]
 
     def run_benchmark(self, options) -> dict:
         from accounts.models import Role, User
@@ -256,19 +270,28 @@ class Command(BaseCommand):
         )
         first = provider_rows[0]
         repeat = options["repeat"]
-        one_ms, one_cpu, one_queries, one_slots, _ = self.measure(
+        one_ms, one_cpu, one_queries, one_slots = self.measure(
             lambda: available_slots(service=service, start=start, end=end, providers=[first]),
             repeat,
         )
-        all_ms, all_cpu, all_queries, all_slots, all_first_ms = self.measure(
-            lambda: available_slots(service=service, start=start, end=end), repeat
-        )
-        # The floor: the same statements alone, as the database and driver serve them.
+
+        # The first ask (cold caches) and its queries, then the floor: the same statements
+        # alone, as the database and driver serve them. The two are timed in alternation, so
+        # both meet the same machine (a shared one would otherwise favour either).
+        def all_providers():
+            return available_slots(service=service, start=start, end=end)
+
+        started = clock.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            all_slots = all_providers()
+        all_first_ms = (clock.perf_counter() - started) * 1000
+        all_queries = len(captured.captured_queries)
         statements: list[tuple[str, object]] = []
         with recorded_statements(statements):
-            available_slots(service=service, start=start, end=end)
-        floor_ms, floor_cpu, _, floor_rows, _ = self.measure(
-            lambda: run_statements(statements), repeat
+            all_providers()
+        floor_rows = run_statements(statements)
+        (all_ms, all_cpu), (floor_ms, floor_cpu) = self.alternated(
+            (all_providers, lambda: run_statements(statements)), repeat
         )
         # Sequential bookings of distinct open slots, each by a new client.
         picks, last_end = [], {}
