@@ -22,10 +22,10 @@ from accounts.models import Role
 from analytics import aggregations as agg
 from analytics.working_time import minutes, working_intervals
 from providers.models import Provider, Service
-from scheduling import rules
 from scheduling import selectors as scheduling_selectors
 from scheduling.availability import Interval, ProviderSchedule, Slot
-from scheduling.models import ACTIVE_STATUSES, Appointment
+from scheduling.models import Appointment
+from waitlist.selectors import working_conflicts
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -386,35 +386,11 @@ class ConflictRow:
 def conflicting_appointments(
     *, now: datetime | None = None, limit: int = CONFLICTS_LIMIT
 ) -> list[ConflictRow]:
-    """Active future appointments that the booking rules' working-time rule
-    (`scheduling.rules.working_conflict`) no longer accepts (e.g. after staff changed the
-    hours), soonest first, with why. Five queries whatever the count: times of every upcoming
-    appointment, their providers, hours and time off, then the conflicting rows."""
-    now = now or timezone.now()
-    times = list(
-        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
-        .order_by("start", "pk")
-        .values_list("pk", "provider_id", "start", "end")
-    )
-    if not times:
-        return []
-    providers = list(
-        Provider.objects.filter(pk__in={provider_id for _, provider_id, _, _ in times})
-    )
-    schedules = provider_schedules(
-        providers=providers, window=Interval(now, max(end for _, _, _, end in times))
-    )
-    found: list[tuple[int, str]] = []
-    for pk, provider_id, start, end in times:
-        reason = rules.working_conflict(schedules[provider_id], Interval(start, end))
-        if reason is not None:
-            found.append((pk, reason))
-            if len(found) == limit:
-                break
-    rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
-        [pk for pk, _ in found]
-    )
-    return [ConflictRow(rows[pk], reason) for pk, reason in found]
+    """Active future appointments that the booking rules' working-time rule no longer
+    accepts (e.g. after staff changed the hours), soonest first, with why: the waitlist's
+    `working_conflicts`, the one answer its rebooking of displaced clients uses too."""
+    found = working_conflicts(now=now or timezone.now(), limit=limit)
+    return [ConflictRow(appointment, reason) for appointment, reason in found]
 
 
 def suggested_slots(

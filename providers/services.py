@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Profile, Role, User
 from accounts.services import user_email_mark_verified
+from providers import events
 from providers.models import Provider, Service, ServiceCategory, TimeOff, Weekday, WorkingHours
 
 NON_FIELD = "non_field_errors"
@@ -259,7 +260,9 @@ def provider_set_working_hours(
     # Lock the provider so two concurrent edits of one week do not interleave.
     Provider.objects.select_for_update().filter(pk=provider.pk).first()
     WorkingHours.objects.filter(provider=provider).delete()
-    return WorkingHours.objects.bulk_create(hours)
+    rows = WorkingHours.objects.bulk_create(hours)
+    events.send_on_commit(events.working_hours_changed, provider_id=provider.pk)
+    return rows
 
 
 @transaction.atomic
@@ -297,6 +300,13 @@ def provider_add_time_off(
     if errors:
         raise ValidationError(errors)
     time_off.save()
+    events.send_on_commit(
+        events.time_off_added,
+        provider_id=provider.pk,
+        time_off_id=time_off.pk,
+        start=time_off.start,
+        end=time_off.end,
+    )
     return time_off
 
 

@@ -1,13 +1,19 @@
-"""Staff screens of the waitlist: entries and offers, read-only, with the ranking explained.
+"""Staff screens of the waitlist: entries and offers, read-only, with the ranking explained,
+and the displaced appointments (a provider's change took them away) with where each
+client's rebooking stands and actions to offer again or move it for them.
 
 Entries and offers change through the services only (the client's answers, matching and the
-sweep), so the admin shows them and lets staff filter; the hold time and batch size are in
-the booking policy's admin.
+sweep, the staff's actions here), so the admin shows them and lets staff filter; the hold
+time and batch size are in the booking policy's admin.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from waitlist.models import Offer, WaitlistEntry, WaitlistRange
+from scheduling.errors import BookingRuleViolation, HoldGone, InvalidTransition, SlotUnavailable
+from waitlist import selectors, services
+from waitlist.models import DisplacedEntry, Offer, WaitlistEntry, WaitlistRange
 
 
 class _ReadOnly:
@@ -95,3 +101,75 @@ class OfferAdmin(_ReadOnly, admin.ModelAdmin):
     @admin.display(ordering="entry__client__email")
     def client(self, offer: Offer):
         return offer.entry.client
+
+
+@admin.register(DisplacedEntry)
+class DisplacedEntryAdmin(_ReadOnly, admin.ModelAdmin):
+    """The appointments a provider's change displaced and where each client stands: moved,
+    offered (pending), not answered, declined, or no time found yet."""
+
+    list_display = [
+        "id",
+        "displaced_appointment",
+        "original_start",
+        "client",
+        "provider",
+        "displaced_reason",
+        "state",
+        "latest_offer",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "service"]
+    search_fields = ["client__email", "client__last_name"]
+    date_hierarchy = "created_at"
+    inlines = [RangeInline, OfferInline]
+    actions = ["offer_again", "move_for_them"]
+
+    def get_queryset(self, request):
+        return selectors.displaced_entries()
+
+    @admin.display(description="was at")
+    def original_start(self, entry: WaitlistEntry):
+        appointment = entry.displaced_appointment
+        return appointment.start if appointment is not None else None
+
+    @admin.display(description="state")
+    def state(self, entry: WaitlistEntry) -> str:
+        return selectors.displaced_state(entry)
+
+    @admin.display(description="latest offer")
+    def latest_offer(self, entry: WaitlistEntry) -> str:
+        offer = next(iter(entry.offers.all()), None)
+        if offer is None:
+            return "-"
+        status = offer.get_status_display().lower()
+        return f"{offer.start:%Y-%m-%d %H:%M} UTC with {offer.provider} ({status})"
+
+    @admin.action(description="Offer the selected clients their best open time again")
+    def offer_again(self, request, queryset) -> None:
+        now, made = timezone.now(), 0
+        for entry in queryset:
+            made += len(services.displaced_offer_again(entry=entry, now=now))
+        self.message_user(request, f"{made} offer(s) made.", messages.SUCCESS)
+
+    @admin.action(description="Move the selected appointments for the clients")
+    def move_for_them(self, request, queryset) -> None:
+        now = timezone.now()
+        for entry in queryset:
+            try:
+                moved = services.displaced_move(entry=entry, actor=request.user, now=now)
+            except (
+                BookingRuleViolation,
+                SlotUnavailable,
+                HoldGone,
+                InvalidTransition,
+                ValidationError,
+            ) as exc:
+                text = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", []))
+                self.message_user(request, f"Entry {entry.pk}: {text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Entry {entry.pk}: moved to {moved.start:%Y-%m-%d %H:%M} UTC.",
+                    messages.SUCCESS,
+                )

@@ -53,3 +53,16 @@ def match_freed_on_commit(*, provider_id: int, start: datetime, end: datetime) -
 def match_entry_on_commit(*, entry_id: int) -> None:
     """Look for open time for one entry once the transaction commits."""
     _on_commit(lambda: _hand_off("match_entry_task", entry_id=entry_id))
+
+
+def provider_schedule_changed_now(*, provider_id: int, hours_changed: bool) -> None:
+    """Rebook what the provider's changed schedule displaced (from an on-commit receiver)."""
+    _hand_off(
+        "provider_schedule_changed_task", provider_id=provider_id, hours_changed=hours_changed
+    )
+
+
+def displaced_by_cancellation_now(*, appointment_id: int) -> None:
+    """Offer the client of a cancelled appointment the next best time, if the clinic
+    cancelled it (from an on-commit receiver)."""
+    _hand_off("displaced_by_cancellation_task", appointment_id=appointment_id)

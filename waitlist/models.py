@@ -24,12 +24,22 @@ class EntryStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+class EntryKind(models.TextChoices):
+    JOINED = "joined", "Joined by the client"
+    # The provider's change (time off, shorter hours, a cancellation) took the client's
+    # appointment away: the waitlist finds them the next best time.
+    DISPLACED = "displaced", "Displaced by the provider"
+
+
 class WaitlistEntry(models.Model):
     """A client waiting for `service` (with `provider`, or anyone offering it) in the ranges
     they gave, until `expires_on` (their local date, inclusive).
 
     With `appointment`, the client already has that appointment and waits for something
-    earlier: accepting an offer moves it.
+    earlier: accepting an offer moves it. A displaced entry (`kind`) was made for the client
+    when the provider's change took `displaced_appointment` away: any time in its ranges
+    will do, with the same provider first, then anyone offering the service; while that
+    appointment can still be moved it is `appointment` too.
     """
 
     client = models.ForeignKey(
@@ -52,6 +62,16 @@ class WaitlistEntry(models.Model):
     status = models.CharField(
         max_length=16, choices=EntryStatus.choices, default=EntryStatus.ACTIVE
     )
+    kind = models.CharField(max_length=16, choices=EntryKind.choices, default=EntryKind.JOINED)
+    displaced_appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The appointment the provider's change took away.",
+    )
+    displaced_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When the beat sweep last looked for open time for this entry (oldest looked at first).
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -63,9 +83,27 @@ class WaitlistEntry(models.Model):
             models.Index(fields=["status", "expires_on"], name="waitlist_entry_status_idx"),
             models.Index(fields=["client", "status"], name="waitlist_entry_client_idx"),
         ]
+        constraints = [
+            # Running the rebooking twice finds this entry instead of making a second one; a
+            # fulfilled one (moved) leaves room for a later displacement of the same row.
+            models.UniqueConstraint(
+                fields=["displaced_appointment"],
+                condition=Q(kind="displaced") & ~Q(status="fulfilled"),
+                name="waitlist_one_open_displaced_entry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} waiting for {self.service} (#{self.pk})"
+
+
+class DisplacedEntry(WaitlistEntry):
+    """The displaced entries, for the staff's view of affected appointments."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "displaced appointment"
+        verbose_name_plural = "displaced appointments"
 
 
 class WaitlistRange(models.Model):

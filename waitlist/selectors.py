@@ -1,5 +1,7 @@
 """Reads of the waitlist: a client's own entries and offers (the one access gate: others'
-answer DoesNotExist, which the API turns into 404), and the dashboard's refill figures."""
+answer DoesNotExist, which the API turns into 404), the dashboard's refill figures, the
+appointments a provider's changed schedule displaced (`working_conflicts`, which the
+analytics conflicts page reads too) and the staff's view of their rebooking."""
 
 from __future__ import annotations
 
@@ -7,11 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from scheduling.models import BLOCKING_STATUSES, Appointment, AppointmentChange, AppointmentStatus
-from waitlist.models import Offer, OfferStatus, WaitlistEntry
+from providers.models import Provider
+from scheduling import rules
+from scheduling.availability import Interval
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    BLOCKING_STATUSES,
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+)
+from scheduling.selectors import provider_schedules
+from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
 
 
 def entries_of_client(*, client: User) -> QuerySet[WaitlistEntry]:
@@ -120,4 +132,89 @@ def freed_time_refill(*, start: datetime, end: datetime) -> RefillFigures:
         refilled_minutes=refilled,
         median_minutes_to_refill=median(waits) if waits else None,
         offers_accepted=accepted,
+    )
+
+
+# --- displaced appointments -------------------------------------------------------------
+
+
+def working_conflicts(
+    *, now: datetime, provider: Provider | None = None, limit: int | None = None
+) -> list[tuple[Appointment, str]]:
+    """Active upcoming appointments (of `provider`, or anyone's) that the booking rules'
+    working-time rule (`scheduling.rules.working_conflict`) no longer accepts, after time
+    off, shorter hours or a holiday, soonest first, each with why. Five queries whatever the
+    count: times of every upcoming appointment, their providers, hours and time off, then
+    the conflicting rows."""
+    upcoming = Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
+    if provider is not None:
+        upcoming = upcoming.filter(provider=provider)
+    times = list(upcoming.order_by("start", "pk").values_list("pk", "provider_id", "start", "end"))
+    if not times:
+        return []
+    providers = list(
+        Provider.objects.filter(pk__in={provider_id for _, provider_id, _, _ in times})
+    )
+    schedules = {
+        schedule.provider_id: schedule
+        for schedule in provider_schedules(
+            providers=providers,
+            start=now,
+            end=max(end for _, _, _, end in times),
+            with_busy=False,
+        )
+    }
+    found: list[tuple[int, str]] = []
+    for pk, provider_id, start, end in times:
+        reason = rules.working_conflict(schedules[provider_id], Interval(start, end))
+        if reason is not None:
+            found.append((pk, reason))
+            if limit is not None and len(found) == limit:
+                break
+    rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
+        [pk for pk, _ in found]
+    )
+    return [(rows[pk], reason) for pk, reason in found]
+
+
+class DisplacedState:
+    """Where a displaced client's rebooking stands, in the staff's words."""
+
+    MOVED = "moved"
+    OFFERED = "offered, pending"
+    NOT_ANSWERED = "not answered"
+    DECLINED = "declined"
+    WAITING = "no time found yet"
+    CLOSED = "closed"
+
+
+def displaced_state(entry: WaitlistEntry) -> str:
+    """The state of a displaced entry from its status and its latest offer (with the
+    entry's offers prefetched, newest first: no query)."""
+    if entry.status == EntryStatus.FULFILLED:
+        return DisplacedState.MOVED
+    if entry.status != EntryStatus.ACTIVE:
+        return DisplacedState.CLOSED
+    latest = next(iter(entry.offers.all()), None)
+    if latest is None or latest.status == OfferStatus.GONE:
+        return DisplacedState.WAITING
+    return {
+        OfferStatus.PENDING: DisplacedState.OFFERED,
+        OfferStatus.DECLINED: DisplacedState.DECLINED,
+        OfferStatus.EXPIRED: DisplacedState.NOT_ANSWERED,
+    }.get(latest.status, DisplacedState.WAITING)
+
+
+def displaced_entries() -> QuerySet[WaitlistEntry]:
+    """Every displaced entry with what the staff's list shows, in a fixed number of
+    queries."""
+    return (
+        WaitlistEntry.objects.filter(kind=EntryKind.DISPLACED)
+        .select_related("client", "service", "provider", "displaced_appointment__provider")
+        .prefetch_related(
+            Prefetch(
+                "offers",
+                queryset=Offer.objects.select_related("provider").order_by("-created_at", "-pk"),
+            )
+        )
     )

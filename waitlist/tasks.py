@@ -53,13 +53,36 @@ def match_entry_task(self, entry_id: int) -> list[int]:
 
 
 @shared_task(**_retried)
+def provider_schedule_changed_task(self, provider_id: int, hours_changed: bool) -> list[int]:
+    """The provider's time off or hours changed: rebook the appointments it displaced and,
+    for new hours, offer the time they opened to the waitlist. The displaced entries."""
+    provider = Provider.objects.filter(pk=provider_id).first()
+    if provider is None:
+        return []
+    now = timezone.now()
+    entries = services.displaced_rebook(provider=provider, now=now)
+    if hours_changed:
+        services.match_freed_time(provider=provider, now=now)
+    return [entry.pk for entry in entries]
+
+
+@shared_task(**_retried)
+def displaced_by_cancellation_task(self, appointment_id: int) -> int | None:
+    entry = services.displaced_by_cancellation(appointment_id=appointment_id, now=timezone.now())
+    return entry.pk if entry is not None else None
+
+
+@shared_task(**_retried)
 def sweep_waitlist(self) -> dict[str, int]:
     """The beat sweep (every few minutes): expire offers and entries past their time (their
-    time goes to the next candidates), then look for time freed without an event (new
-    working hours, time off removed) for a bounded share of the waitlist."""
+    time goes to the next candidates), rebook appointments displaced by schedule changes
+    made outside the services (the provider admin's inlines), then look for time freed
+    without an event (new working hours, time off removed) for a bounded share of the
+    waitlist."""
     now = timezone.now()
     return {
         "offers_expired": services.offers_expire(now=now),
         "entries_expired": services.entries_expire(now=now),
+        "displaced": len(services.displaced_rebook(now=now)),
         "offers_made": services.entries_match_sweep(now=now),
     }

@@ -1,5 +1,6 @@
 """Writes of the waitlist: entries (join, update, leave), matching freed time to entries and
-holding it for them, and the offers' answers (accept, decline, expire).
+holding it for them, the offers' answers (accept, decline, expire), and rebooking clients
+whose appointment the provider's change displaced.
 
 Each public service is one transaction of its own; matching and the offers' answers are
 durable entry points like scheduling's booking services (`transaction.atomic(durable=True)`),
@@ -15,9 +16,19 @@ from waitlist.services.entries import (
 )
 from waitlist.services.matching import entries_match_sweep, entry_match, match_freed_time
 from waitlist.services.offers import offer_accept, offer_decline, offers_expire
+from waitlist.services.rebooking import (
+    displaced_by_cancellation,
+    displaced_move,
+    displaced_offer_again,
+    displaced_rebook,
+)
 
 __all__ = [
     "RangeInput",
+    "displaced_by_cancellation",
+    "displaced_move",
+    "displaced_offer_again",
+    "displaced_rebook",
     "entries_expire",
     "entries_match_sweep",
     "entry_join",

@@ -27,11 +27,18 @@ from recommendations.selectors import recommendation_inputs
 from recommendations.services import ranker_for
 from scheduling.availability import Interval, Slot, local_to_utc
 from scheduling.errors import BookingRuleViolation, SlotUnavailable
-from scheduling.models import BookingPolicy
+from scheduling.models import Appointment, BookingPolicy
 from scheduling.selectors import available_slots
 from scheduling.services import hold_place
 from waitlist import events
-from waitlist.models import EntryStatus, Offer, OfferStatus, WaitlistEntry, WaitlistRange
+from waitlist.models import (
+    EntryKind,
+    EntryStatus,
+    Offer,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistRange,
+)
 from waitlist.services.entries import client_today
 
 URGENCY_LEVEL = {Urgency.URGENT: 2, Urgency.SOON: 1, Urgency.ROUTINE: 0}
@@ -81,9 +88,10 @@ def _waiting_entries(
     if service_id is not None:
         entries = entries.filter(service_id=service_id)
     if provider is not None:
-        entries = entries.filter(Q(provider=None) | Q(provider=provider)).filter(
-            service__providers=provider
-        )
+        # A displaced client takes another provider's time when their own has none.
+        entries = entries.filter(
+            Q(provider=None) | Q(provider=provider) | Q(kind=EntryKind.DISPLACED)
+        ).filter(service__providers=provider)
     return entries
 
 
@@ -95,7 +103,9 @@ def _locked(entries: QuerySet[WaitlistEntry]) -> list[WaitlistEntry]:
     locked = list(
         WaitlistEntry.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status=EntryStatus.ACTIVE)
-        .select_related("client", "service", "provider", "appointment__provider")
+        .select_related(
+            "client", "service", "provider", "appointment__provider", "displaced_appointment"
+        )
         .prefetch_related("ranges")
         .order_by("pk")
     )
@@ -135,14 +145,36 @@ def _in_ranges(entry: WaitlistEntry, slot: Slot) -> bool:
     )
 
 
-def _entry_providers(entry: WaitlistEntry, provider: Provider | None) -> list[Provider] | None:
-    """Whose time the entry may take: the moved appointment's provider, the entry's own, the
-    freed provider's, or anyone offering the service (None)."""
-    own = entry.appointment.provider if entry.appointment is not None else entry.provider
-    if own is not None and provider is not None and own.pk != provider.pk:
-        return []
-    chosen = own or provider
-    return [chosen] if chosen is not None else None
+def _own_provider(entry: WaitlistEntry) -> Provider | None:
+    return entry.appointment.provider if entry.appointment is not None else entry.provider
+
+
+def moving_for(entry: WaitlistEntry, provider_id: int) -> Appointment | None:
+    """The appointment that taking a slot of `provider_id` moves: the entry's own when it is
+    that provider's. A displaced client offered another provider's time books it anew (the
+    old appointment is cancelled after: `offers._take`), so theirs still counts then."""
+    appointment = entry.appointment
+    if appointment is not None and appointment.provider_id == provider_id:
+        return appointment
+    return None
+
+
+def _searches(
+    entry: WaitlistEntry, provider: Provider | None
+) -> list[tuple[list[Provider] | None, int | None]]:
+    """Whose time the entry may take, in the order to look: (providers or None for anyone
+    offering the service, a provider id to leave out). The moved appointment's provider or
+    the entry's own, else the freed provider's, else anyone; a displaced entry looks at its
+    own provider first and, only when that finds nothing, at the others."""
+    own = _own_provider(entry)
+    if own is None:
+        return [([provider] if provider is not None else None, None)]
+    searches: list[tuple[list[Provider] | None, int | None]] = []
+    if provider is None or own.pk == provider.pk:
+        searches.append(([own], None))
+    if entry.kind == EntryKind.DISPLACED and (provider is None or own.pk != provider.pk):
+        searches.append(([provider] if provider is not None else None, own.pk))
+    return searches
 
 
 def _open_slots(
@@ -156,11 +188,40 @@ def _open_slots(
     policy: BookingPolicy,
 ) -> list[Slot]:
     """The slots scheduling would book for the entry's client (or move their appointment
-    to) now, inside their ranges, overlapping the freed time (when given)."""
-    providers = _entry_providers(entry, provider)
+    to) now, inside their ranges, overlapping the freed time (when given): from the first
+    search of `_searches` that finds any."""
     spans = _range_spans(entry)
-    if providers == [] or not spans:
+    if not spans:
         return []
+    for providers, left_out in _searches(entry, provider):
+        slots = _search(
+            entry=entry,
+            providers=providers,
+            left_out=left_out,
+            spans=spans,
+            window=window,
+            freed=freed,
+            refused=refused,
+            now=now,
+            policy=policy,
+        )
+        if slots:
+            return slots
+    return []
+
+
+def _search(
+    *,
+    entry: WaitlistEntry,
+    providers: list[Provider] | None,
+    left_out: int | None,
+    spans: list[Interval],
+    window: Interval,
+    freed: Interval | None,
+    refused: set[tuple[int, int, datetime]],
+    now: datetime,
+    policy: BookingPolicy,
+) -> list[Slot]:
     service = entry.service
     reach = timedelta(
         minutes=service.duration_minutes
@@ -173,24 +234,28 @@ def _open_slots(
     )
     if ask.end <= ask.start:
         return []
+    # Another provider's time is a new booking: the appointment still counts against them.
+    moving = entry.appointment if left_out is None else None
     slots = available_slots(
         service=service,
         start=ask.start,
         end=ask.end,
         providers=providers,
         client=entry.client,
-        moving=entry.appointment,
+        moving=moving,
         now=now,
         policy=policy,
     )
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
-    moving_start = entry.appointment.start if entry.appointment is not None else None
+    # A client who joined to move earlier wants earlier; a displaced one any time that works.
+    earlier_than = moving.start if moving is not None and entry.kind == EntryKind.JOINED else None
     return [
         slot
         for slot in slots
-        if _in_ranges(entry, slot)
-        and (moving_start is None or slot.start < moving_start)
+        if slot.provider_id != left_out
+        and _in_ranges(entry, slot)
+        and (earlier_than is None or slot.start < earlier_than)
         and (entry.pk, slot.provider_id, slot.start) not in refused
         and (freed is None or (slot.start - before < freed.end and slot.end + after > freed.start))
     ]
@@ -211,7 +276,7 @@ def _fit(candidate: Candidate, *, now: datetime, policy: BookingPolicy) -> None:
         provider=Provider.objects.get(pk=providers.pop()) if len(providers) == 1 else None,
         urgency=entry.urgency,
         policy=policy,
-        moving=entry.appointment,
+        moving=moving_for(entry, slots[0].provider_id),
     )
     ours = [c for c in inputs.candidates if (c.provider_id, c.start) in candidate.keys]
     ranker, _ = ranker_for(settings_row=inputs.settings)
@@ -306,7 +371,7 @@ def _place(
                 start=slot.start,
                 client=first.client,
                 expires_at=now + timedelta(minutes=policy.hold_minutes),
-                moving=first.appointment,
+                moving=moving_for(first, slot.provider_id),
             )
     except (SlotUnavailable, BookingRuleViolation):
         return []
