@@ -46,6 +46,7 @@ class Message:
     appointment: Any = None  # scheduling.Appointment or None
     to_email: str = ""
     dedupe_key: str | None = None  # a second send with the same key is refused by the store
+    links: list[dict[str, str]] = field(default_factory=list)  # the inbox entry's actions
 
 
 class Channel:
@@ -75,6 +76,7 @@ class InAppChannel(Channel):
                 body=message.summary,
                 appointment=message.appointment,
                 dedupe_key=message.dedupe_key,
+                links=message.links,
             )
             for message in messages
         )

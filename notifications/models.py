@@ -21,6 +21,16 @@ class NotificationKind(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
     DIGEST = "digest", "Daily digest"
     WAITLIST = "waitlist", "Waitlisted slot opened"
+    OFFER_GONE = "offer_gone", "Waitlist offer gone"
+    OFFER_EXPIRED = "offer_expired", "Waitlist offer expired"
+
+
+# A waitlist offer is told about under these kinds (`notifications.services.offers`).
+OFFER_KINDS = (
+    NotificationKind.WAITLIST,
+    NotificationKind.OFFER_GONE,
+    NotificationKind.OFFER_EXPIRED,
+)
 
 
 class Notification(models.Model):
@@ -44,6 +54,9 @@ class Notification(models.Model):
     # "event:<event id>:<user id>": an event's fan-out run twice (a redelivered task) writes
     # nothing the second time.
     dedupe_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # What the entry offers to do, as [{"label": ..., "url": ...}]: a waitlist offer's
+    # one-click accept and decline links.
+    links = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,4 +1,5 @@
-"""Scheduling's on-commit signals, handed to a worker as one notification task per event.
+"""Scheduling's and the waitlist's on-commit signals, handed to a worker as one notification task
+per event.
 
 The booking has already committed when these run. The request only enqueues the task: the
 fan-out (inbox entries, outbox rows, reminders, then the emails) runs on a worker, off the
@@ -16,8 +17,14 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from notifications.models import NotificationKind
 from notifications.services.events import jsonable
-from notifications.tasks import notify_appointment_event, notify_appointment_event_now
+from notifications.tasks import (
+    notify_appointment_event,
+    notify_appointment_event_now,
+    notify_offer_event,
+    notify_offer_event_now,
+)
 from scheduling import events
+from waitlist import events as waitlist_events
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +83,36 @@ def on_appointment_completed(sender, *, appointment_id, actor_id=None, **kwargs)
 @receiver(events.appointment_no_show, dispatch_uid="notifications.no_show")
 def on_appointment_no_show(sender, *, appointment_id, actor_id=None, **kwargs):
     _hand_off(NotificationKind.NO_SHOW, appointment_id=appointment_id, actor_id=actor_id)
+
+
+# --- the waitlist's offers ----------------------------------------------------------------
+# `offer_accepted` has no receiver: the booking (or move) it made sends scheduling's
+# `appointment_booked` / `appointment_rescheduled`, whose confirmation is the answer.
+
+
+def _hand_off_offer(kind: str, *, offer) -> None:
+    try:
+        notify_offer_event.delay(kind=kind, offer_id=offer.pk)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning(
+            "Could not enqueue the %s notification of offer %s (%s); sending it now.",
+            kind,
+            offer.pk,
+            exc,
+        )
+        notify_offer_event_now(kind=kind, offer_id=offer.pk)
+
+
+@receiver(waitlist_events.offer_made, dispatch_uid="notifications.offer_made")
+def on_offer_made(sender, *, offer, **kwargs):
+    _hand_off_offer(NotificationKind.WAITLIST, offer=offer)
+
+
+@receiver(waitlist_events.offer_gone, dispatch_uid="notifications.offer_gone")
+def on_offer_gone(sender, *, offer, **kwargs):
+    _hand_off_offer(NotificationKind.OFFER_GONE, offer=offer)
+
+
+@receiver(waitlist_events.offer_expired, dispatch_uid="notifications.offer_expired")
+def on_offer_expired(sender, *, offer, **kwargs):
+    _hand_off_offer(NotificationKind.OFFER_EXPIRED, offer=offer)

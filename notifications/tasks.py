@@ -58,6 +58,31 @@ def notify_appointment_event(
     )
 
 
+def notify_offer_event_now(*, kind: str, offer_id: int) -> list[int]:
+    """The offer's fan-out run in the request when the broker is unreachable (logged, never
+    raised: the waitlist's transaction has committed)."""
+    try:
+        return services.offer_event_notify(kind=kind, offer_id=offer_id)
+    except Exception:
+        logger.exception("Notifications for %s on offer %s failed", kind, offer_id)
+        return []
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=FANOUT_RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=services.deliveries.MAX_BACKOFF_SECONDS,
+    retry_jitter=True,
+    max_retries=FANOUT_MAX_RETRIES,
+)
+def notify_offer_event(self, kind: str, offer_id: int) -> list[int]:
+    """The inbox entry and outbox row of one waitlist offer event, then the email enqueued.
+    Idempotent by (offer, kind): a retry or a redelivery after success writes nothing."""
+    return services.offer_event_notify(kind=kind, offer_id=offer_id)
+
+
 @shared_task(
     bind=True,
     acks_late=True,

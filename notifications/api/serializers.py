@@ -6,10 +6,26 @@ from notifications.models import CalendarFeed, Notification
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
     appointment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    links = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text='What the entry offers to do: [{"label": "Accept", "url": ...}] (a waitlist '
+        "offer's one-click links).",
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "appointment", "created_at", "read_at", "is_read"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "appointment",
+            "links",
+            "created_at",
+            "read_at",
+            "is_read",
+        ]
         read_only_fields = fields
 
 

@@ -18,6 +18,7 @@ from notifications.services.inbox import (
     notification_settings_save,
     notifications_mark_all_read,
 )
+from notifications.services.offers import offer_event_notify
 from notifications.services.reminders import reminders_send_due, reminders_sync
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "notification_mark_read",
     "notification_settings_save",
     "notifications_mark_all_read",
+    "offer_event_notify",
     "provider_digests_send",
     "reminders_send_due",
     "reminders_sync",

@@ -114,7 +114,10 @@ def _claim(delivery_id: int, now: datetime) -> bool:
 
 def _build_message(delivery: EmailDelivery) -> Message | None:
     from notifications.messages import appointment_email, digest_email
+    from notifications.models import OFFER_KINDS
+    from notifications.offer_messages import offer_email
     from notifications.selectors import provider_day_schedule
+    from waitlist.models import Offer, OfferStatus
 
     if delivery.kind == NotificationKind.DIGEST:
         provider = delivery.recipient.provider
@@ -125,6 +128,13 @@ def _build_message(delivery: EmailDelivery) -> Message | None:
             appointments=provider_day_schedule(provider=provider, day=day),
             to_email=delivery.to_email,
         )
+    if delivery.kind in OFFER_KINDS:
+        offer = Offer.objects.filter(pk=delivery.context.get("offer_id")).first()
+        if offer is None or (
+            delivery.kind == NotificationKind.WAITLIST and offer.status != OfferStatus.PENDING
+        ):
+            return None  # answered or gone before the send: its links would not work
+        return offer_email(kind=delivery.kind, offer=offer, to_email=delivery.to_email)
     appointment = delivery.appointment
     if appointment is None:
         return None
@@ -169,7 +179,11 @@ def email_delivery_send(
         _finish(delivery, DeliveryStatus.FAILED, error=f"Could not render the email: {exc!r}")
         return DeliveryStatus.FAILED
     if message is None:
-        _finish(delivery, DeliveryStatus.SKIPPED, error="The appointment was cancelled or removed.")
+        _finish(
+            delivery,
+            DeliveryStatus.SKIPPED,
+            error="The appointment was cancelled or removed, or the offer is no longer open.",
+        )
         return DeliveryStatus.SKIPPED
     try:
         EmailChannel().send(message)
