@@ -3,6 +3,7 @@
 REMINDERS_TASK_NAME = "Send due reminders"
 RETRAIN_TASK_NAME = "Retrain the recommender"
 DIGEST_TASK_NAME = "Providers' daily digest"
+WAITLIST_SWEEP_TASK_NAME = "Sweep the waitlist"
 
 
 def ensure_beat_schedule(
@@ -51,5 +52,15 @@ def ensure_beat_schedule(
             "task": "notifications.tasks.send_provider_digests",
             "crontab": at_digest_hour,
             "description": "Emails each provider tomorrow's schedule in their time zone.",
+        },
+    )
+    every_2_minutes, _ = interval_model.objects.get_or_create(every=2, period="minutes")
+    task_model.objects.get_or_create(
+        name=WAITLIST_SWEEP_TASK_NAME,
+        defaults={
+            "task": "waitlist.tasks.sweep_waitlist",
+            "interval": every_2_minutes,
+            "description": "Expires unanswered offers (their time goes to the next client), "
+            "rebooks appointments displaced by schedule changes and looks for freed time.",
         },
     )

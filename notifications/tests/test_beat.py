@@ -47,8 +47,14 @@ def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
         beat.REMINDERS_TASK_NAME: ("notifications.tasks.send_due_reminders", 5, "minutes"),
         beat.RETRAIN_TASK_NAME: ("recommendations.tasks.retrain_recommender", "2", "30"),
         beat.DIGEST_TASK_NAME: ("notifications.tasks.send_provider_digests", "18", "0"),
+        beat.WAITLIST_SWEEP_TASK_NAME: ("waitlist.tasks.sweep_waitlist", 2, "minutes"),
     }
     assert str(PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.timezone) == "UTC"
+
+
+def test_the_waitlist_sweep_migration_is_applied(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0005_waitlist_sweep_beat") in applied
 
 
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
@@ -58,7 +64,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     call_command("notifications_beat_schedule", stdout=StringIO())
 
-    assert PeriodicTask.objects.count() == 3
+    assert PeriodicTask.objects.count() == 4
     assert PeriodicTask.objects.get(name=beat.REMINDERS_TASK_NAME).enabled is False
 
 
