@@ -4,6 +4,8 @@ notifications, so the API does real work for every role.
 Roles of the access matrix:
 - client_a: owns `appt_a` (future, with provider P1) and `past_a` (started, with P1)
 - client_b: owns `appt_b` (future, with provider P2)
+- client_a also waits on the waitlist (`entry_a`) and holds an offer of P1's time
+  (`offer_a`, held for them, with its signed link's token `offer_token_a`)
 - provider: P1's user, the provider of `appt_a` and `past_a`
 - other_provider: P2's user
 - admin, anonymous
@@ -32,6 +34,9 @@ class World:
     notification_a: object
     notification_b: object
     feed_token_a: str
+    entry_a: object = None
+    offer_a: object = None
+    offer_token_a: str = ""
     clients: dict = field(default_factory=dict)
 
     def api(self, role: str) -> APIClient:
@@ -64,6 +69,35 @@ def _past_appointment(*, client, provider, service):
 
     start = (timezone.now() - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     return AppointmentFactory(client=client, provider=provider, service=service, start=start)
+
+
+def _waitlist_offer(*, client, provider, service):
+    """Client A waits for the service over the coming weeks and is offered P1's Friday
+    15:00, held for them (straight rows: the matching is the waitlist's own tests' subject)."""
+    from scheduling.services import hold_place
+    from waitlist.models import Offer
+    from waitlist.tests.factories import WaitlistEntryFactory, WaitlistRangeFactory
+
+    entry = WaitlistEntryFactory(client=client, service=service)
+    WaitlistRangeFactory(entry=entry, last_date=(timezone.now() + timedelta(days=28)).date())
+    start = next_weekday_at(4, 15, weeks_ahead=2)
+    hold = hold_place(
+        provider=provider,
+        service=service,
+        start=start,
+        client=client,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    offer = Offer.objects.create(
+        entry=entry,
+        provider=provider,
+        service=service,
+        start=hold.start,
+        end=hold.end,
+        hold=hold,
+        expires_at=hold.hold_expires_at,
+    )
+    return entry, offer
 
 
 @pytest.fixture
@@ -113,6 +147,9 @@ def world(db, django_capture_on_commit_callbacks) -> World:
             user=users["client_b"], kind="booked", title="B booked", appointment=appt_b
         )
     feed = calendar_feed_get_or_create(user=users["client_a"])
+    entry_a, offer_a = _waitlist_offer(client=users["client_a"], provider=p1, service=service)
+    from waitlist.links import offer_token
+
     return World(
         users=users,
         p1=p1,
@@ -124,4 +161,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         notification_a=notification_a,
         notification_b=notification_b,
         feed_token_a=feed.token,
+        entry_a=entry_a,
+        offer_a=offer_a,
+        offer_token_a=offer_token(offer_a),
     )

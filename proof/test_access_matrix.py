@@ -43,6 +43,11 @@ def parties_of_a(status: int, *, provider: int | None = None, admin: int | None 
     }
 
 
+def own_only(status: int) -> dict[str, int]:
+    """Client A's own waitlist rows: everyone else, staff too, does not learn they exist."""
+    return {ANON: 401, A: status, B: 404, P1: 404, P2: 404, ADMIN: 404}
+
+
 def page(status: int, *, anon_redirects: bool = True) -> dict[str, int]:
     return {**everyone(status), **({ANON: 302} if anon_redirects else {})}
 
@@ -69,6 +74,11 @@ def _paths(world) -> dict[str, object]:
         "p1": world.p1.pk,
         "service": world.service.pk,
         "feed_a": world.feed_token_a,
+        "entry_a": world.entry_a.pk,
+        "offer_a": world.offer_a.pk,
+        "offer_token_a": world.offer_token_a,
+        "wl_first": (monday + timedelta(days=1)).date().isoformat(),
+        "wl_last": (monday + timedelta(days=4)).date().isoformat(),
         "window": f"service={world.service.pk}&start={monday.isoformat().replace('+', '%2B')}"
         f"&end={(monday + timedelta(days=5)).isoformat().replace('+', '%2B')}",
     }
@@ -291,6 +301,89 @@ ROWS = [
         "/api/calendar/feed/regenerate",
         signed_in(201),
     ),
+    # --- waitlist ------------------------------------------------------------------------------
+    Row("own waitlist entries", "read", "GET", "/api/waitlist/entries", signed_in(200)),
+    Row(
+        "join a waitlist",
+        "change",
+        "POST",
+        "/api/waitlist/entries",
+        signed_in(201),
+        body={
+            "service": "{service}",
+            "expires_on": "{wl_last}",
+            "ranges": [
+                {
+                    "first_date": "{wl_first}",
+                    "last_date": "{wl_last}",
+                    "earliest": "09:00",
+                    "latest": "12:00",
+                }
+            ],
+        },
+    ),
+    Row(
+        "waitlist entry detail",
+        "read",
+        "GET",
+        "/api/waitlist/entries/{entry_a}",
+        own_only(200),
+    ),
+    Row(
+        "change a waitlist entry",
+        "change",
+        "PATCH",
+        "/api/waitlist/entries/{entry_a}",
+        own_only(200),
+        body={"urgency": "soon"},
+    ),
+    Row(
+        "leave a waitlist",
+        "delete",
+        "DELETE",
+        "/api/waitlist/entries/{entry_a}",
+        own_only(200),
+    ),
+    Row("own waitlist offers", "read", "GET", "/api/waitlist/offers", signed_in(200)),
+    Row("waitlist offer detail", "read", "GET", "/api/waitlist/offers/{offer_a}", own_only(200)),
+    Row(
+        "accept a waitlist offer",
+        "change",
+        "POST",
+        "/api/waitlist/offers/{offer_a}/accept",
+        own_only(200),
+    ),
+    Row(
+        "decline a waitlist offer",
+        "change",
+        "POST",
+        "/api/waitlist/offers/{offer_a}/decline",
+        own_only(200),
+    ),
+    Row(
+        "accept an offer with its link's token",
+        "change",
+        "POST",
+        "/api/waitlist/offers/token/accept",
+        everyone(200),  # the token is the credential, whoever holds it
+        body={"token": "{offer_token_a}"},
+    ),
+    Row(
+        "decline an offer with its link's token",
+        "change",
+        "POST",
+        "/api/waitlist/offers/token/decline",
+        everyone(200),
+        body={"token": "{offer_token_a}"},
+    ),
+    Row(
+        "accept with a tampered token",
+        "change",
+        "POST",
+        "/api/waitlist/offers/token/accept",
+        everyone(400),
+        body={"token": "{offer_token_a}x"},
+    ),
     # --- analytics ---------------------------------------------------------------------------
     Row("bookings analytics", "read", "GET", "/api/admin/analytics/bookings", admin_only(200)),
     Row("users analytics", "read", "GET", "/api/admin/analytics/users", admin_only(200)),
@@ -305,6 +398,13 @@ ROWS = [
         signed_in(405),
     ),
     Row("delete own profile", "delete", "DELETE", "/api/users/profile", signed_in(405)),
+    Row(
+        "delete a waitlist offer",
+        "delete",
+        "DELETE",
+        "/api/waitlist/offers/{offer_a}",
+        signed_in(405),
+    ),
     Row(
         "admin appointment delete (cancelling is a status change)",
         "delete",
@@ -504,3 +604,13 @@ def test_personal_calendar_feed_carries_only_its_owners_appointments(world):
     text = body.decode()
     assert str(world.appt_a.uid) in text
     assert str(world.appt_b.uid) not in text
+
+
+def test_waitlist_lists_show_each_role_exactly_its_own(world):
+    for role in (A, B, P1, P2, ADMIN):
+        entries = world.api(role).get("/api/waitlist/entries", {"page_size": 100})
+        offers = world.api(role).get("/api/waitlist/offers", {"page_size": 100})
+        assert (entries.status_code, offers.status_code) == (200, 200)
+        own = role == A
+        assert _ids(entries) == ({world.entry_a.pk} if own else set()), role
+        assert _ids(offers) == ({world.offer_a.pk} if own else set()), role
