@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, pages
+from web.views import account, pages, waitlist
 
 urlpatterns = [
     path("", account.home, name="home"),
@@ -18,4 +18,22 @@ urlpatterns = [
     path("schedule", pages.provider_schedule, name="provider-schedule"),
     path("notifications", pages.notifications_page, name="notifications-page"),
     path("profile", pages.profile_page, name="profile-page"),
+    path("appointments/<int:pk>/earlier", waitlist.appointment_earlier, name="appointment-earlier"),
+    path("waitlist", waitlist.waitlist_page, name="waitlist-page"),
+    path("waitlist/join", waitlist.waitlist_join, name="waitlist-join"),
+    path("waitlist/entries/<int:pk>", waitlist.waitlist_entry, name="waitlist-entry"),
+    path(
+        "waitlist/entries/<int:pk>/leave",
+        waitlist.waitlist_entry_leave,
+        name="waitlist-entry-leave",
+    ),
+    path(
+        "waitlist/offers/<int:pk>/<str:action>", waitlist.offer_answer, name="waitlist-offer-answer"
+    ),
+    # waitlist.links.LINK_PATH: the one-click links of the offer emails.
+    path(
+        "waitlist/offers/<str:action>/<str:token>",
+        waitlist.offer_link,
+        name="waitlist-offer-link",
+    ),
 ]

@@ -36,6 +36,8 @@ from scheduling.selectors import (
     appointment_for_user,
     provider_schedules,
 )
+from waitlist.services.entries import client_today
+from web.waitlist_forms import join_forms
 
 BOOKING_WINDOW_DAYS = 14
 SCHEDULE_REACH_DAYS = 5 * 366
@@ -91,6 +93,8 @@ def book(request: HttpRequest) -> HttpResponse:
         selected_service=int(selected) if selected.isascii() and selected.isdigit() else None,
         mode="book",
         page_title="Book an appointment",
+        # "Tell me when a time opens", for when no time fits (posts to the waitlist's page).
+        **join_forms(today=client_today(request.user, timezone.now()), service=selected),
     )
     return render(request, "pages/book.html", context)
 

@@ -37,6 +37,7 @@ from analytics.selectors import (
 from scheduling.errors import SchedulingError, SlotUnavailable
 from scheduling.models import Appointment
 from scheduling.services import appointment_reschedule
+from waitlist.selectors import freed_time_refill
 from web.forms import DashboardFilterForm, RescheduleForm
 
 
@@ -145,8 +146,33 @@ def dashboard_context(request: HttpRequest) -> dict:
         analytics_heatmap=heatmap_rows(charts["heatmap"]),
         analytics_querystring=request.GET.urlencode(),
         analytics_conflicts_url=reverse("admin:analytics_conflicts"),
+        waitlist_card=waitlist_card(query),
     )
     return context
+
+
+def waitlist_card(query: DashboardQuery) -> dict:
+    """The waitlist's card: how much of the provider time freed in the period was booked
+    again, and how soon (the waitlist's own refill figures, for every provider)."""
+    window = query.window
+    figures = freed_time_refill(start=window.start, end=window.end)
+    share = figures.share_refilled
+    wait = figures.median_minutes_to_refill
+    return {
+        "share": "–" if share is None else f"{share:.0%}",
+        "median": "–" if wait is None else _minutes_text(wait),
+        "freed_hours": f"{figures.freed_minutes / 60:.1f}",
+        "refilled_hours": f"{figures.refilled_minutes / 60:.1f}",
+        "offers_accepted": figures.offers_accepted,
+    }
+
+
+def _minutes_text(minutes: float) -> str:
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / (24 * 60):.1f} days"
 
 
 def form_default_query(request: HttpRequest) -> DashboardQuery:
