@@ -145,6 +145,8 @@ class EntrySerializer(serializers.ModelSerializer):
             "expires_on",
             "appointment",
             "status",
+            "kind",
+            "displaced_reason",
             "created_at",
             "ranges",
         ]

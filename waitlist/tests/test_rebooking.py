@@ -282,3 +282,16 @@ def test_the_admin_action_moves_without_a_pending_offer(
     assert not at(14, 9) <= moved.start < at(14, 13)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.FULFILLED
+
+
+def test_the_client_sees_their_displaced_entry_and_why_in_the_api(
+    booked, ann, clinic_provider, committed
+):
+    from accounts.tests.support import auth_client
+
+    _time_off(clinic_provider, at(14, 9), at(14, 13), committed)
+
+    entries = auth_client(ann).get("/api/waitlist/entries").json()
+    items = entries["results"] if isinstance(entries, dict) else entries
+    assert [(e["kind"], e["appointment"]) for e in items] == [("displaced", booked[0].pk)]
+    assert "time off" in items[0]["displaced_reason"].lower()
