@@ -24,6 +24,10 @@ RANGE_ERROR = re.compile(r"^ranges\[(\d+)\]\.(\w+)$")
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        # A date input takes ISO dates only, whatever the locale's display format.
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class TimeInput(forms.TimeInput):
     input_type = "time"

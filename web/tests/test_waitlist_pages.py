@@ -207,6 +207,9 @@ def test_the_booking_page_offers_to_join_the_waitlist(client, new_yorker, servic
     for name in ("service", "provider", "urgency", "expires_on", "ranges-0-earliest"):
         assert f'name="{name}"' in page
     assert "America/New_York" in page
+    # Date inputs take ISO dates (the client's today plus 30 days), whatever the locale.
+    assert 'name="expires_on" value="2026-02-11"' in page
+    assert 'name="ranges-0-first_date" value="2026-01-12"' in page
 
 
 def test_joining_from_the_booking_page_keeps_the_ranges_in_the_clients_zone(
