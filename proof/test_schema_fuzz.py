@@ -88,6 +88,9 @@ def _object_ids(world, role: str) -> dict[str, int]:
         "providers": world.p1.pk,
         "services": world.service.pk,
         "users": world.users["client_b"].pk,
+        # Client A's waitlist rows (the provider's and admin's answer 404: own only).
+        "entries": world.entry_a.pk,
+        "offers": world.offer_a.pk,
     }
 
 
@@ -104,6 +107,8 @@ def _substitute_real_ids(case, world, role: str, n: int) -> None:
         if case.query and name in case.query:
             case.query[name] = world.service.pk if name == "service" else world.p1.pk
     if isinstance(case.body, dict):
+        if "token" in case.body:
+            case.body["token"] = world.offer_token_a
         for name in ("service", "provider"):
             if name in case.body:
                 case.body[name] = world.service.pk if name == "service" else world.p1.pk

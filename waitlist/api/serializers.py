@@ -1,6 +1,7 @@
 """Shapes of the waitlist API. Serializers check types and shapes; the services decide."""
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
@@ -25,6 +26,19 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(value)
 
 
+# A wall-clock time as the API writes and reads it ("09:30"): not RFC 3339's full-time
+# (which needs seconds and an offset), so the schema says so instead of `format: time`.
+WALL_CLOCK_SCHEMA = {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "example": "09:30"}
+
+
+@extend_schema_field(WALL_CLOCK_SCHEMA)
+class WallClockField(serializers.TimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(WALL_CLOCK_SCHEMA)
 class StrictTimeField(serializers.TimeField):
     """A wall-clock time as a string (09:30), in the client's own zone: no offset."""
 
@@ -123,8 +137,8 @@ class TokenSerializer(InputSerializer):
 class RangeOutSerializer(serializers.Serializer):
     first_date = serializers.DateField()
     last_date = serializers.DateField()
-    earliest = serializers.TimeField(format="%H:%M")
-    latest = serializers.TimeField(format="%H:%M")
+    earliest = WallClockField()
+    latest = WallClockField()
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -166,7 +180,9 @@ class OfferSerializer(serializers.ModelSerializer):
     end = serializers.SerializerMethodField()
     expires_at = serializers.SerializerMethodField()
     responded_at = serializers.SerializerMethodField()
-    moves_appointment = serializers.IntegerField(source="entry.appointment_id", read_only=True)
+    moves_appointment = serializers.IntegerField(
+        source="entry.appointment_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Offer
