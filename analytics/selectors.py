@@ -25,7 +25,7 @@ from providers.models import Provider, Service
 from scheduling import selectors as scheduling_selectors
 from scheduling.availability import Interval, ProviderSchedule, Slot
 from scheduling.models import Appointment
-from waitlist.selectors import working_conflicts
+from scheduling.selectors import working_conflicts
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -453,6 +453,45 @@ def slot_offer(
     return snapshot, rules.offered_moves(snapshot, service.pk, window, moving.start)
 
 
+def working_conflicts(
+    *, now: datetime, provider: Provider | None = None, limit: int | None = None
+) -> list[tuple[Appointment, str]]:
+    """Active upcoming appointments (of `provider`, or anyone's) that the booking rules'
+    working-time rule (`scheduling.rules.working_conflict`) no longer accepts, after time
+    off, shorter hours or a holiday, soonest first, each with why. Five queries whatever the
+    count: times of every upcoming appointment, their providers, hours and time off, then
+    the conflicting rows."""
+    upcoming = Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
+    if provider is not None:
+        upcoming = upcoming.filter(provider=provider)
+    times = list(upcoming.order_by("start", "pk").values_list("pk", "provider_id", "start", "end"))
+    if not times:
+        return []
+    providers = list(
+        Provider.objects.filter(pk__in={provider_id for _, provider_id, _, _ in times})
+    )
+    schedules = {
+        schedule.provider_id: schedule
+        for schedule in provider_schedules(
+            providers=providers,
+            start=now,
+            end=max(end for _, _, _, end in times),
+            with_busy=False,
+        )
+    }
+    found: list[tuple[int, str]] = []
+    for pk, provider_id, start, end in times:
+        reason = rules.working_conflict(schedules[provider_id], Interval(start, end))
+        if reason is not None:
+            found.append((pk, reason))
+            if limit is not None and len(found) == limit:
+                break
+    rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
+        [pk for pk, _ in found]
+    )
+    return [(rows[pk], reason) for pk, reason in found]
+
+
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
     """Appointments `user` may see: staff (`User.is_staff_member`) all, a provider theirs
     (and any they booked as a client), a client their own. The one access gate: every

@@ -591,6 +591,26 @@ def appointment_cancel(
         )
 
 
+def appointment_cancel_in_transaction(
+    *,
+    appointment: Appointment,
+    actor: User | None,
+    reason: str = "",
+    override_policy: bool = False,
+) -> Appointment:
+    """`appointment_cancel` inside the caller's transaction (the waitlist replaces a displaced
+    appointment with another provider's time as one change), like
+    `appointment_book_in_transaction`."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "appointment_cancel_in_transaction runs inside the caller's transaction; "
+            "outside one, call appointment_cancel."
+        )
+    return _cancel(
+        appointment=appointment, actor=actor, reason=reason, override_policy=override_policy
+    )
+
+
 def _cancel(
     *, appointment: Appointment, actor: User | None, reason: str, override_policy: bool
 ) -> Appointment:

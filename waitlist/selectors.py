@@ -12,17 +12,12 @@ from statistics import median
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from providers.models import Provider
-from scheduling import rules
-from scheduling.availability import Interval
 from scheduling.models import (
-    ACTIVE_STATUSES,
     BLOCKING_STATUSES,
     Appointment,
     AppointmentChange,
     AppointmentStatus,
 )
-from scheduling.selectors import provider_schedules
 from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
 
 
@@ -136,45 +131,6 @@ def freed_time_refill(*, start: datetime, end: datetime) -> RefillFigures:
 
 
 # --- displaced appointments -------------------------------------------------------------
-
-
-def working_conflicts(
-    *, now: datetime, provider: Provider | None = None, limit: int | None = None
-) -> list[tuple[Appointment, str]]:
-    """Active upcoming appointments (of `provider`, or anyone's) that the booking rules'
-    working-time rule (`scheduling.rules.working_conflict`) no longer accepts, after time
-    off, shorter hours or a holiday, soonest first, each with why. Five queries whatever the
-    count: times of every upcoming appointment, their providers, hours and time off, then
-    the conflicting rows."""
-    upcoming = Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now)
-    if provider is not None:
-        upcoming = upcoming.filter(provider=provider)
-    times = list(upcoming.order_by("start", "pk").values_list("pk", "provider_id", "start", "end"))
-    if not times:
-        return []
-    providers = list(
-        Provider.objects.filter(pk__in={provider_id for _, provider_id, _, _ in times})
-    )
-    schedules = {
-        schedule.provider_id: schedule
-        for schedule in provider_schedules(
-            providers=providers,
-            start=now,
-            end=max(end for _, _, _, end in times),
-            with_busy=False,
-        )
-    }
-    found: list[tuple[int, str]] = []
-    for pk, provider_id, start, end in times:
-        reason = rules.working_conflict(schedules[provider_id], Interval(start, end))
-        if reason is not None:
-            found.append((pk, reason))
-            if limit is not None and len(found) == limit:
-                break
-    rows = Appointment.objects.select_related("client", "provider", "service").in_bulk(
-        [pk for pk, _ in found]
-    )
-    return [(rows[pk], reason) for pk, reason in found]
 
 
 class DisplacedState:

@@ -15,7 +15,7 @@ from scheduling.errors import HoldGone, InvalidTransition
 from scheduling.models import Appointment, AppointmentSource
 from scheduling.services import (
     appointment_book_in_transaction,
-    appointment_cancel,
+    appointment_cancel_in_transaction,
     appointment_reschedule_in_transaction,
 )
 from waitlist import events
@@ -71,11 +71,9 @@ def _take(offer: Offer, client: User) -> Appointment:
             hold=offer.hold,
         )
     if entry.appointment is not None:
-        # Another provider's time: booked here, the displaced appointment cancelled once this
-        # commits (the booking services' cancel is an entry point of its own). The offer was
-        # made with the old appointment still counted against the client, so both fit.
-        old = entry.appointment
-        transaction.on_commit(lambda: _cancel_replaced(appointment=old, by=offer))
+        # Another provider's time: the old appointment is cancelled and the new time booked in
+        # this one transaction, so the client never holds both or neither.
+        _cancel_replaced(appointment=entry.appointment, by=offer)
     return appointment_book_in_transaction(
         client=client,
         provider=offer.provider,
@@ -90,12 +88,15 @@ def _take(offer: Offer, client: User) -> Appointment:
 
 def _cancel_replaced(*, appointment: Appointment, by: Offer) -> None:
     try:
-        appointment_cancel(
-            appointment=appointment,
-            actor=None,
-            reason=f"Replaced from the waitlist by {by.provider} at {by.start:%Y-%m-%d %H:%M} UTC.",
-            override_policy=True,
-        )
+        with transaction.atomic():  # a savepoint: a refused cancel leaves the booking to go on
+            appointment_cancel_in_transaction(
+                appointment=appointment,
+                actor=None,
+                reason=(
+                    f"Replaced from the waitlist by {by.provider} at {by.start:%Y-%m-%d %H:%M} UTC."
+                ),
+                override_policy=True,
+            )
     except InvalidTransition:  # cancelled or closed meanwhile: nothing left to free
         logger.info("Displaced appointment %s was no longer active", appointment.pk)
 

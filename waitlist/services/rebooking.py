@@ -2,7 +2,7 @@
 off or shorter hours over it, or the provider or staff cancelling it with a reason), the
 client gets a displaced waitlist entry and is offered the best alternative, held for them.
 
-Which appointments are displaced is `waitlist.selectors.working_conflicts` (the booking
+Which appointments are displaced is `scheduling.selectors.working_conflicts` (the booking
 rules' own working-time rule); what is offered and how it is ranked is the matching engine's
 (`entry_match`: the same provider first, then anyone offering the service); accepting moves
 the appointment (`offer_accept`). Everything here is idempotent: a second run finds the
@@ -25,10 +25,9 @@ from scheduling.models import (
     AppointmentChange,
     AppointmentStatus,
 )
-from scheduling.selectors import available_slots
+from scheduling.selectors import available_slots, working_conflicts
 from scheduling.services import appointment_reschedule_in_transaction
 from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
-from waitlist.selectors import working_conflicts
 from waitlist.services.entries import RangeInput, _save_ranges, client_today
 from waitlist.services.holds import offers_close
 from waitlist.services.matching import entry_match

@@ -14,9 +14,10 @@ from accounts.tests.factories import UserFactory
 from providers.models import TimeOff
 from providers.services import provider_add_time_off, provider_set_working_hours
 from providers.tests.factories import ProviderFactory
+from scheduling.errors import HoldGone
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import available_slots
-from scheduling.services import appointment_book, appointment_cancel
+from scheduling.services import appointment_book, appointment_cancel, hold_release
 from scheduling.tests.support import at
 from waitlist import selectors, services, tasks
 from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
@@ -295,3 +296,19 @@ def test_the_client_sees_their_displaced_entry_and_why_in_the_api(
     items = entries["results"] if isinstance(entries, dict) else entries
     assert [(e["kind"], e["appointment"]) for e in items] == [("displaced", booked[0].pk)]
     assert "time off" in items[0]["displaced_reason"].lower()
+
+
+def test_a_refused_booking_of_another_providers_time_keeps_the_old_appointment(
+    booked, ann, clinic_provider, other_provider, committed
+):
+    _time_off(clinic_provider, at(12, 8), at(12, 8) + timedelta(days=40), committed)
+    offer = _pending(ann)
+    hold_release(hold=offer.hold)  # the held time went meanwhile, the offer not yet told
+
+    with pytest.raises(HoldGone), committed():
+        services.offer_accept(offer=offer, client=ann, now=timezone.now())
+
+    # The cancel of the old appointment and the booking are one change: neither happened.
+    old = Appointment.objects.get(pk=booked[0].pk)
+    assert old.status == AppointmentStatus.BOOKED
+    assert not Appointment.objects.filter(client=ann, provider=other_provider).exists()
