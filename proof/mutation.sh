@@ -84,8 +84,11 @@ for module in $MODULES; do
     fi
     # mutmut 2 counts only exit status 1 as "tests failed"; a mutant that breaks the import
     # makes pytest exit 2 and would pass for a survivor. The runner maps every failure to 1.
-    printf '#!/bin/sh\nenv %s SMARTBOOK_RULES_EXAMPLES=150 %s -m pytest -x -q -p no:cacheprovider%s%s || exit 1\n' \
-        "$database" "$PY" "$reuse" "$existing" >"$WORK/run-tests.sh"
+    # mutmut's own timeout kills the shell but not its pytest, so a mutant that loops for ever
+    # would keep a core busy: the runner stops its tests itself after MUTATION_TEST_TIMEOUT
+    # seconds (default 300), which fails them (the mutant counts as killed).
+    printf '#!/bin/sh\ntimeout %s env %s SMARTBOOK_RULES_EXAMPLES=150 %s -m pytest -x -q -p no:cacheprovider%s%s || exit 1\n' \
+        "${MUTATION_TEST_TIMEOUT:-300}" "$database" "$PY" "$reuse" "$existing" >"$WORK/run-tests.sh"
     # Exit status 2/4/8 only means survivors or timeouts: the figures below say which.
     "$MUTMUT" run --paths-to-mutate "$module" --tests-dir . \
         --runner "sh $WORK/run-tests.sh" \
