@@ -46,8 +46,19 @@ class WaitlistRangeForm(forms.Form):
         return RangeInput(data["first_date"], data["last_date"], data["earliest"], data["latest"])
 
 
+class BaseRangeFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        # Any row may be emptied (an entry's second range removed), as long as one is left
+        # (`validate_min`).
+        form = super()._construct_form(i, **kwargs)
+        form.empty_permitted = True
+        form.use_required_attribute = False
+        return form
+
+
 RangeFormSet = formset_factory(
     WaitlistRangeForm,
+    formset=BaseRangeFormSet,
     extra=EXTRA_RANGES,
     min_num=1,
     max_num=MAX_RANGES,
@@ -57,9 +68,9 @@ RangeFormSet = formset_factory(
 
 
 def range_formset(*, data=None, initial: list[dict] | None = None, prefix: str = "ranges"):
-    formset = RangeFormSet(data=data, initial=initial, prefix=prefix)
-    formset.min_num_message = "Give at least one range of days and times you could come."
-    return formset
+    """The rows, with `initial` shown unbound only: bound, a row is what was posted (a row
+    left as shown counts, a row emptied is dropped)."""
+    return RangeFormSet(data=data, initial=None if data is not None else initial, prefix=prefix)
 
 
 def default_range(today: date, last: date | None = None) -> dict:

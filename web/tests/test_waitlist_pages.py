@@ -321,6 +321,7 @@ def test_changing_an_entry_replaces_its_ranges(client, offered, client_user):
     assert client.get(f"/waitlist/entries/{offered.entry_id}").status_code == 200
     data = join_data(
         offered.service,
+        **{"ranges-INITIAL_FORMS": "2"},
         **{
             "ranges-1-first_date": "",
             "ranges-1-last_date": "",
