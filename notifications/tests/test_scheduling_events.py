@@ -6,10 +6,13 @@ from icalendar import Calendar
 from notifications.models import EmailDelivery, Notification, NotificationKind, Reminder
 from notifications.tests.support import APPOINTMENT_START, shifted
 from scheduling import services as scheduling
+from waitlist.models import Offer
 
 
 def _invite_event(address: str):
-    [message] = [m for m in mail.outbox if m.to == [address]]
+    """The one calendar invite sent to `address` (other emails, such as the waitlist's offer
+    of a new time after a provider's cancellation, carry none)."""
+    [message] = [m for m in mail.outbox if m.to == [address] and m.attachments]
     calendar = Calendar.from_ical(message.attachments[0][1])
     [event] = calendar.walk("VEVENT")
     return calendar["METHOD"], event
@@ -70,8 +73,13 @@ def test_reschedule_and_cancel_through_the_services_update_the_same_calendar_eve
         )
     method, cancelled = _invite_event(client_user.email)
     assert (method, cancelled["STATUS"], cancelled["UID"]) == ("CANCEL", "CANCELLED", booked["UID"])
-    body = next(m.body for m in mail.outbox if m.to == [client_user.email])
+    body = next(m.body for m in mail.outbox if m.to == [client_user.email] and m.attachments)
     assert "cancelled by the provider. Reason: Equipment broken" in body
+    # The provider's cancellation with a reason puts the client on the waitlist at once
+    # (smart rescheduling): the other email to them is the offer of a held new time.
+    subjects = [m.subject for m in mail.outbox if m.to == [client_user.email]]
+    assert len(subjects) == 2
+    assert Offer.objects.filter(entry__client=client_user).exists()
     assert not Reminder.objects.filter(
         appointment=appointment, sent_at=None, cancelled_at=None
     ).exists()
