@@ -15,6 +15,17 @@ RETRYABLE = (TransientError, SMTPException, OSError)
 # The fan-out also retries a database that is briefly unreachable, restarting or locked.
 FANOUT_RETRYABLE = (*RETRYABLE, OperationalError, InterfaceError)
 FANOUT_MAX_RETRIES = 8
+# The fan-out tasks' options, one place: retried on transient errors with exponential
+# back-off and jitter, acknowledged late (a worker lost mid-task leaves it to another).
+fanout_task = shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=FANOUT_RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=services.deliveries.MAX_BACKOFF_SECONDS,
+    retry_jitter=True,
+    max_retries=FANOUT_MAX_RETRIES,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +44,7 @@ def notify_appointment_event_now(
         return []
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=FANOUT_RETRYABLE,
-    retry_backoff=True,
-    retry_backoff_max=services.deliveries.MAX_BACKOFF_SECONDS,
-    retry_jitter=True,
-    max_retries=FANOUT_MAX_RETRIES,
-)
+@fanout_task
 def notify_appointment_event(
     self, kind: str, appointment_id: int, actor_id: int | None = None, **extra
 ) -> list[int]:
@@ -68,15 +71,7 @@ def notify_offer_event_now(*, kind: str, offer_id: int) -> list[int]:
         return []
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=FANOUT_RETRYABLE,
-    retry_backoff=True,
-    retry_backoff_max=services.deliveries.MAX_BACKOFF_SECONDS,
-    retry_jitter=True,
-    max_retries=FANOUT_MAX_RETRIES,
-)
+@fanout_task
 def notify_offer_event(self, kind: str, offer_id: int) -> list[int]:
     """The inbox entry and outbox row of one waitlist offer event, then the email enqueued.
     Idempotent by (offer, kind): a retry or a redelivery after success writes nothing."""

@@ -74,6 +74,14 @@ def _own_transaction() -> transaction.Atomic:
     return transaction.atomic(durable=True)
 
 
+def _ensure_callers_transaction(*, name: str, outside: str) -> None:
+    """The `*_in_transaction` services run inside their caller's transaction, never alone."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            f"{name} runs inside the caller's transaction; outside one, call {outside}."
+        )
+
+
 def _actor_id(actor: User | None) -> int | None:
     return actor.pk if actor is not None else None
 
@@ -372,11 +380,7 @@ def appointment_book_in_transaction(
     leaves the caller's transaction to roll back (on PostgreSQL it is aborted): wrap each
     call in `transaction.atomic()` (a savepoint) to go on after a refusal.
     """
-    if not connection.in_atomic_block:
-        raise TransactionManagementError(
-            "appointment_book_in_transaction runs inside the caller's transaction; "
-            "outside one, call appointment_book."
-        )
+    _ensure_callers_transaction(name="appointment_book_in_transaction", outside="appointment_book")
     _check_override_allowed(actor=actor, override_policy=override_policy)
     provider = _lock_provider(provider)
     client = _lock_client(client)
@@ -446,11 +450,9 @@ def appointment_reschedule_in_transaction(
 ) -> Appointment:
     """`appointment_reschedule` inside the caller's transaction (the waitlist moves an
     appointment and closes its offer as one), like `appointment_book_in_transaction`."""
-    if not connection.in_atomic_block:
-        raise TransactionManagementError(
-            "appointment_reschedule_in_transaction runs inside the caller's transaction; "
-            "outside one, call appointment_reschedule."
-        )
+    _ensure_callers_transaction(
+        name="appointment_reschedule_in_transaction", outside="appointment_reschedule"
+    )
     return _reschedule(
         appointment=appointment,
         new_start=new_start,
@@ -601,11 +603,9 @@ def appointment_cancel_in_transaction(
     """`appointment_cancel` inside the caller's transaction (the waitlist replaces a displaced
     appointment with another provider's time as one change), like
     `appointment_book_in_transaction`."""
-    if not connection.in_atomic_block:
-        raise TransactionManagementError(
-            "appointment_cancel_in_transaction runs inside the caller's transaction; "
-            "outside one, call appointment_cancel."
-        )
+    _ensure_callers_transaction(
+        name="appointment_cancel_in_transaction", outside="appointment_cancel"
+    )
     return _cancel(
         appointment=appointment, actor=actor, reason=reason, override_policy=override_policy
     )

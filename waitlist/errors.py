@@ -9,15 +9,11 @@ A time that is no longer held (expired, taken by another client of the batch, re
 scheduling's own `HoldGone` (409, "This time has gone.").
 """
 
+from scheduling.errors import SchedulingError
 
-class WaitlistError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = "non_field_errors"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class WaitlistError(SchedulingError):
+    """A refusal of the waitlist: scheduling's domain error (status, code, field, message)."""
 
 
 class LinkInvalid(WaitlistError):

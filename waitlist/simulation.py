@@ -29,9 +29,7 @@ import heapq
 import itertools
 import logging
 import os
-import shutil
 import statistics
-import tempfile
 import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +42,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.db import connections, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.test.utils import override_settings
 
@@ -74,6 +72,7 @@ from scheduling.models import (
 )
 from scheduling.services import appointment_cancel
 from smartbook.celery import app as celery_app
+from smartbook.scratch import scratch_database
 from waitlist import events as waitlist_events
 from waitlist.models import EntryStatus, Offer, OfferStatus, WaitlistEntry
 from waitlist.selectors import freed_time_refill
@@ -573,32 +572,6 @@ def refill_figures(
 # --- the machinery around a run -----------------------------------------------------------
 
 
-@contextmanager
-def scratch_database() -> Iterator[None]:
-    """A database of its own, made like the test runner's (a temporary SQLite file, or a
-    `simulate_...` PostgreSQL database) and dropped afterwards: the configured database is
-    never touched."""
-    conn = connections["default"]
-    original_name = conn.settings_dict["NAME"]
-    test_settings = conn.settings_dict.setdefault("TEST", {})
-    saved_test_name = test_settings.get("NAME")
-    scratch = None
-    if conn.vendor == "sqlite":
-        scratch = tempfile.mkdtemp(prefix="simulate_")
-        test_settings["NAME"] = os.path.join(scratch, "simulate.sqlite3")
-    else:
-        test_settings["NAME"] = f"simulate_smartbook_{os.getpid()}"
-    conn.close()
-    conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield
-    finally:
-        conn.creation.destroy_test_db(original_name, verbosity=0)
-        test_settings["NAME"] = saved_test_name
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-
-
 SCHEDULING_SIGNALS = (
     scheduling_events.appointment_booked,
     scheduling_events.appointment_rescheduled,
@@ -677,7 +650,7 @@ def simulate_clinic(config: SimulationConfig, *, waitlist: bool) -> dict[str, An
 
     cache_name = f"simulate-waitlist-{os.getpid()}-{'with' if waitlist else 'without'}"
     with (
-        scratch_database(),
+        scratch_database("simulate"),
         override_settings(
             CACHES={
                 "default": {

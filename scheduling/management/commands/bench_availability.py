@@ -17,21 +17,19 @@ measures, and drops it: the configured database is never touched.
 """
 
 import json
-import os
 import random
-import shutil
 import statistics
-import tempfile
 import time as clock
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scheduling import events
+from smartbook.scratch import scratch_database
 
 ZONES = ["Europe/London", "America/New_York", "Europe/Berlin", "Asia/Kolkata"]
 DAY_HOURS = [(time(8), time(12)), (time(13), time(18))]  # a lunch break splits each day
@@ -116,26 +114,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be at least 1.")
         if options["appointments"] < 0:
             raise CommandError("--appointments cannot be negative.")
-        alias = "default"
-        conn = connections[alias]
-        original_name = conn.settings_dict["NAME"]
-        test_settings = conn.settings_dict.setdefault("TEST", {})
-        saved_test_name = test_settings.get("NAME")
-        scratch = None
-        if conn.vendor == "sqlite":
-            scratch = tempfile.mkdtemp(prefix="bench_")
-            test_settings["NAME"] = os.path.join(scratch, "bench.sqlite3")
-        else:
-            test_settings["NAME"] = f"bench_smartbook_{os.getpid()}"
-        conn.close()
-        conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
+        with scratch_database("bench"):
             results = self.run_benchmark(options)
-        finally:
-            conn.creation.destroy_test_db(original_name, verbosity=0)
-            test_settings["NAME"] = saved_test_name
-            if scratch:
-                shutil.rmtree(scratch, ignore_errors=True)
         if options["json"]:
             self.stdout.write(json.dumps(results))
         else:

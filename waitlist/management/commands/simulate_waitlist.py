@@ -4,7 +4,7 @@
         [--providers N] [--clients N] [--requests-per-day N] [--warmup-days N]
         [--window-days N] [--sweep-minutes N]
 
-Each run gets a throw-away database of its own (`waitlist.simulation.scratch_database`):
+Each run gets a throw-away database of its own (`smartbook.scratch.scratch_database`):
 the configured database is never touched. See `waitlist/simulation.py` for what is simulated
 and over which period the figures are measured.
 """
