@@ -143,12 +143,13 @@ def appointment_in_app(
         kind=kind,
         title=title,
         summary=summary,
-        subject=_subject(ctx, title),
+        subject=subject_line(ctx, title),
         appointment=appointment,
     )
 
 
-def _subject(ctx: dict[str, Any], title: str) -> str:
+def subject_line(ctx: dict[str, Any], title: str) -> str:
+    """The subject of our emails about one time: what it is and when."""
     return f"[SmartBook] {title}: {ctx['service_name']}, {ctx['when']}"
 
 
@@ -171,7 +172,7 @@ def appointment_email(
         kind=kind,
         title=title,
         summary=summary,
-        subject=_subject(ctx, title),
+        subject=subject_line(ctx, title),
         text_body=render_to_string(f"emails/{kind}.txt", ctx),
         html_body=render_to_string(f"emails/{kind}.html", ctx),
         attachments=attachments,

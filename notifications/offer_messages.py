@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from notifications.channels import Message
-from notifications.messages import format_time, zone_of
+from notifications.messages import format_time, subject_line, zone_of
 from notifications.models import NotificationKind
 from waitlist.links import offer_links
 from waitlist.models import EntryStatus, Offer
@@ -70,7 +70,7 @@ def offer_in_app(*, kind: str, offer: Offer) -> Message:
         kind=kind,
         title=title,
         summary=summary,
-        subject=_subject(ctx, title),
+        subject=subject_line(ctx, title),
     )
 
 
@@ -81,10 +81,6 @@ def offer_action_links(offer: Offer) -> list[dict[str, str]]:
         {"label": "Accept", "url": links["accept"]},
         {"label": "Decline", "url": links["decline"]},
     ]
-
-
-def _subject(ctx: dict[str, Any], title: str) -> str:
-    return f"[SmartBook] {title}: {ctx['service_name']}, {ctx['when']}"
 
 
 def offer_email(*, kind: str, offer: Offer, to_email: str = "") -> Message:
@@ -99,7 +95,7 @@ def offer_email(*, kind: str, offer: Offer, to_email: str = "") -> Message:
         kind=kind,
         title=title,
         summary=summary,
-        subject=_subject(ctx, title),
+        subject=subject_line(ctx, title),
         text_body=render_to_string(f"emails/{kind}.txt", ctx),
         html_body=render_to_string(f"emails/{kind}.html", ctx),
         to_email=to_email,
