@@ -404,7 +404,9 @@ def suggested_slots(
     now = now or timezone.now()
     start = max(now, appointment.start - timedelta(days=days_around))
     end = max(start, appointment.start) + timedelta(days=days_around)
-    slots = _staff_move_slots(appointment=appointment, start=start, end=end, now=now)
+    slots = scheduling_selectors.staff_move_slots(
+        appointment=appointment, start=start, end=end, now=now
+    )
     nearest = sorted(slots, key=lambda slot: abs(slot.start - appointment.start))[:limit]
     return sorted(nearest, key=lambda slot: slot.start)
 
@@ -421,22 +423,6 @@ def open_slots_for(
             ZoneInfo("UTC")
         ),
     )
-    return _staff_move_slots(appointment=appointment, start=window.start, end=window.end, now=now)
-
-
-def _staff_move_slots(
-    *, appointment: Appointment, start: datetime, end: datetime, now: datetime | None
-) -> list[Slot]:
-    """The starts a staff move of `appointment` would be accepted at (the staff pages move
-    with the policy limits lifted): the rules engine's offer for its client and provider,
-    its own time not in the way, its current start left out (not a move)."""
-    return scheduling_selectors.available_slots(
-        service=appointment.service,
-        start=start,
-        end=end,
-        providers=[appointment.provider],
-        client=appointment.client,
-        now=now,
-        may_override=True,
-        moving=appointment,
+    return scheduling_selectors.staff_move_slots(
+        appointment=appointment, start=window.start, end=window.end, now=now
     )

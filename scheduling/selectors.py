@@ -492,6 +492,24 @@ def working_conflicts(
     return [(rows[pk], reason) for pk, reason in found]
 
 
+def staff_move_slots(
+    *, appointment: Appointment, start: datetime, end: datetime, now: datetime | None
+) -> list[Slot]:
+    """The starts a staff move of `appointment` would be accepted at (the staff pages move
+    with the policy limits lifted): the rules engine's offer for its client and provider,
+    its own time not in the way, its current start left out (not a move)."""
+    return available_slots(
+        service=appointment.service,
+        start=start,
+        end=end,
+        providers=[appointment.provider],
+        client=appointment.client,
+        now=now,
+        may_override=True,
+        moving=appointment,
+    )
+
+
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
     """Appointments `user` may see: staff (`User.is_staff_member`) all, a provider theirs
     (and any they booked as a client), a client their own. The one access gate: every

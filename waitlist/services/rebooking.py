@@ -25,7 +25,7 @@ from scheduling.models import (
     AppointmentChange,
     AppointmentStatus,
 )
-from scheduling.selectors import available_slots, working_conflicts
+from scheduling.selectors import staff_move_slots, working_conflicts
 from scheduling.services import appointment_reschedule_in_transaction
 from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
 from waitlist.services.entries import RangeInput, _save_ranges, client_today
@@ -213,16 +213,8 @@ def _first_open_start(*, entry: WaitlistEntry, now: datetime) -> datetime:
     appointment = entry.appointment
     zone = ZoneInfo(entry.client.timezone)
     end = datetime.combine(entry.expires_on + timedelta(days=1), time(0), tzinfo=zone)
-    slots = available_slots(
-        service=appointment.service,
-        start=now,
-        end=end,
-        providers=[appointment.provider],
-        client=entry.client,
-        now=now,
-        may_override=True,
-        moving=appointment,
-    )
+    # A bound entry's appointment is its client's own (joined or displaced alike).
+    slots = staff_move_slots(appointment=appointment, start=now, end=end, now=now)
     if not slots:
         raise BookingRuleViolation(
             "start", f"{appointment.provider} has no open time before {entry.expires_on}."
