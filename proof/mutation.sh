@@ -23,7 +23,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
 MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
 MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
-notifications/services/reminders.py recommendations/engine/scoring.py}
+notifications/services/reminders.py recommendations/engine/scoring.py \
+recommendations/engine/features.py}
 
 tests_for() {
     case "$1" in
@@ -42,9 +43,17 @@ tests_for() {
         notifications/services/reminders.py)
             echo notifications/tests/test_reminders.py notifications/tests/test_reminder_claims.py ;;
         recommendations/engine/scoring.py)
+            # Pure engine tests only (no database): the selectors' and services' tests reach
+            # the scoring through them and are slower.
             echo recommendations/tests/test_engine_scoring.py \
                 recommendations/tests/test_scoring_terms.py \
-                recommendations/tests/test_client_timezone.py ;;
+                recommendations/tests/test_engine_client_timezone.py ;;
+        recommendations/engine/features.py)
+            # Pure: the feature tests first, then the ranking tests that read features.
+            echo recommendations/tests/test_engine_features.py \
+                recommendations/tests/test_engine_client_timezone.py \
+                recommendations/tests/test_scoring_terms.py \
+                recommendations/tests/test_engine_scoring.py ;;
         *) echo "no tests listed for $1" >&2; exit 2 ;;
     esac
 }
