@@ -49,8 +49,10 @@ tests_for() {
                 recommendations/tests/test_scoring_terms.py \
                 recommendations/tests/test_engine_client_timezone.py ;;
         recommendations/engine/features.py)
-            # Pure: the feature tests first, then the ranking tests that read features.
-            echo recommendations/tests/test_engine_features.py \
+            # Pure: the feature tests first (exact values, then behaviour), then the ranking
+            # tests that read features.
+            echo recommendations/tests/test_engine_feature_values.py \
+                recommendations/tests/test_engine_features.py \
                 recommendations/tests/test_engine_client_timezone.py \
                 recommendations/tests/test_scoring_terms.py \
                 recommendations/tests/test_engine_scoring.py ;;

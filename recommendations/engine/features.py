@@ -50,7 +50,9 @@ BUSINESS_FEATURES: tuple[str, ...] = (
 CLIENT_FEATURES: tuple[str, ...] = tuple(n for n in FEATURE_NAMES if n not in BUSINESS_FEATURES)
 
 SECONDS_PER_DAY = 86400.0
-HOUR_KERNEL_WIDTH = 1.0  # hours: history at 10:00 still counts a little at 11:00
+# Time-of-day kernel exp(-d**2 / HOUR_KERNEL_SPREAD) for history d hours away: a Gaussian of one
+# hour's standard deviation (the spread is twice its variance), so 10:00 still counts 0.61 at 11:00.
+HOUR_KERNEL_SPREAD = 2.0
 HOUR_GRID = 4  # quarter-hour resolution of the time-of-day table
 
 
@@ -120,7 +122,7 @@ class CandidateColumns:
 
 
 def _normalise(table: np.ndarray) -> np.ndarray:
-    top = float(table.max()) if table.size else 0.0
+    top = float(table.max())
     return table / top if top > 0 else np.zeros_like(table)
 
 
@@ -136,13 +138,11 @@ def _blend(confidence: float, from_history: np.ndarray, fallback: np.ndarray) ->
 
 def weekday_preference_table(ctx: FeatureContext) -> tuple[np.ndarray, str]:
     """Fit of each weekday 0-6 in [0, 1], and where it comes from (history/stated/population)."""
-    weights = ctx.history_weights()
-    from_history = np.zeros(7)
-    for weight, appointment in zip(weights, ctx.history.appointments, strict=True):
-        from_history[appointment.weekday] += weight
+    weekdays = np.array([a.weekday for a in ctx.history.appointments], dtype=np.int64)
+    from_history = np.bincount(weekdays, weights=ctx.history_weights(), minlength=7)
     fallback, source = np.zeros(7), "none"
     if ctx.preferences.weekdays:
-        fallback[list(ctx.preferences.weekdays)] = 1.0
+        fallback = np.isin(np.arange(7), sorted(ctx.preferences.weekdays)).astype(float)
         source = "stated"
     elif ctx.population.weekday_share:
         for weekday, share in ctx.population.weekday_share.items():
@@ -157,18 +157,14 @@ def weekday_preference_table(ctx: FeatureContext) -> tuple[np.ndarray, str]:
 def hour_preference_table(ctx: FeatureContext) -> tuple[np.ndarray, str]:
     """Fit of each quarter hour of the day (96 values), and its source."""
     grid = np.arange(24 * HOUR_GRID) / HOUR_GRID
-    weights = ctx.history_weights()
-    from_history = np.zeros_like(grid)
-    for weight, appointment in zip(weights, ctx.history.appointments, strict=True):
-        from_history += weight * np.exp(
-            -((grid - appointment.local_hour) ** 2) / (2 * HOUR_KERNEL_WIDTH**2)
-        )
+    hours = np.array([a.local_hour for a in ctx.history.appointments], dtype=float)
+    distances = np.subtract.outer(hours, grid)  # one row per past appointment
+    from_history = ctx.history_weights() @ np.exp(-(distances**2) / HOUR_KERNEL_SPREAD)
     buckets = np.array([TIMES_OF_DAY.index(time_of_day(h)) for h in grid])
     fallback, source = np.zeros_like(grid), "none"
     if ctx.preferences.times_of_day:
-        for name in ctx.preferences.times_of_day:
-            if name in TIMES_OF_DAY:
-                fallback[buckets == TIMES_OF_DAY.index(name)] = 1.0
+        stated = [TIMES_OF_DAY.index(n) for n in ctx.preferences.times_of_day if n in TIMES_OF_DAY]
+        fallback = np.isin(buckets, stated).astype(float)
         source = "stated"
     elif ctx.population.time_of_day_share:
         for name, share in ctx.population.time_of_day_share.items():
@@ -194,10 +190,14 @@ def time_of_day_fit(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
 
 def provider_share_table(ctx: FeatureContext) -> dict[int, float]:
     """Decayed share of the client's history with each provider, the usual one scoring 1."""
+    weights = ctx.history_weights()
     totals: dict[int, float] = {}
-    for weight, appointment in zip(ctx.history_weights(), ctx.history.appointments, strict=True):
-        totals[appointment.provider_id] = totals.get(appointment.provider_id, 0.0) + weight
-    top = max(totals.values(), default=0.0)
+    for index, appointment in enumerate(ctx.history.appointments):
+        pid = appointment.provider_id
+        totals[pid] = totals.get(pid, 0.0) + float(weights[index])
+    if not totals:
+        return {}
+    top = max(totals.values())
     return {pid: value / top for pid, value in totals.items()} if top > 0 else {}
 
 
@@ -282,7 +282,8 @@ def load_balance(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
         rows = np.flatnonzero(cols.provider_ids == pid)
         day_load = np.array([provider.day_load.get(cols.provider_dates[i], 0.0) for i in rows])
         values[rows] = 1 - 0.5 * provider.load_share - 0.5 * day_load
-    return np.clip(values, 0, 1)
+    # Loads are never negative, so only an over-booked provider leaves [0, 1] (below 0).
+    return np.maximum(values, 0.0)
 
 
 # --- schedule efficiency --------------------------------------------------------------------
@@ -333,8 +334,6 @@ def gaps_left(cols: CandidateColumns, ctx: FeatureContext) -> Gaps:
         # hours, in which case the slot itself is looked up.
         for lo, hi in ((cols.blocked_start_ts, cols.blocked_end_ts), (cols.start_ts, cols.end_ts)):
             pending = np.flatnonzero(mask & np.isnan(before))
-            if not pending.size:
-                break
             index = np.searchsorted(starts, lo[pending], side="right") - 1
             valid = (index >= 0) & (ends[np.clip(index, 0, None)] >= hi[pending])
             rows, index = pending[valid], index[valid]
