@@ -45,9 +45,10 @@ tests_for() {
         recommendations/engine/scoring.py)
             # Pure engine tests only (no database): the selectors' and services' tests reach
             # the scoring through them and are slower.
-            echo recommendations/tests/test_engine_scoring.py \
-                recommendations/tests/test_scoring_terms.py \
-                recommendations/tests/test_engine_client_timezone.py ;;
+            echo recommendations/tests/test_scoring_terms.py \
+                recommendations/tests/test_engine_reasons.py \
+                recommendations/tests/test_engine_client_timezone.py \
+                recommendations/tests/test_engine_scoring.py ;;
         recommendations/engine/features.py)
             # Pure: the feature tests first (exact values, then behaviour), then the ranking
             # tests that read features.

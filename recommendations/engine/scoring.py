@@ -172,6 +172,11 @@ class ScoredCandidates:
         """Indices best first; ties go to the earlier slot, then the lower provider id."""
         return np.lexsort((self.columns.provider_ids, self.columns.start_ts, -self.scores))
 
+    def features_of(self, index: int) -> dict[str, float]:
+        """One candidate's features by name."""
+        row = self.features[index]
+        return {name: float(row[column]) for column, name in enumerate(FEATURE_NAMES)}
+
     def __len__(self) -> int:
         return len(self.columns)
 
@@ -204,10 +209,7 @@ def recommend(
             candidate=scored.columns.candidates[i],
             rank=rank,
             score=round(float(scored.scores[i]), 4),
-            features={
-                name: round(float(v), 4)
-                for name, v in zip(FEATURE_NAMES, scored.features[i], strict=True)
-            },
+            features={name: round(v, 4) for name, v in scored.features_of(i).items()},
             reasons=reasons[rank - 1],
         )
         for rank, i in enumerate(top, start=1)
@@ -241,17 +243,17 @@ def explain(
     least_busy = {
         pid: min(p.day_load, key=lambda d: (p.day_load[d], d))
         for pid, p in ctx.providers.items()
-        if len(p.day_load) > 1 and min(p.day_load.values()) < max(p.day_load.values())
+        if p.day_load and min(p.day_load.values()) < max(p.day_load.values())
     }
     out = []
     for position, i in enumerate(indices):
-        f = dict(zip(FEATURE_NAMES, scored.features[i], strict=True))
+        f = scored.features_of(i)
         slot = cols.candidates[i]
         provider = ctx.providers.get(slot.provider_id)
         name = provider.name if provider else "This provider"
         client_start = slot.start.astimezone(client_zone)
         weekday = WEEKDAY_NAMES[client_start.weekday()]
-        period = time_of_day(client_start.hour + client_start.minute / 60)
+        period = time_of_day(client_start.hour)  # its boundaries are whole hours
         options: list[tuple[float, str]] = []
 
         def offer(strength: float, text: str, options: list = options) -> None:
@@ -303,8 +305,7 @@ def explain(
             offer(w("lead_time_fit", 0) * f["lead_time_fit"], "as far ahead as you usually book")
         if f["specialisation"] >= 0.5 and len(ctx.providers) > 1:
             offer(w("specialisation", 0) * f["specialisation"], f"{name} often does this service")
-        if not options:
-            offer(0.0, "earliest available" if slot.start.timestamp() == earliest else "good fit")
         options.sort(key=lambda item: -item[0])
-        out.append(tuple(text for _, text in options[:MAX_REASONS]))
+        fallback = "earliest available" if slot.start.timestamp() == earliest else "good fit"
+        out.append(tuple(text for _, text in options[:MAX_REASONS]) or (fallback,))
     return out
