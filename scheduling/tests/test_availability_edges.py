@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from scheduling.availability import (
     Interval,
@@ -346,3 +347,89 @@ def test_a_notice_past_the_last_start_of_a_day_still_offers_the_next_day():
     slots = open_slots(schedule(), request(window=window, earliest_start=utc(16, 45)))
     assert slots[0].start == utc(9, day=13)
     assert {slot.local_start.date() for slot in slots} == {date(2026, 1, 13)}
+
+
+# --- one buffer at a time ----------------------------------------------------------------------
+
+
+def test_a_buffer_before_alone_keeps_the_new_appointment_clear_after_busy_time():
+    busy = schedule(busy=(Interval(utc(10), utc(10, 30)),))
+    offered = starts(open_slots(busy, request(buffer_before=10 * MINUTES)))
+    # [s - 10, s + 30) must not touch [10:00, 10:30): s <= 09:30 or s >= 10:40.
+    assert "09:30" in offered
+    assert "10:30" not in offered and "10:45" in offered
+
+
+def test_a_buffer_after_alone_keeps_the_new_appointment_clear_before_busy_time():
+    busy = schedule(busy=(Interval(utc(10), utc(10, 30)),))
+    offered = starts(open_slots(busy, request(buffer_after=10 * MINUTES)))
+    # [s, s + 40) must not touch [10:00, 10:30): s <= 09:20 or s >= 10:30.
+    assert "09:15" in offered and "09:30" not in offered
+    assert "10:30" in offered
+    assert free_intervals(busy, Interval(utc(0), utc(0, day=13)), buffer_after=10 * MINUTES) == [
+        Interval(utc(9), utc(9, 50)),
+        Interval(utc(10, 30), utc(17)),
+    ]
+
+
+# --- weekly hours in any order -------------------------------------------------------------------
+
+
+def test_weekly_hours_given_afternoon_first_give_working_time_in_order():
+    afternoon_first = schedule(
+        weekly_hours=(WeeklyInterval(0, time(13), time(17)), WeeklyInterval(0, time(9), time(12)))
+    )
+    assert [item.interval for item in local_working_intervals(afternoon_first, MONDAY, MONDAY)] == [
+        Interval(utc(9), utc(12)),
+        Interval(utc(13), utc(17)),
+    ]
+    assert free_intervals(afternoon_first, Interval(utc(0), utc(0, day=13))) == [
+        Interval(utc(9), utc(12)),
+        Interval(utc(13), utc(17)),
+    ]
+
+
+# --- the process's own time zone does not matter --------------------------------------------------
+
+# Kiritimati (+14) and Pago Pago (-11) are 25 hours apart: a local date read in the server's
+# zone instead of the provider's can be two days off, more than the one-day margin absorbs.
+FAR_ZONES = [
+    # Provider in Pago Pago working Mondays 23:00-23:59; the window is that hour (Wednesday
+    # already in Kiritimati).
+    pytest.param(
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+        WeeklyInterval(0, time(23), time(23, 59)),
+        Interval(utc(10, day=13), utc(11, day=13)),
+        ["2026-01-12T23:00:00-11:00", "2026-01-12T23:15:00-11:00"],
+        [Interval(utc(10, day=13), utc(10, 59, day=13))],
+        id="server-east-provider-west",
+    ),
+    # Provider in Kiritimati working Tuesdays 00:00-01:00; the window is that hour (still
+    # Sunday in Pago Pago).
+    pytest.param(
+        "Pacific/Pago_Pago",
+        "Pacific/Kiritimati",
+        WeeklyInterval(1, time(0), time(1)),
+        Interval(utc(10), utc(11)),
+        ["2026-01-13T00:00:00+14:00", "2026-01-13T00:15:00+14:00", "2026-01-13T00:30:00+14:00"],
+        [Interval(utc(10), utc(11))],
+        id="server-west-provider-east",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("server_zone", "provider_zone", "hours", "window", "expected_starts", "expected_free"),
+    FAR_ZONES,
+)
+def test_slots_follow_the_provider_zone_whatever_the_server_zone(
+    server_zone, provider_zone, hours, window, expected_starts, expected_free
+):
+    far = schedule(timezone=provider_zone, weekly_hours=(hours,))
+    # time-machine sets the process's zone (TZ) for the duration of the travel.
+    with time_machine.travel(datetime(2026, 1, 5, 12, tzinfo=ZoneInfo(server_zone)), tick=False):
+        offered = open_slots(far, request(window=window))
+        free = free_intervals(far, window)
+    assert [slot.local_start.isoformat() for slot in offered] == expected_starts
+    assert free == expected_free

@@ -166,3 +166,104 @@ def test_booking_09_00_local_after_the_london_change(client_user):
             start=datetime(2026, 3, 29, 8, tzinfo=UTC),
         )
     assert appointment.start.astimezone(ZoneInfo("Europe/London")).time() == time(9)
+
+
+# Spring-forward gaps: (zone, local date, first missing wall time, gap length, transition).
+GAPS = [
+    ("America/New_York", date(2026, 3, 8), time(2), timedelta(hours=1), (2026, 3, 8, 7, 0)),
+    ("Europe/London", date(2026, 3, 29), time(1), timedelta(hours=1), (2026, 3, 29, 1, 0)),
+    ("Australia/Sydney", date(2026, 10, 4), time(2), timedelta(hours=1), (2026, 10, 3, 16, 0)),
+    # Half-hour change, and a gap at midnight (Chile springs forward at 24:00 Saturday).
+    (
+        "Australia/Lord_Howe",
+        date(2026, 10, 4),
+        time(2),
+        timedelta(minutes=30),
+        (2026, 10, 3, 15, 30),
+    ),
+    ("America/Santiago", date(2026, 9, 6), time(0), timedelta(hours=1), (2026, 9, 6, 4, 0)),
+]
+
+
+@pytest.mark.parametrize(("tz", "day", "gap_start", "gap", "transition"), GAPS)
+def test_every_wall_time_in_a_gap_moves_to_the_transition_to_the_second(
+    tz, day, gap_start, gap, transition
+):
+    zone = ZoneInfo(tz)
+    expected = datetime(*transition, tzinfo=UTC)
+    first = datetime.combine(day, gap_start)
+    # Every 97 seconds through the gap, and its last second.
+    walls = [first + timedelta(seconds=second) for second in range(0, int(gap.total_seconds()), 97)]
+    walls.append(first + gap - timedelta(seconds=1))
+    for wall in walls:
+        assert local_to_utc(day, wall.time(), zone) == expected, wall
+    # The wall times either side of the gap are read as they are.
+    after, before = first + gap, first - timedelta(seconds=1)
+    assert local_to_utc(after.date(), after.time(), zone) == expected
+    assert local_to_utc(before.date(), before.time(), zone) == expected - timedelta(seconds=1)
+
+
+def test_sydney_slots_across_the_repeated_hour_keep_their_offsets():
+    # Sunday 5 April 2026: 03:00 AEDT goes back to 02:00 AEST, so 02:00-02:59 happens twice.
+    night = schedule("Australia/Sydney", time(1), time(4))
+    (interval,) = working_intervals(night, date(2026, 4, 5), date(2026, 4, 5))
+    assert interval == Interval(
+        datetime(2026, 4, 4, 14, tzinfo=UTC), datetime(2026, 4, 4, 18, tzinfo=UTC)
+    )
+    request = SlotRequest(
+        duration=timedelta(minutes=30),
+        step=timedelta(minutes=30),
+        window=interval,
+        earliest_start=interval.start,
+        latest_start=interval.end,
+    )
+    local = [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+    assert local == [
+        "01:00+1100",
+        "01:30+1100",
+        "02:00+1100",
+        "02:30+1100",
+        "02:00+1000",
+        "02:30+1000",
+        "03:00+1000",
+        "03:30+1000",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "start", "end", "expected_local"),
+    [
+        # Sydney skips 02:00-02:59 on 4 October 2026: 01:00-04:00 is two real hours.
+        ("Australia/Sydney", date(2026, 10, 4), time(1), time(4), ["01:00+1000", "03:00+1100"]),
+        # Lord Howe skips 02:00-02:29: 01:00-03:00 is an hour and a half.
+        (
+            "Australia/Lord_Howe",
+            date(2026, 10, 4),
+            time(1),
+            time(3),
+            ["01:00+1030", "02:30+1100"],
+        ),
+        # Santiago skips 00:00-00:59 on 6 September 2026: a 00:00 start opens at 01:00.
+        ("America/Santiago", date(2026, 9, 6), time(0), time(2), ["01:00-0300"]),
+        # Kolkata has no change: the same hours are the same instants every day.
+        (
+            "Asia/Kolkata",
+            date(2026, 10, 4),
+            time(1),
+            time(4),
+            ["01:00+0530", "02:00+0530", "03:00+0530"],
+        ),
+    ],
+)
+def test_hourly_slots_of_a_spring_forward_night(tz, day, start, end, expected_local):
+    night = schedule(tz, start, end)
+    (interval,) = working_intervals(night, day, day)
+    request = SlotRequest(
+        duration=timedelta(minutes=30),
+        step=timedelta(hours=1),
+        window=interval,
+        earliest_start=interval.start,
+        latest_start=interval.end,
+    )
+    local = [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+    assert local == expected_local
