@@ -28,7 +28,8 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 
-@dataclass(frozen=True, slots=True)
+# `slots` only saves memory (the caches hold these values by the thousand): no behaviour to test.
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class Interval:
     """Half-open [start, end) of aware datetimes."""
 
@@ -36,7 +37,7 @@ class Interval:
     end: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class WeeklyInterval:
     weekday: int  # 0 = Monday, as datetime.weekday()
     start: time
@@ -81,7 +82,7 @@ class Slot:
         return self.end.astimezone(self.local_start.tzinfo)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class WorkingInterval:
     """A working interval as instants, with the provider-local date it belongs to."""
 
@@ -96,11 +97,10 @@ def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     if instant.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None):
         return instant
     # Nonexistent: fold=0 read the wall time with the offset from before the jump, so
-    # `instant` lies after the transition and fold=1 lies before it. Find the transition.
+    # `instant` lies after the transition and fold=1 (the offset after the jump, which is
+    # larger in a gap) lies before it (PEP 495). Find the transition.
     before = local.replace(fold=1).astimezone(UTC)
     after = instant
-    if before > after:  # defensive: zoneinfo's contract says this cannot happen for a gap
-        before, after = after, before
     offset_before = before.astimezone(tz).utcoffset()
     while after - before > timedelta(seconds=1):
         middle = before + (after - before) / 2
@@ -108,7 +108,8 @@ def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
             before = middle
         else:
             after = middle
-    return after.replace(microsecond=0) if after.microsecond else after
+    # Transitions fall on whole seconds and `after` lies less than one second past it.
+    return after.replace(microsecond=0)
 
 
 def _dates(start_date: date, end_date: date) -> Iterable[date]:
@@ -169,15 +170,16 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
         if interval.end <= interval.start:
             continue
         if merged and interval.start <= merged[-1].end:
-            if interval.end > merged[-1].end:
-                merged[-1] = Interval(merged[-1].start, interval.end)
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
         else:
             merged.append(interval)
     return merged
 
 
 _starts = attrgetter("start")
-_ends = attrgetter("end")
+_bounds = attrgetter("start", "end")
+# Earlier than any instant: the "end so far" before the first interval of a sweep.
+_BEFORE_ALL = datetime.min.replace(tzinfo=UTC)
 
 
 def _blocked_bounds(
@@ -185,25 +187,19 @@ def _blocked_bounds(
 ) -> tuple[list[datetime], list[datetime]]:
     """Starts and ends of the merged blocked time (see `blocked_intervals`), as two sorted
     lists: no Interval is built, and busy time is only widened when a buffer asks for it."""
-    busy = schedule.busy
-    starts = list(map(_starts, busy))
-    ends = list(map(_ends, busy))
-    if buffer_after:
-        starts = [start - buffer_after for start in starts]
-    if buffer_before:
-        ends = [end + buffer_before for end in ends]
-    if schedule.time_off:
-        starts.extend(map(_starts, schedule.time_off))
-        ends.extend(map(_ends, schedule.time_off))
+    bounds = list(map(_bounds, schedule.busy))
+    if buffer_before or buffer_after:
+        bounds = [(start - buffer_after, end + buffer_before) for start, end in bounds]
+    bounds.extend(map(_bounds, schedule.time_off))
+    bounds.sort()
     merged_starts: list[datetime] = []
     merged_ends: list[datetime] = []
-    last_end = None
-    for start, end in sorted(zip(starts, ends, strict=True)):
+    last_end = _BEFORE_ALL
+    for start, end in bounds:
         if end <= start:
             continue
-        if last_end is not None and start <= last_end:
-            if end > last_end:
-                merged_ends[-1] = last_end = end
+        if start <= last_end:
+            merged_ends[-1] = last_end = max(last_end, end)
         else:
             merged_starts.append(start)
             merged_ends.append(end)
@@ -223,17 +219,15 @@ def blocked_intervals(
 def _free_pieces(
     start: datetime, end: datetime, blocked_starts: list[datetime], blocked_ends: list[datetime]
 ) -> list[tuple[datetime, datetime]]:
-    """(start, end) pieces of [start, end) outside the merged, sorted blocked time."""
+    """(start, end) pieces of [start, end) outside the merged, sorted blocked time (none when
+    the range is empty)."""
     pieces = []
     cursor = start
-    index = bisect_right(blocked_ends, cursor)  # first block ending after the cursor
-    count = len(blocked_starts)
-    while index < count and blocked_starts[index] < end:
+    # The blocks ending after `start` and starting before `end`, in order.
+    for index in range(bisect_right(blocked_ends, start), bisect_left(blocked_starts, end)):
         if blocked_starts[index] > cursor:
             pieces.append((cursor, blocked_starts[index]))
-        if blocked_ends[index] > cursor:
-            cursor = blocked_ends[index]
-        index += 1
+        cursor = blocked_ends[index]
     if cursor < end:
         pieces.append((cursor, end))
     return pieces
@@ -246,10 +240,15 @@ def subtract(interval: Interval, blocked: list[Interval], blocked_ends: list[dat
         yield Interval(start, end)
 
 
+# One day of margin on each side of the window's local dates: where clocks were set back
+# across midnight, a local date's hours can lie outside the dates the window's ends read.
+# A wider margin only adds days that the window then clips away, so its size is not mutated.
+_DATE_MARGIN = timedelta(days=1)  # pragma: no mutate
+
+
 def _local_date_range(window: Interval, tz: ZoneInfo) -> tuple[date, date]:
-    # One day of margin on each side: a local day's hours can reach across UTC midnight.
-    first = window.start.astimezone(tz).date() - timedelta(days=1)
-    last = window.end.astimezone(tz).date() + timedelta(days=1)
+    first = window.start.astimezone(tz).date() - _DATE_MARGIN
+    last = window.end.astimezone(tz).date() + _DATE_MARGIN
     return first, last
 
 
@@ -267,13 +266,10 @@ def free_intervals(
     for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
         clipped_start = max(item.interval.start, window.start)
         clipped_end = min(item.interval.end, window.end)
-        if clipped_end > clipped_start:
-            result.extend(
-                Interval(start, end)
-                for start, end in _free_pieces(
-                    clipped_start, clipped_end, blocked_starts, blocked_ends
-                )
-            )
+        result.extend(
+            Interval(start, end)
+            for start, end in _free_pieces(clipped_start, clipped_end, blocked_starts, blocked_ends)
+        )
     return result
 
 
@@ -285,7 +281,8 @@ def _grid(
 ) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[datetime, ...]]:
     """Starts on the step grid from `start` with their slot inside [start, end)."""
     tz = ZoneInfo(timezone)
-    count = (end - duration - start) // step + 1 if end - duration >= start else 0
+    # Negative when not even one slot fits: the range is then empty.
+    count = (end - duration - start) // step + 1
     starts = tuple(start + index * step for index in range(count))
     return (
         starts,
@@ -321,8 +318,12 @@ def _grid_slots(
 ) -> tuple[Slot, ...]:
     grid_starts, grid_ends, grid_local_starts = _grid(timezone, start, end, step, duration)
     slots = []
+    # Three tuples of one grid, equal in length by construction: `strict` cannot matter.
     for slot_start, slot_end, local_start in zip(
-        grid_starts, grid_ends, grid_local_starts, strict=True
+        grid_starts,
+        grid_ends,
+        grid_local_starts,
+        strict=True,  # pragma: no mutate
     ):
         slot = _new_object(Slot)
         _set_provider_id(slot, provider_id)
@@ -375,24 +376,23 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
         raise ValueError("duration and step must be positive")
     tz = ZoneInfo(schedule.timezone)
     window = request.window
-    window_end = window.end
+    step, duration = request.step, request.duration
     lowest_start = max(window.start, request.earliest_start)
-    latest_start = request.latest_start
-    if lowest_start > latest_start or lowest_start >= window_end:
+    # The last start the window and latest_start allow.
+    last_start = min(window.end - duration, request.latest_start)
+    if last_start < lowest_start:
         return []
     blocked_starts, blocked_ends = _blocked_bounds(
         schedule, request.buffer_before, request.buffer_after
     )
-    blocked_count = len(blocked_starts)
-    step, duration = request.step, request.duration
-    # The last start the window and latest_start allow.
-    last_start = min(window_end - duration, latest_start)
     provider_id, tz_name = schedule.provider_id, schedule.timezone
     daily_cap, per_day = schedule.daily_cap, schedule.appointments_per_day
     slots: list[Slot] = []
     extend = slots.extend
-    in_order = True
-    previous_end = None
+    # Sorting slots that are already in order changes nothing: starting with "sort anyway"
+    # would give the same slots, only more slowly.
+    needs_sort = False  # pragma: no mutate
+    previous_end = _BEFORE_ALL
     grids = _working_grids(
         provider_id,
         tz_name,
@@ -403,35 +403,33 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
         duration,
     )
     for local_date, anchor, working_end, grid_starts, grid_ends, grid in grids:
-        if working_end <= lowest_start or anchor >= window_end:
-            continue
-        if daily_cap is not None and per_day.get(local_date, 0) >= daily_cap:
-            continue
-        if previous_end is not None and anchor < previous_end:
-            in_order = False  # overlapping working hours: slots need sorting
-        previous_end = working_end if previous_end is None else max(previous_end, working_end)
         # Grid indexes [first_index, end_index) that notice, horizon and window allow.
         first_index = bisect_left(grid_starts, lowest_start)
         end_index = bisect_right(grid_starts, last_start)
         if end_index <= first_index:
             continue
-        # Sweep the free pieces [cursor, piece_end) of the working interval; each takes the
-        # grid slots starting at or after the cursor and ending by the piece's end.
-        index = bisect_right(blocked_ends, anchor)  # first block ending after the start
+        if daily_cap is not None and per_day.get(local_date, 0) >= daily_cap:
+            continue
+        # Hours that only touch the previous ones keep the slots in order (so `<=` would
+        # merely sort sorted slots).
+        if anchor < previous_end:  # pragma: no mutate
+            needs_sort = True  # overlapping working hours
+        previous_end = max(previous_end, working_end)
+        # Sweep the free pieces of the working interval between the blocks ending after its
+        # start and starting before its end; each piece [cursor, block start) takes the grid
+        # slots starting at or after the cursor and ending by the block's start.
         cursor = anchor
-        while cursor < working_end:
-            if index < blocked_count and blocked_starts[index] < working_end:
-                piece_end, next_cursor = blocked_starts[index], blocked_ends[index]
-                index += 1
-            else:
-                piece_end, next_cursor = working_end, working_end
-            if piece_end > cursor:
-                lower = max(first_index, bisect_left(grid_starts, cursor))
-                upper = min(end_index, bisect_right(grid_ends, piece_end))
-                if upper > lower:
-                    extend(grid[lower:upper])
-            if next_cursor > cursor:
-                cursor = next_cursor
-    if not in_order:
+        for index in range(
+            bisect_right(blocked_ends, anchor), bisect_left(blocked_starts, working_end)
+        ):
+            lower = max(first_index, bisect_left(grid_starts, cursor))
+            upper = min(end_index, bisect_right(grid_ends, blocked_starts[index]))
+            if upper > lower:
+                extend(grid[lower:upper])
+            cursor = blocked_ends[index]
+        # The last piece runs to the working end, where the grid ends: every grid slot from
+        # the cursor on fits.
+        extend(grid[max(first_index, bisect_left(grid_starts, cursor)) : end_index])
+    if needs_sort:
         slots.sort(key=_starts)
     return slots
