@@ -1,6 +1,8 @@
 import uuid
+from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Manager, Q
@@ -44,6 +46,17 @@ class BookingPolicy(SingletonModel):
         help_text="How many waitlisted clients are offered a freed time at once (first to "
         "accept takes it).",
     )
+    offer_quiet_from = models.TimeField(
+        null=True,
+        blank=True,
+        default=time(21),
+        help_text="No waitlist offers from this time of the client's day until 'offer quiet "
+        "until' (a hold that runs out while they sleep is lost to them and to everyone). The "
+        "time is offered when their morning comes, if still free. Empty: offers at any hour.",
+    )
+    offer_quiet_until = models.TimeField(
+        null=True, blank=True, default=time(8), help_text="When the quiet hours end."
+    )
     urgent_window_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
@@ -56,6 +69,21 @@ class BookingPolicy(SingletonModel):
 
     def __str__(self) -> str:
         return "Booking policy"
+
+    def clean(self) -> None:
+        if (self.offer_quiet_from is None) != (self.offer_quiet_until is None):
+            field = "offer_quiet_until" if self.offer_quiet_until is None else "offer_quiet_from"
+            raise ValidationError({field: "Give both ends of the quiet hours, or neither."})
+
+    def offer_quiet_at(self, local: time) -> bool:
+        """Whether `local` (a client's wall-clock time) is in the offer quiet hours, which
+        may run past midnight."""
+        start, end = self.offer_quiet_from, self.offer_quiet_until
+        if start is None or end is None or start == end:
+            return False
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end
 
 
 class AppointmentStatus(models.TextChoices):

@@ -11,7 +11,9 @@ client books one or walks away, as in the offline evaluation. On top of that:
   come (around their favourite hour, over a horizon set by their urgency);
 - an offer is answered by its client after a delay (none when they ignore it), asleep at night,
   and accepted as the simulator's clients choose (their hidden utility against walking away);
-- the waitlist's beat sweep runs every `sweep_minutes`.
+- the waitlist's beat sweep runs every `sweep_minutes`; its first step, expiring offers past
+  their hold (the next candidate's turn), also runs `BEAT_MINUTES` after each hold ends, as
+  the deployed beat (every two minutes) would, without simulating a sweep every two minutes.
 
 Simulated time is a stopped clock moved from event to event, so every service (the booking
 service's own `now` included) sees the simulated moment. Everything writes to the configured
@@ -76,7 +78,14 @@ from smartbook.scratch import scratch_database
 from waitlist import events as waitlist_events
 from waitlist.models import EntryStatus, Offer, OfferStatus, WaitlistEntry
 from waitlist.selectors import freed_time_refill
-from waitlist.services import RangeInput, entry_join, entry_leave, offer_accept, offer_decline
+from waitlist.services import (
+    RangeInput,
+    entry_join,
+    entry_leave,
+    offer_accept,
+    offer_decline,
+    offers_expire,
+)
 from waitlist.services.entries import MAX_RANGES
 from waitlist.tasks import sweep_waitlist
 
@@ -87,6 +96,7 @@ AHEAD = timedelta(hours=24)  # time freed further ahead than this is the goal's
 RANGE_HALF_WIDTH = timedelta(hours=1, minutes=30)
 EARLIEST_RANGE, LATEST_RANGE = wall_time(7), wall_time(20)
 NIGHT = (22, 7)  # clients neither cancel nor answer between these local hours
+BEAT_MINUTES = 2  # the deployed beat's interval (notifications.beat)
 RUNS = ("without", "with")
 
 
@@ -267,6 +277,7 @@ class ClinicRun:
             "cancel": self._cancel,
             "answer": self._answer,
             "sweep": self._sweep,
+            "expire": self._expire,
         }
         while (event := self.queue.pop()) is not None:
             if event.at >= self.end:
@@ -398,7 +409,9 @@ class ClinicRun:
         self.counts.cancelled_late += late
 
     def _offer_made(self, sender, *, offer: Offer, **kwargs) -> None:
-        """Decide now how and when the offer's client will answer."""
+        """Decide now how and when the offer's client will answer; the beat expires the
+        offer after its hold."""
+        self.queue.push(offer.expires_at + timedelta(minutes=BEAT_MINUTES), "expire")
         rng = self._rng(3, offer.pk)
         if rng.random() < self.config.ignore_share:
             return
@@ -441,6 +454,9 @@ class ClinicRun:
         )
         self._booked((index, service_index), appointment, via_waitlist=True)
         self._plan_cancellation(appointment, self._rng(4, appointment.pk))
+
+    def _expire(self, _payload: None) -> None:
+        offers_expire(now=self.now)
 
     def _sweep(self, _payload: None) -> None:
         sweep_waitlist()

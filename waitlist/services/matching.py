@@ -307,6 +307,9 @@ def _candidate(
 ) -> Candidate | None:
     if entry.expires_on < client_today(entry.client, now):
         return None
+    if policy.offer_quiet_at(now.astimezone(ZoneInfo(entry.client.timezone)).time()):
+        # Asleep: the beat sweep offers them what is still free when their morning comes.
+        return None
     slots = _open_slots(
         entry=entry,
         provider=provider,
