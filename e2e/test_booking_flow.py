@@ -314,3 +314,63 @@ def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
     page.reload()
     assert "please contact" in page.inner_text("#cutoff-note")
     screenshot(page, "12-appointment-past-cutoff")
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "labels"),
+    [
+        (
+            "Europe/London",
+            datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+            ("Tuesday 1 December – Monday 14 December", "Tuesday 15 December – Monday 28 December"),
+        ),
+        (  # a viewer five hours behind the clinic, over the US spring-forward (14 March)
+            "America/New_York",
+            datetime(2027, 3, 8, 10, 0, tzinfo=ZoneInfo("America/New_York")),
+            ("Monday 8 March – Sunday 21 March", "Monday 22 March – Sunday 4 April"),
+        ),
+    ],
+)
+def test_two_week_windows_meet_at_midnight_and_lose_no_day(
+    new_page, live_server, clinic, zone, now, labels
+):
+    """The first window is the viewer's next fourteen days, the next starts at the midnight
+    after them, and every local day the API has times for appears once, in order."""
+    import time_machine
+
+    from accounts.tests.factories import UserFactory
+    from scheduling.selectors import available_slots
+
+    viewer_zone = ZoneInfo(zone)
+    with time_machine.travel(now, tick=True):
+        client_user = UserFactory(timezone=zone)
+        page = new_page()
+        page.clock.install(time=now)
+        login_as(page, live_server, client_user)
+        page.goto("/book")
+        page.select_option("#service", str(clinic["service"].pk))
+        page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+
+        first_label = page.inner_text("#window-label")
+        first_days = page.locator(".sb-day h3").all_inner_texts()
+        page.click("#window-next")
+        page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+        second_label = page.inner_text("#window-label")
+        second_days = page.locator(".sb-day h3").all_inner_texts()
+        first_time_shown = page.locator(".sb-day button.sb-slot").first.inner_text()
+
+        offered = available_slots(
+            service=clinic["service"],
+            start=timezone.now(),
+            end=datetime.combine(now.date() + timedelta(days=28), datetime.min.time(), viewer_zone),
+        )
+
+    assert (first_label, second_label) == labels
+    days_with_times = sorted({slot.start.astimezone(viewer_zone).date() for slot in offered})
+    assert first_days + second_days == [f"{day:%A} {day.day} {day:%B}" for day in days_with_times]
+    # The second window's first day begins at its midnight: its earliest time is shown.
+    second_start = now.date() + timedelta(days=14)
+    earliest = min(
+        slot.start for slot in offered if slot.start.astimezone(viewer_zone).date() >= second_start
+    )
+    assert first_time_shown == f"{earliest.astimezone(viewer_zone):%H:%M}"

@@ -113,6 +113,28 @@
     return get("year") + "-" + get("month") + "-" + get("day");
   }
 
+  /* How far `zone`'s wall clock is ahead of UTC at `date`, in milliseconds. */
+  function zoneOffset(date, zone) {
+    const parts = formatter(zone, {
+      year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    }).formatToParts(date);
+    const get = function (type) { return Number(parts.find(function (p) { return p.type === type; }).value); };
+    const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+    return wall - Math.floor(date.getTime() / 1000) * 1000;
+  }
+
+  /* The instant a local day of `zone` begins: the day of `date` there, `addDays` later
+     (calendar days, so a window of days stays whole across a DST change). */
+  function dayStart(date, zone, addDays) {
+    zone = zone || viewerZone();
+    const key = dayKey(date.toISOString(), zone).split("-").map(Number);
+    const midnight = Date.UTC(key[0], key[1] - 1, key[2] + (addDays || 0));
+    const guess = midnight - zoneOffset(new Date(midnight), zone);
+    // Again at the guess: the offset there is the one that day begins with.
+    return new Date(midnight - zoneOffset(new Date(guess), zone));
+  }
+
   function element(tag, attributes, children) {
     const el = document.createElement(tag);
     Object.keys(attributes || {}).forEach(function (key) {
@@ -130,6 +152,6 @@
   window.SB = {
     request: request, items: items, setStatus: setStatus, clearErrors: clearErrors,
     showErrors: showErrors, refusal: refusal, viewerZone: viewerZone, formatTime: formatTime, formatDay: formatDay,
-    formatDateTime: formatDateTime, dayKey: dayKey, element: element,
+    formatDateTime: formatDateTime, dayKey: dayKey, dayStart: dayStart, element: element,
   };
 })();

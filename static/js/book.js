@@ -4,7 +4,6 @@
 (function () {
   "use strict";
 
-  const DAY_MS = 24 * 60 * 60 * 1000;
 
   function ready(fn) {
     if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
@@ -155,9 +154,8 @@
         daysBox.appendChild(empty);
         return;
       }
-      for (let t = windowStart.getTime(); t < windowEnd.getTime(); t += DAY_MS) {
-        const key = SB.dayKey(new Date(t).toISOString(), zone);
-        if (!byDay.has(key)) continue;
+      // Every local day of the window in order (keys sort as dates), however long its day.
+      Array.from(byDay.keys()).sort().forEach(function (key) {
         const times = Array.from(byDay.get(key).values()).sort(function (a, b) { return a.start < b.start ? -1 : 1; });
         const list = SB.element("div", { className: "sb-slots" });
         times.forEach(function (time) {
@@ -172,12 +170,11 @@
           });
           list.appendChild(button);
         });
-        byDay.delete(key);
         daysBox.appendChild(SB.element("section", { className: "sb-day sb-card", "aria-label": SB.formatDay(times[0].start, zone) }, [
           SB.element("h3", { text: SB.formatDay(times[0].start, zone) }),
           list,
         ]));
-      }
+      });
     }
 
     async function load(message) {
@@ -190,7 +187,7 @@
       }
       const token = ++state.loadToken;
       const windowStart = state.windowStart;
-      const windowEnd = new Date(windowStart.getTime() + windowDays * DAY_MS);
+      const windowEnd = windowEndOf(windowStart);
       previousButton.disabled = windowStart.getTime() <= startOfToday().getTime() + 60000;
       SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
       // Loading state: the old times go at once, so nobody picks from a stale list.
@@ -225,8 +222,16 @@
       browseSection.hidden = false;
     }
 
+    /* A window is `windowDays` whole local days of the viewer's zone, the first from now:
+       it ends where the next one begins, at a local midnight, so no day is lost or split. */
+    function windowEndOf(windowStart) {
+      return SB.dayStart(windowStart, zone, windowDays);
+    }
+
     function move(direction) {
-      const next = new Date(state.windowStart.getTime() + direction * windowDays * DAY_MS);
+      const next = direction > 0
+        ? windowEndOf(state.windowStart)
+        : SB.dayStart(state.windowStart, zone, -windowDays);
       state.windowStart = next.getTime() < startOfToday().getTime() ? startOfToday() : next;
       load();
     }
