@@ -5,12 +5,16 @@ Monday 2 March 2026 07:00 UTC is "now"; London is on GMT, the client's zone is U
 """
 
 import logging
+import math
+from datetime import timedelta
 
 import joblib
 
 from recommendations.engine import (
     CLIENT_FEATURES,
     DEFAULT_WEIGHTS,
+    ClientHistory,
+    PastAppointment,
     PopulationPatterns,
     RulesRanker,
     StatedPreferences,
@@ -18,7 +22,7 @@ from recommendations.engine import (
     load_ranker,
     recommend,
 )
-from recommendations.tests.engine_helpers import at, context, provider_context, slot
+from recommendations.tests.engine_helpers import NOW, at, context, provider_context, slot
 from recommendations.tests.test_scoring_terms import history, reasons_of
 
 TUESDAY = 1
@@ -136,3 +140,131 @@ def test_a_slot_between_two_appointments_names_the_gap_it_closes_before():
     (result,) = recommend([slot(2, 10)], context(providers=[provider]), weights=DEFAULT_WEIGHTS)
     assert "no gap left before 10:30" in result.reasons
     assert not any(reason.startswith("no gap left after") for reason in result.reasons)
+
+
+# --- each strength is its weight times its own fit (a fit below 1 makes it weaker) ----------
+
+
+def test_a_popular_day_that_fits_less_than_fully_is_weaker_than_the_usual_provider():
+    # One booking (confidence 1/3) with the population's Tuesday at 3/4: Tuesday fits 0.83.
+    ctx = context(
+        history=history(count=1), population=PopulationPatterns(weekday_share={1: 0.375, 3: 0.5})
+    )
+    tuesday = slot(1, 15)
+    assert reasons_of([tuesday, slot(3, 9)], ctx)[tuesday] == (
+        "with Dr. 1, as usual",
+        "a popular day (Tuesday)",
+    )
+
+
+def test_a_popular_time_that_fits_less_than_fully_is_weaker_than_the_usual_provider():
+    population = PopulationPatterns(time_of_day_share={"afternoon": 0.375, "morning": 0.5})
+    ctx = context(history=history(weekday=0, hour=14.0, count=1), population=population)
+    afternoon = slot(1, 14)
+    assert reasons_of([afternoon, slot(3, 9)], ctx)[afternoon] == (
+        "with Dr. 1, as usual",
+        "in the afternoon, a popular time",
+    )
+
+
+def test_a_provider_seen_three_times_in_four_is_weaker_than_a_specialist_share_of_nine_tenths():
+    visits = tuple(
+        PastAppointment(
+            weekday=3,
+            local_hour=9.0,
+            provider_id=pid,
+            lead_time_days=30,
+            booked_at=NOW - timedelta(days=10),
+        )
+        for pid in (1, 1, 1, 1, 2, 2, 2)
+    )
+    ctx = context(
+        history=ClientHistory(appointments=visits),
+        providers=[provider_context(1), provider_context(2, name="Dr. Three", service_share=0.9)],
+    )
+    candidate = slot(1, 15, provider_id=2)
+    weights = {"provider_continuity": 1.0, "specialisation": 1.0}
+    assert reasons_of([candidate], ctx, weights)[candidate] == (
+        "Dr. Three often does this service",
+        "with Dr. Three, as usual",
+    )
+
+
+def test_an_urgent_slot_a_day_ahead_weighs_half_the_urgency_weight():
+    # Urgency 4 * 0.5 = 2: below the usual provider at 3, above the usual Tuesday at 1.
+    ctx = context(urgency="urgent", history=history(provider_id=1))
+    a_day_ahead = slot(1, 7)
+    weights = {**DEFAULT_WEIGHTS, "provider_continuity": 3.0}
+    assert reasons_of([slot(0, 10), a_day_ahead], ctx, weights)[a_day_ahead] == (
+        "with Dr. 1, as usual",
+        "within a day, for an urgent need",
+        "on your usual Tuesday",
+    )
+
+
+def test_a_soon_slot_two_days_ahead_weighs_its_urgency_fit():
+    # Urgency 4 * 0.62 = 2.5: below the usual provider at 3, above no gap after 09:00 at 0.4.
+    ctx = context(urgency="soon", history=history(provider_id=1))
+    candidate = slot(2, 9)
+    weights = {**DEFAULT_WEIGHTS, "provider_continuity": 3.0}
+    assert reasons_of([candidate], ctx, weights)[candidate] == (
+        "with Dr. 1, as usual",
+        "soon, as you asked",
+        "no gap left after 09:00",
+    )
+
+
+def test_the_usual_lead_time_at_eight_tenths_is_weaker_than_a_full_specialist():
+    # Lead time 0.3 * 0.81 = 0.24 after the specialist's 0.3 * 1.0.
+    ctx = context(
+        history=history(weekday=4, hour=16.0, lead_days=2),
+        providers=[provider_context(1, service_share=1.0), provider_context(2)],
+    )
+    candidate = slot(2, 12)
+    assert reasons_of([candidate], ctx)[candidate] == (
+        "with Dr. 1, as usual",
+        "Dr. 1 often does this service",
+        "as far ahead as you usually book",
+    )
+
+
+def test_a_half_specialist_is_weaker_than_no_gap_at_the_start_of_the_day():
+    # Specialisation 0.3 * 0.5 = 0.15 after no gap after 09:00 at 0.8 * 0.5 = 0.4.
+    ctx = context(
+        providers=[
+            provider_context(1, name="Dr. Half", service_share=0.5),
+            provider_context(2, service_share=0.1),
+        ]
+    )
+    candidate = slot(2, 9)
+    assert reasons_of([candidate], ctx)[candidate] == (
+        "no gap left after 09:00",
+        "Dr. Half often does this service",
+    )
+
+
+def test_the_usual_time_on_another_day_names_the_time_only():
+    ctx = context(history=history(weekday=TUESDAY, hour=9.0, provider_id=1))
+    thursday_nine = slot(3, 9)
+    assert reasons_of([thursday_nine, slot(3, 15)], ctx)[thursday_nine] == (
+        "in the morning, as you usually book",
+        "with Dr. 1, as usual",
+        "no gap left after 09:00",
+    )
+
+
+def test_a_lead_time_fit_of_exactly_eight_tenths_is_enough_and_ranks_by_its_strength():
+    # Booking 1 + ln(1.25) days ahead, a slot exactly a day ahead fits exp(-ln 1.25) = 0.8:
+    # 0.3 * 0.8 = 0.24, between the usual provider and a half specialist (0.3 * 0.5).
+    ctx = context(
+        history=history(weekday=3, hour=15.0, lead_days=1 + math.log(1.25)),
+        providers=[provider_context(1, service_share=0.5), provider_context(2)],
+    )
+    a_day_ahead = slot(1, 7)
+    (result,) = recommend([a_day_ahead], ctx, weights=DEFAULT_WEIGHTS)
+    assert result.features["lead_time_fit"] == 0.8
+    assert result.reasons == (
+        "with Dr. 1, as usual",
+        "as far ahead as you usually book",
+        "Dr. 1 often does this service",
+    )
