@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "smartbook.debug_pages.DebugNotFoundMiddleware",
     # AxesMiddleware must be last: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
 ]

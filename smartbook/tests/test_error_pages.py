@@ -55,3 +55,42 @@ def test_admin_carries_the_product_name(client, admin_user):
 
     assert response.status_code == 200
     assert b"SmartBook staff dashboard" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_with_debug_on_or_off_an_unknown_page_is_ours_and_lists_no_url_patterns(
+    client, settings, debug
+):
+    settings.DEBUG = debug
+
+    page = client.get("/no-such-page")
+    api = client.get("/api/no-such-endpoint")
+
+    assert page.status_code == 404
+    assert b"Page not found" in page.content and b"SmartBook" in page.content
+    assert b"URLconf" not in page.content and b"api/schema" not in page.content
+    assert (api.status_code, api["Content-Type"]) == (404, "application/json")
+    assert api.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_with_debug_on_a_page_that_finds_nothing_is_ours(client, settings, client_user):
+    settings.DEBUG = True
+    client.force_login(client_user)
+
+    response = client.get("/appointments/999999")
+
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"Django tried" not in response.content and b"Raised by" not in response.content
+
+
+@pytest.mark.django_db
+def test_with_debug_on_the_missing_slash_still_redirects(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/admin")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/"
