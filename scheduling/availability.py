@@ -422,14 +422,15 @@ def open_slots(schedule: ProviderSchedule, request: SlotRequest) -> list[Slot]:
         for index in range(
             bisect_right(blocked_ends, anchor), bisect_left(blocked_starts, working_end)
         ):
-            lower = max(first_index, bisect_left(grid_starts, cursor))
-            upper = min(end_index, bisect_right(grid_ends, blocked_starts[index]))
+            # Searched within [first_index, end_index): bisect's bounds do the clamping.
+            lower = bisect_left(grid_starts, cursor, first_index, end_index)
+            upper = bisect_right(grid_ends, blocked_starts[index], lower, end_index)
             if upper > lower:
                 extend(grid[lower:upper])
             cursor = blocked_ends[index]
         # The last piece runs to the working end, where the grid ends: every grid slot from
         # the cursor on fits.
-        extend(grid[max(first_index, bisect_left(grid_starts, cursor)) : end_index])
+        extend(grid[bisect_left(grid_starts, cursor, first_index, end_index) : end_index])
     if needs_sort:
         slots.sort(key=_starts)
     return slots
