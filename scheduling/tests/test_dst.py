@@ -30,6 +30,18 @@ def schedule(tz: str, start: time = time(9), end: time = time(17)) -> ProviderSc
     )
 
 
+def local_starts(night: ProviderSchedule, interval: Interval, *, step: timedelta) -> list[str]:
+    """The local starts (with their UTC offsets) of 30-minute slots over a whole interval."""
+    request = SlotRequest(
+        duration=timedelta(minutes=30),
+        step=step,
+        window=interval,
+        earliest_start=interval.start,
+        latest_start=interval.end,
+    )
+    return [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+
+
 def first_slot_utc(tz: str, day: date, start: time = time(9)) -> str:
     window = Interval(
         datetime.combine(day, time(0), tzinfo=UTC) - timedelta(hours=14),
@@ -100,14 +112,7 @@ def test_working_interval_containing_the_nonexistent_hour_is_shortened():
     assert interval == Interval(
         datetime(2026, 3, 8, 6, tzinfo=UTC), datetime(2026, 3, 8, 8, tzinfo=UTC)
     )
-    request = SlotRequest(
-        duration=timedelta(minutes=30),
-        step=timedelta(minutes=30),
-        window=interval,
-        earliest_start=interval.start,
-        latest_start=interval.end,
-    )
-    local = [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+    local = local_starts(night, interval, step=timedelta(minutes=30))
     assert local == ["01:00-0500", "01:30-0500", "03:00-0400", "03:30-0400"]
 
 
@@ -210,14 +215,7 @@ def test_sydney_slots_across_the_repeated_hour_keep_their_offsets():
     assert interval == Interval(
         datetime(2026, 4, 4, 14, tzinfo=UTC), datetime(2026, 4, 4, 18, tzinfo=UTC)
     )
-    request = SlotRequest(
-        duration=timedelta(minutes=30),
-        step=timedelta(minutes=30),
-        window=interval,
-        earliest_start=interval.start,
-        latest_start=interval.end,
-    )
-    local = [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+    local = local_starts(night, interval, step=timedelta(minutes=30))
     assert local == [
         "01:00+1100",
         "01:30+1100",
@@ -258,12 +256,5 @@ def test_sydney_slots_across_the_repeated_hour_keep_their_offsets():
 def test_hourly_slots_of_a_spring_forward_night(tz, day, start, end, expected_local):
     night = schedule(tz, start, end)
     (interval,) = working_intervals(night, day, day)
-    request = SlotRequest(
-        duration=timedelta(minutes=30),
-        step=timedelta(hours=1),
-        window=interval,
-        earliest_start=interval.start,
-        latest_start=interval.end,
-    )
-    local = [slot.local_start.strftime("%H:%M%z") for slot in open_slots(night, request)]
+    local = local_starts(night, interval, step=timedelta(hours=1))
     assert local == expected_local
