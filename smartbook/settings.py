@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "csp",
+    "rest_framework_api_key",
     # ours
     "smartbook",
     "accounts",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "waitlist",
     "notifications",
     "analytics",
+    "integrations",
     "web",
 ]
 
@@ -300,6 +302,8 @@ CELERY_TIMEZONE = "UTC"
 # How long a booking waits for another booking of the same provider (PostgreSQL row lock)
 # before answering 503 with Retry-After.
 BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 3000)
+# How long an Idempotency-Key's first answer is kept for its retries (a day).
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600)
 
 # --- notifications ---
 # Ceiling on email send retries (exponential back-off); staff may set fewer in the admin.

@@ -33,6 +33,7 @@ from scheduling.api.serializers import (
 from scheduling.availability import Interval
 from scheduling.errors import BookingRuleViolation
 from scheduling.models import AppointmentSource, BookingPolicy
+from smartbook.api import idempotency
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; `errors` names the field."),
@@ -167,8 +168,10 @@ class AppointmentListCreateApi(generics.ListAPIView):
     @extend_schema(
         summary="Book an appointment",
         request=AppointmentCreateSerializer,
-        responses={201: AppointmentDetailSerializer, **ERRORS},
+        parameters=[idempotency.PARAMETER],
+        responses={201: AppointmentDetailSerializer, **ERRORS, **idempotency.RESPONSES},
     )
+    @idempotency.idempotent
     def post(self, request):
         body = AppointmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -223,8 +226,10 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
     @extend_schema(
         summary="Reschedule (start) and/or edit the notes",
         request=AppointmentUpdateSerializer,
-        responses={200: AppointmentDetailSerializer, **ERRORS},
+        parameters=[idempotency.PARAMETER],
+        responses={200: AppointmentDetailSerializer, **ERRORS, **idempotency.RESPONSES},
     )
+    @idempotency.idempotent
     def put(self, request, pk: int):
         appointment = self.get_appointment(pk)
         body = AppointmentUpdateSerializer(data=request.data)
@@ -242,17 +247,22 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
     @extend_schema(
         summary="Reschedule (start) and/or edit the notes",
         request=AppointmentUpdateSerializer,
-        responses={200: AppointmentDetailSerializer, **ERRORS},
+        parameters=[idempotency.PARAMETER],
+        responses={200: AppointmentDetailSerializer, **ERRORS, **idempotency.RESPONSES},
     )
     def patch(self, request, pk: int):
-        return self.put(request, pk)
+        return self.put(request, pk)  # idempotent through put
 
     @extend_schema(
         summary="Cancel (the appointment is kept with status cancelled)",
         request=AppointmentCancelSerializer,
-        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Why.")],
-        responses={200: AppointmentDetailSerializer, **ERRORS},
+        parameters=[
+            OpenApiParameter("reason", OpenApiTypes.STR, description="Why."),
+            idempotency.PARAMETER,
+        ],
+        responses={200: AppointmentDetailSerializer, **ERRORS, **idempotency.RESPONSES},
     )
+    @idempotency.idempotent
     def delete(self, request, pk: int):
         appointment = self.get_appointment(pk)
         if isinstance(request.data, dict) and request.data:

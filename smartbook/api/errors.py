@@ -27,6 +27,21 @@ class LockTimeout(exceptions.APIException):
     default_code = "busy"
 
 
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was already used for another request; use a new key for a "
+        "new request."
+    )
+    default_code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still running; retry in a moment."
+    default_code = "idempotency_key_in_use"
+
+
 class DomainError(exceptions.APIException):
     """A domain error as DRF sees it: the status, code, field and message it carries."""
 
@@ -139,7 +154,7 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", None)
         if code:
             response.data["code"] = str(code)
-    if isinstance(exc, ServiceUnavailable | LockTimeout):
+    if isinstance(exc, ServiceUnavailable | LockTimeout | IdempotencyKeyInUse):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
