@@ -221,3 +221,21 @@ def test_concurrent_retries_with_one_key_give_one_booking(client_user, body):
     # run again (it would have been refused as the client's own time, `slot_unavailable`).
     assert set(answers) <= {(201, booking.pk), (409, "idempotency_key_in_use")}
     assert (201, booking.pk) in answers
+
+
+def test_the_schema_documents_the_header_on_each_write(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    operations = [
+        schema["paths"]["/api/appointments"]["post"],
+        schema["paths"]["/api/appointments/{id}"]["put"],
+        schema["paths"]["/api/appointments/{id}"]["patch"],
+        schema["paths"]["/api/appointments/{id}"]["delete"],
+    ]
+    for operation in operations:
+        headers = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert [p["name"] for p in headers] == ["Idempotency-Key"]
+        assert "422" in operation["responses"]
+    assert not any(
+        p["in"] == "header"
+        for p in schema["paths"]["/api/appointments"]["get"].get("parameters", [])
+    )
