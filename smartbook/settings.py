@@ -277,7 +277,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartbook.api.schema.document_error_responses",
+        "integrations.openapi.as_x_webhooks",
     ],
+    # The webhook payloads, as `x-webhooks` (OpenAPI 3.0 has no `webhooks`).
+    "WEBHOOKS": "integrations.openapi.WEBHOOKS",
 }
 
 # --- Celery: Redis when configured; otherwise tasks run in-process ---
