@@ -6,3 +6,6 @@ class IntegrationsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
+
+    def ready(self) -> None:
+        from integrations import receivers  # noqa: F401 - connects the receivers

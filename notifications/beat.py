@@ -4,6 +4,7 @@ REMINDERS_TASK_NAME = "Send due reminders"
 RETRAIN_TASK_NAME = "Retrain the recommender"
 DIGEST_TASK_NAME = "Providers' daily digest"
 WAITLIST_SWEEP_TASK_NAME = "Sweep the waitlist"
+WEBHOOKS_TASK_NAME = "Send due webhooks"
 
 
 def ensure_beat_schedule(
@@ -62,5 +63,15 @@ def ensure_beat_schedule(
             "interval": every_2_minutes,
             "description": "Expires unanswered offers (their time goes to the next client), "
             "rebooks appointments displaced by schedule changes and looks for freed time.",
+        },
+    )
+    every_minute, _ = interval_model.objects.get_or_create(every=1, period="minutes")
+    task_model.objects.get_or_create(
+        name=WEBHOOKS_TASK_NAME,
+        defaults={
+            "task": "integrations.tasks.send_due_webhooks",
+            "interval": every_minute,
+            "description": "Sends the webhook deliveries that are due (new ones whose task "
+            "was lost, and retries after their back-off).",
         },
     )

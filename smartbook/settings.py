@@ -314,6 +314,17 @@ NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 8)
 # Used by the file-based email backend (EMAIL_BACKEND=...filebased.EmailBackend).
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))
 
+# --- webhooks (integrations) ---
+# Networks (CIDRs, comma-separated) webhooks may call although they are not public; empty
+# refuses every private, loopback and link-local address.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+# Seconds to connect and to read the answer of one webhook request.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# An endpoint whose every attempt failed for this long is disabled and staff are emailed.
+WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 72)
+# How long a rotated secret's predecessor still signs (both signatures are sent).
+WEBHOOK_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_ROTATION_OVERLAP_HOURS", 24)
+
 # --- security (production) ---
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

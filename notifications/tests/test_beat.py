@@ -48,6 +48,7 @@ def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
         beat.RETRAIN_TASK_NAME: ("recommendations.tasks.retrain_recommender", "2", "30"),
         beat.DIGEST_TASK_NAME: ("notifications.tasks.send_provider_digests", "18", "0"),
         beat.WAITLIST_SWEEP_TASK_NAME: ("waitlist.tasks.sweep_waitlist", 2, "minutes"),
+        beat.WEBHOOKS_TASK_NAME: ("integrations.tasks.send_due_webhooks", 1, "minutes"),
     }
     assert str(PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.timezone) == "UTC"
 
@@ -57,6 +58,11 @@ def test_the_waitlist_sweep_migration_is_applied(db):
     assert ("notifications", "0005_waitlist_sweep_beat") in applied
 
 
+def test_the_webhooks_beat_migration_is_applied(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0006_webhooks_beat") in applied
+
+
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     PeriodicTask.objects.filter(name=beat.REMINDERS_TASK_NAME).update(enabled=False)
@@ -64,7 +70,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     call_command("notifications_beat_schedule", stdout=StringIO())
 
-    assert PeriodicTask.objects.count() == 4
+    assert PeriodicTask.objects.count() == 5
     assert PeriodicTask.objects.get(name=beat.REMINDERS_TASK_NAME).enabled is False
 
 
