@@ -156,12 +156,13 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
             preload_content=False,
             assert_same_host=False,
         )
-    except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
-        raise RequestFailed(f"no answer within {timeout:g} s", duration_ms=_ms(started)) from exc
     except urllib3.exceptions.NewConnectionError as exc:
+        # Before the timeouts: urllib3 makes it a subclass of ConnectTimeoutError.
         raise RequestFailed(
             f"could not connect to {host} port {port} ({_reason(exc)})", duration_ms=_ms(started)
         ) from exc
+    except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
+        raise RequestFailed(f"no answer within {timeout:g} s", duration_ms=_ms(started)) from exc
     except urllib3.exceptions.SSLError as exc:
         message = f"the TLS handshake failed ({exc})"
         raise RequestFailed(message, duration_ms=_ms(started)) from exc
