@@ -2,17 +2,18 @@
 handed to the workers.
 
 The event's transaction has committed: a failure here is logged, never raised into the
-client's successful request. The request writes the deliveries and enqueues one task each;
-the HTTP calls run on a worker.
+client's successful request. The request only asks whether an endpoint wants the event and
+enqueues one task; the worker writes the deliveries and makes the HTTP calls.
 """
 
 import logging
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from integrations import services
-from integrations.models import WebhookEvent
-from integrations.tasks import enqueue_deliveries
+from integrations.models import WebhookEvent, generate_event_id
+from integrations.tasks import enqueue_event
 from scheduling import events
 from waitlist import events as waitlist_events
 
@@ -20,14 +21,20 @@ logger = logging.getLogger(__name__)
 
 
 def _record(event_type: str, *, appointment_id: int, extra: dict | None = None) -> None:
+    """In the request: one query, and one task when an endpoint wants the event (the worker
+    renders the payload and writes the deliveries), so endpoints add no time to a booking."""
     try:
-        delivery_ids = services.webhook_event_record(
-            event_type=event_type, appointment_id=appointment_id, extra=extra
+        if not services.endpoints_wanting(event_type):
+            return
+        enqueue_event(
+            event_type=event_type,
+            appointment_id=appointment_id,
+            extra=extra,
+            occurred_at=timezone.now(),
+            event_id=generate_event_id(),
         )
     except Exception:
         logger.exception("Webhooks of %s on appointment %s failed", event_type, appointment_id)
-        return
-    enqueue_deliveries(delivery_ids)
 
 
 @receiver(events.appointment_booked, dispatch_uid="integrations.booked")

@@ -157,34 +157,41 @@ def _appointment_data(appointment_id: int) -> dict | None:
     return {"appointment": AppointmentSerializer(appointment).data}
 
 
+def endpoints_wanting(event_type: str) -> list[WebhookEndpoint]:
+    """The active endpoints subscribed to `event_type`: one query."""
+    return [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
+        if endpoint.wants(event_type)
+    ]
+
+
 def webhook_event_record(
     *,
     event_type: str,
     appointment_id: int,
     extra: dict | None = None,
     now: datetime | None = None,
+    event_id: str | None = None,
 ) -> list[int]:
     """The deliveries of one event, one per active endpoint that wants it (their ids).
 
     One query when no endpoint wants it; otherwise the payload is rendered once and the
-    deliveries written in one statement, due now.
+    deliveries written in one statement, due now. Idempotent for a given `event_id` (a
+    retried task writes no second delivery: one per endpoint and event id).
     """
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
-        if endpoint.wants(event_type)
-    ]
+    endpoints = endpoints_wanting(event_type)
     if not endpoints:
         return []
     data = _appointment_data(appointment_id)
     if data is None:
         return []
     now = now or timezone.now()
-    event_id = generate_event_id()
+    event_id = event_id or generate_event_id()
     payload = _payload(
         event_type=event_type, event_id=event_id, now=now, data={**data, **(extra or {})}
     )
-    rows = WebhookDelivery.objects.bulk_create(
+    WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 endpoint=endpoint,
@@ -196,15 +203,14 @@ def webhook_event_record(
                 next_attempt_at=now,
             )
             for endpoint in endpoints
-        ]
+        ],
+        ignore_conflicts=True,
     )
-    if any(row.pk is None for row in rows):  # backends that return no ids
-        return list(
-            WebhookDelivery.objects.filter(event_id=event_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    return [row.pk for row in rows]
+    return list(
+        WebhookDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def endpoint_send_test(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> int:
@@ -228,10 +234,11 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint, now: datetime | None = None
 
 
 def delivery_resend(*, delivery: WebhookDelivery, now: datetime | None = None) -> WebhookDelivery:
-    """Pending again and due now (staff's "send again"); its attempts count on."""
+    """Pending again and due now (staff's "send again"), with a fresh series of attempts:
+    one that had been given up is retried as a new delivery would be."""
     now = now or timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None
+        status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None, attempts=0
     )
     delivery.refresh_from_db()
     return delivery

@@ -230,4 +230,61 @@ def test_send_again_resends_a_delivered_event(endpoint, receiver, book):
     services.deliveries_send_due()
 
     assert [a.headers["webhook-id"] for a in receiver.at("/hook")] == [delivery.event_id] * 2
-    assert _delivery().attempts == 2
+    assert _delivery().attempts == 1  # a fresh series
+    assert _delivery().status == DeliveryStatus.DELIVERED
+
+
+def test_send_again_gives_a_given_up_delivery_a_fresh_series_of_attempts(
+    settings, endpoint, receiver, book, time_machine, frozen_now
+):
+    settings.WEBHOOK_DISABLE_AFTER_HOURS = 1000
+    receiver.answer("/hook", *[Reply(500)] * (services.MAX_ATTEMPTS + 1))
+    book(at(13, 10))
+    when = frozen_now
+    for _ in range(services.MAX_ATTEMPTS - 1):
+        when += timedelta(hours=15)
+        time_machine.move_to(when, tick=False)
+        services.deliveries_send_due()
+    assert _delivery().status == DeliveryStatus.FAILED
+
+    services.delivery_resend(delivery=_delivery())
+    services.deliveries_send_due()  # fails once more (the last 500 queued)
+
+    delivery = _delivery()
+    assert delivery.status == DeliveryStatus.PENDING  # retried later, not given up at once
+    assert delivery.attempts == 1
+    time_machine.move_to(when + timedelta(minutes=5), tick=False)
+    services.deliveries_send_due()
+    assert _delivery().status == DeliveryStatus.DELIVERED
+
+
+def test_an_event_is_recorded_once_whatever_the_retries(endpoint, receiver, book):
+    appointment = book(at(13, 10))
+    first = services.webhook_event_record(
+        event_type=WebhookEvent.CANCELLED, appointment_id=appointment.pk, event_id="msg_same"
+    )
+    again = services.webhook_event_record(
+        event_type=WebhookEvent.CANCELLED, appointment_id=appointment.pk, event_id="msg_same"
+    )
+    assert first == again
+    assert WebhookDelivery.objects.filter(event_id="msg_same").count() == 1
+
+
+def test_with_the_broker_away_the_request_records_the_event_for_the_due_sender(
+    endpoint, receiver, book, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from integrations import tasks
+
+    def broker_down(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.record_webhook_event, "delay", broker_down)
+    book(at(13, 10))
+
+    delivery = _delivery()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert receiver.at("/hook") == []
+    assert services.deliveries_send_due() == 1
+    assert [a.json["type"] for a in receiver.at("/hook")] == ["appointment.booked"]
