@@ -5,6 +5,7 @@ the API: the role decides `is_staff` (role admin if and only if staff), deactiva
 the user's tokens, and nobody demotes or deactivates their own account.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -13,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
 from accounts import services
-from accounts.models import Profile, Role, User
+from accounts.models import APIKey, APIKeyScope, APIKeyWrite, Profile, Role, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -194,3 +195,114 @@ class UserAdmin(DjangoUserAdmin):
         if not change:
             # Staff typed the address themselves: no verification round-trip needed.
             services.user_email_mark_verified(user=user)
+
+
+class APIKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=APIKeyScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A key reaches only the endpoints of its scopes.",
+    )
+
+    class Meta:
+        model = APIKey
+        fields = ("name", "scopes", "expiry_date")
+
+
+class APIKeyWriteInline(admin.TabularInline):
+    model = APIKeyWrite
+    fields = ("at", "key_name", "method", "path", "status_code", "appointment_id")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    ordering = ("-at", "-pk")
+    verbose_name_plural = "Writes made with this key"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    """Keys of other systems. The full key is shown once, in the message after it is
+    created (only its hash is stored); a key is revoked at once by the action."""
+
+    form = APIKeyForm
+    list_display = (
+        "name",
+        "prefix",
+        "scope_list",
+        "created",
+        "created_by",
+        "expiry_date",
+        "_has_expired",
+        "revoked",
+        "last_used_at",
+    )
+    list_filter = ("revoked", "created")
+    search_fields = ("name", "prefix")
+    actions = ["revoke_keys"]
+    inlines = [APIKeyWriteInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        fixed = ("prefix", "created", "created_by", "last_used_at", "revoked")
+        return (*fixed, "name", "scopes", "expiry_date") if obj.revoked else fixed
+
+    @admin.display(description="Scopes")
+    def scope_list(self, obj: APIKey) -> str:
+        return ", ".join(obj.scopes) or "none"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.full_clean()
+            obj.save()
+            return
+        created = services.api_key_create(
+            name=obj.name,
+            scopes=list(obj.scopes),
+            expiry_date=obj.expiry_date,
+            created_by=request.user,
+        )
+        # The admin goes on with this object (the log entry, the redirect).
+        obj.__dict__.update(
+            {
+                name: value
+                for name, value in created.api_key.__dict__.items()
+                if not name.startswith("_")
+            }
+        )
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"The API key for {obj.name} is: {created.key} - store it somewhere safe now: "
+            "it is stored hashed and will not be shown again.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys (at once, cannot be undone)")
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for api_key in queryset:
+            services.api_key_revoke(api_key=api_key)
+            count += 1
+        self.message_user(request, f"Revoked {count} API key(s).", messages.SUCCESS)
+
+
+def _library_key_admin_unregistered() -> None:
+    """The library's own concrete APIKey model is not the one this project authenticates
+    with (`accounts.APIKey`): keep it out of the admin so nobody makes a key that works
+    nowhere."""
+    from rest_framework_api_key.models import APIKey as LibraryAPIKey
+
+    if admin.site.is_registered(LibraryAPIKey):
+        admin.site.unregister(LibraryAPIKey)
+
+
+_library_key_admin_unregistered()

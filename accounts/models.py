@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone as dj_timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 
 def validate_timezone_name(value: str) -> None:
@@ -175,3 +176,89 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class APIKeyScope(models.TextChoices):
+    """What a server-to-server API key may do. A view declares the scope each of its methods
+    needs (`api_key_scopes`); a key reaches nothing else."""
+
+    SERVICES_READ = "services:read", "Read services, providers and availability"
+    APPOINTMENTS_WRITE = (
+        "appointments:write",
+        "Book, reschedule and cancel on behalf of clients",
+    )
+    APPOINTMENTS_READ = "appointments:read", "Read appointments"
+    ANALYTICS_READ = "analytics:read", "Read analytics"
+
+
+APIScope = APIKeyScope
+
+
+def validate_scopes(value) -> None:
+    allowed = set(APIKeyScope.values)
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Give at least one scope.")
+    unknown = [item for item in value if not isinstance(item, str) or item not in allowed]
+    if unknown:
+        raise ValidationError(
+            f"Unknown scope(s): {', '.join(map(str, unknown))}. "
+            f"Choose from: {', '.join(APIKeyScope.values)}."
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Each scope may appear only once.")
+
+
+class APIKeyManager(BaseAPIKeyManager):
+    def assign_key(self, obj: "APIKey") -> str:
+        key = super().assign_key(obj)
+        # The library makes "<prefix>.<hash>" the primary key; ours is a plain number so the
+        # hash never appears in a URL (the admin's), a log line or another table.
+        obj.id = None
+        return key
+
+
+class APIKey(AbstractAPIKey):
+    """A key of another system (a patient record, a CRM, a chatbot): shown once when staff
+    create it, stored as a hash (`hashed_key`), found by its `prefix`."""
+
+    id = models.BigAutoField(primary_key=True)
+    scopes = models.JSONField(default=list, validators=[validate_scopes])
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_api_keys",
+        editable=False,
+    )
+
+    objects = APIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        ordering = ("-created",)
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class APIKeyWrite(models.Model):
+    """One key-authenticated write (a request with an unsafe method), whatever its answer.
+    The key's name is copied, so the row still says who wrote after a rename or deletion."""
+
+    key = models.ForeignKey(APIKey, null=True, on_delete=models.SET_NULL, related_name="writes")
+    key_name = models.CharField(max_length=50)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField()
+    appointment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "API key write"
+
+    def __str__(self) -> str:
+        return f"{self.key_name}: {self.method} {self.path} -> {self.status_code}"

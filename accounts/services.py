@@ -5,6 +5,7 @@ Each function is one transaction and validates with the models' own rules before
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -26,7 +27,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.exceptions import EmailNotVerified, InvalidCredentials, InvalidToken, LoginLockedOut
-from accounts.models import Profile, Role, User
+from accounts.models import APIKey, Profile, Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -418,3 +419,37 @@ def user_create_verified(
     Profile.objects.get_or_create(user=user)
     user_email_mark_verified(user=user)
     return user
+
+
+@dataclass(frozen=True)
+class NewAPIKey:
+    api_key: APIKey
+    key: str  # the full key: shown once, never stored
+
+
+def api_key_create(
+    *,
+    name: str,
+    scopes: list[str],
+    created_by: User,
+    expiry_date: datetime | None = None,
+) -> NewAPIKey:
+    """A new API key made by staff. Only its hash is stored; the full key is returned once."""
+    if not created_by.is_staff_member:
+        raise ValidationError("Only staff create API keys.")
+    api_key = APIKey(
+        name=name, scopes=sorted(set(scopes)), expiry_date=expiry_date, created_by=created_by
+    )
+    with transaction.atomic():
+        key = APIKey.objects.assign_key(api_key)
+        api_key.full_clean()
+        api_key.save()
+    return NewAPIKey(api_key=api_key, key=key)
+
+
+def api_key_revoke(*, api_key: APIKey) -> APIKey:
+    """Revoke a key at once (it answers 401 from the next request); it cannot be undone."""
+    if not api_key.revoked:
+        APIKey.objects.filter(pk=api_key.pk).update(revoked=True)
+        api_key.revoked = True
+    return api_key

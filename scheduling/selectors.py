@@ -20,6 +20,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.principals import is_api_key
 from providers.holidays import closed_dates
 from providers.models import Provider, Service, TimeOff, WorkingHours
 from scheduling import rules
@@ -512,13 +513,17 @@ def staff_move_slots(
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:
     """Appointments `user` may see: staff (`User.is_staff_member`) all, a provider theirs
-    (and any they booked as a client), a client their own. The one access gate: every
+    (and any they booked as a client), a client their own, an API key with appointments:read
+    or appointments:write all. The one access gate: every
     "may this user see this appointment" question is answered here."""
     appointments = Appointment.objects.select_related("client", "provider", "service")
     if not user or not user.is_authenticated:
         return appointments.none()
     if user.is_staff_member:
         return appointments.all()
+    if is_api_key(user):  # an integration acting for clients: all, or none without the scopes
+        reaches = user.has_scope("appointments:read") or user.has_scope("appointments:write")
+        return appointments.all() if reaches else appointments.none()
     if user.role == Role.PROVIDER:
         return appointments.filter(Q(provider__user=user) | Q(client=user))
     return appointments.filter(client=user)

@@ -5,7 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdminRole
+from accounts.permissions import IsAdminRole, IsAPIKey
 from analytics.api.serializers import (
     AnalyticsQuerySerializer,
     BookingsAnalyticsSerializer,
@@ -37,7 +37,9 @@ def dashboard_json(query: DashboardQuery) -> dict:
 
 
 class AnalyticsApiView(APIView):
-    permission_classes = [IsAuthenticated, IsAdminRole]
+    # Staff, or a key holding analytics:read (its scope is checked when it authenticates).
+    permission_classes = [IsAuthenticated, IsAdminRole | IsAPIKey]
+    api_key_scopes = {"GET": "analytics:read"}
 
     def query(self, request) -> DashboardQuery:
         params = AnalyticsQuerySerializer(data=request.query_params, context={"request": request})

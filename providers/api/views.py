@@ -28,6 +28,7 @@ from providers.services import provider_create
 
 class ServiceListApi(ListAPIView):
     permission_classes = [AllowAny]
+    api_key_scopes = {"GET": "services:read"}
     serializer_class = PublicServiceSerializer
     filter_backends: list = []
 
@@ -52,6 +53,7 @@ class ServiceListApi(ListAPIView):
 
 class ServiceDetailApi(GenericAPIView):
     permission_classes = [AllowAny]
+    api_key_scopes = {"GET": "services:read"}
     serializer_class = PublicServiceSerializer
 
     @extend_schema(
@@ -69,6 +71,7 @@ class ServiceDetailApi(GenericAPIView):
 
 class ProviderListApi(ListAPIView):
     permission_classes = [AllowAny]
+    api_key_scopes = {"GET": "services:read"}
     serializer_class = PublicProviderSerializer
     filter_backends: list = []
 
@@ -93,6 +96,7 @@ class ProviderListApi(ListAPIView):
 
 class ProviderDetailApi(GenericAPIView):
     permission_classes = [AllowAny]
+    api_key_scopes = {"GET": "services:read"}
     serializer_class = PublicProviderDetailSerializer
 
     @extend_schema(

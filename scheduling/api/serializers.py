@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django.http import Http404
 from rest_framework import serializers
 
+from accounts.models import Role, User
 from providers.models import Provider, Service, Urgency
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from scheduling.selectors import appointment_for_user
@@ -242,6 +243,18 @@ class AppointmentCreateSerializer(InputSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     client_notes = StrictCharField(max_length=2000, allow_blank=True, required=False, default="")
     recommendation_id = serializers.UUIDField(required=False)
+
+
+class AppointmentCreateForClientSerializer(AppointmentCreateSerializer):
+    """A booking made with an API key on behalf of a client, who is named."""
+
+    refused_fields = ("status", "source", "sequence", "end")
+
+    client = StrictPrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.CLIENT),
+        help_text="The client booked for (their user id); required with an API key.",
+        error_messages={"does_not_exist": "No client with id {pk_value}."},
+    )
 
 
 class AppointmentUpdateSerializer(InputSerializer):

@@ -14,12 +14,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
+from accounts.principals import is_api_key
 from providers.models import Provider
 from scheduling import rules, selectors, services
 from scheduling.api.filters import AppointmentFilter
 from scheduling.api.serializers import (
     AdminAppointmentUpdateSerializer,
     AppointmentCancelSerializer,
+    AppointmentCreateForClientSerializer,
     AppointmentCreateSerializer,
     AppointmentDetailSerializer,
     AppointmentSerializer,
@@ -76,6 +78,7 @@ def _slots_response(*, service, start, end, slots, providers=None) -> Response:
 
 class AvailableSlotsApi(APIView):
     permission_classes = [IsAuthenticated]
+    api_key_scopes = {"GET": "services:read"}
 
     @extend_schema(
         summary="Open slots for a service across providers",
@@ -101,8 +104,8 @@ class AvailableSlotsApi(APIView):
         moving = data.get("reschedule")
         if moving is not None:
             client = moving.client  # where their appointment may move, by their rules
-        elif request.user.is_staff_member:
-            client = None  # staff see the slots as a client with no bookings would
+        elif request.user.is_staff_member or is_api_key(request.user):
+            client = None  # staff and keys see the slots as a client with no bookings would
         else:
             client = request.user  # their own appointments and per-day limit apply
         providers = [provider] if provider else None
@@ -126,6 +129,7 @@ class AvailableSlotsApi(APIView):
 
 class ProviderAvailabilityApi(APIView):
     permission_classes = [AllowAny]
+    api_key_scopes = {"GET": "services:read"}
 
     @extend_schema(
         summary="One provider's open slots for a service",
@@ -155,6 +159,7 @@ class AppointmentListCreateApi(generics.ListAPIView):
     """Own appointments (a provider also sees theirs, an admin all); POST books."""
 
     permission_classes = [IsAuthenticated]
+    api_key_scopes = {"GET": "appointments:read", "POST": "appointments:write"}
     serializer_class = AppointmentSerializer
     filterset_class = AppointmentFilter
 
@@ -168,33 +173,43 @@ class AppointmentListCreateApi(generics.ListAPIView):
     @extend_schema(
         summary="Book an appointment",
         request=AppointmentCreateSerializer,
+        description="With an API key (scope appointments:write), `client` names the client "
+        "booked for (their user id); the booking is made as that client, by their rules.",
         parameters=[idempotency.PARAMETER],
         responses={201: AppointmentDetailSerializer, **ERRORS, **idempotency.RESPONSES},
     )
     @idempotency.idempotent
     def post(self, request):
-        body = AppointmentCreateSerializer(data=request.data)
+        by_key = is_api_key(request.user)
+        serializer = AppointmentCreateForClientSerializer if by_key else AppointmentCreateSerializer
+        body = serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        client = data["client"] if by_key else request.user
         context = {}
         source = AppointmentSource.MANUAL
         if "recommendation_id" in data:
             context["recommendation_id"] = data["recommendation_id"]
             source = AppointmentSource.RECOMMENDATION
         appointment = services.appointment_book(
-            client=request.user,
+            client=client,
             provider=data["provider"],
             service=data["service"],
             start=data["start"],
             urgency=data["urgency"],
             client_notes=data["client_notes"],
             source=source,
-            actor=request.user,
+            actor=client,
             context=context,
         )
         return Response(
             AppointmentDetailSerializer(appointment).data, status=status.HTTP_201_CREATED
         )
+
+
+def _actor(request, appointment):
+    """Who changes `appointment`: an API key acts as its client (their rules and cut-off)."""
+    return appointment.client if is_api_key(request.user) else request.user
 
 
 class _AppointmentObjectMixin:
@@ -213,6 +228,12 @@ class _AppointmentObjectMixin:
 
 class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
     permission_classes = [IsAuthenticated]
+    api_key_scopes = {
+        "GET": "appointments:read",
+        "PUT": "appointments:write",
+        "PATCH": "appointments:write",
+        "DELETE": "appointments:write",
+    }
 
     @extend_schema(
         summary="An appointment with its reschedule history",
@@ -237,7 +258,7 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
         data = body.validated_data
         appointment = services.appointment_update(
             appointment=appointment,
-            actor=request.user,
+            actor=_actor(request, appointment),
             new_start=data.get("start"),
             client_notes=data.get("client_notes"),
             reason=data["reason"],
@@ -272,7 +293,9 @@ class AppointmentDetailApi(_AppointmentObjectMixin, APIView):
         body = AppointmentCancelSerializer(data=raw)
         body.is_valid(raise_exception=True)
         appointment = services.appointment_cancel(
-            appointment=appointment, actor=request.user, reason=body.validated_data["reason"]
+            appointment=appointment,
+            actor=_actor(request, appointment),
+            reason=body.validated_data["reason"],
         )
         return self.detail(appointment)
 
