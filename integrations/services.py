@@ -267,22 +267,21 @@ def _due(now: datetime):
     )
 
 
-def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    """Take the delivery for one attempt if it is due, not locked by another worker and not
-    waiting for an earlier one; the attempt is counted and the next one scheduled."""
+def _claim(now: datetime, *, delivery_id: int | None = None, size: int = 1):
+    """Take due deliveries (this one, or up to `size` of the soonest) for one attempt each:
+    not locked by another worker (skipped, never waited for) and not waiting for an earlier
+    one. Their attempts are counted and the next ones scheduled in the same transaction."""
     with transaction.atomic():
-        delivery = (
-            _due(now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + backoff_delay(delivery.attempts)
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
+        due = _due(now).select_related("endpoint").select_for_update(skip_locked=True, of=("self",))
+        if delivery_id is not None:
+            due = due.filter(pk=delivery_id)
+        claimed = list(due[:size])
+        for delivery in claimed:
+            delivery.attempts += 1
+            delivery.next_attempt_at = now + backoff_delay(delivery.attempts)
+        if claimed:
+            WebhookDelivery.objects.bulk_update(claimed, ["attempts", "next_attempt_at"])
+    return claimed
 
 
 def signed_request(
@@ -309,13 +308,24 @@ class Outcome:
     next_in_line: int | None = None
 
 
-def delivery_send(*, delivery_id: int, now: datetime | None = None) -> Outcome:
-    """One attempt of one delivery, if it is due."""
+def delivery_send(
+    *, delivery_id: int, now: datetime | None = None, find_next: bool = True
+) -> Outcome:
+    """One attempt of one delivery, if it is due. With `find_next`, the outcome names the
+    delivery whose turn has come (a task sends it next; the due-sender finds it itself)."""
     now = now or timezone.now()
-    delivery = _claim(delivery_id, now)
-    if delivery is None:
+    claimed = _claim(now, delivery_id=delivery_id)
+    if not claimed:
         return Outcome("skipped")
-    endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
+    outcome = _attempt(claimed[0], now=now)
+    if find_next and outcome.status in ("delivered", "failed"):
+        return Outcome(outcome.status, next_in_line=_next_in_line(claimed[0]))
+    return outcome
+
+
+def _attempt(delivery: WebhookDelivery, *, now: datetime) -> Outcome:
+    """Send one claimed delivery and record what happened."""
+    endpoint = delivery.endpoint
     body, headers = signed_request(delivery=delivery, endpoint=endpoint, now=now)
     try:
         response = http.post(endpoint.url, body=body, headers=headers)
@@ -354,7 +364,7 @@ def _record_success(
     )
     if endpoint.failing_since is not None:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-    return Outcome("delivered", next_in_line=_next_in_line(delivery))
+    return Outcome("delivered")
 
 
 def _record_failure(
@@ -390,26 +400,23 @@ def _record_failure(
             ),
             now=now,
         )
-    if given_up:
-        return Outcome("failed", next_in_line=_next_in_line(delivery))
-    return Outcome("retrying")
+    return Outcome("failed" if given_up else "retrying")
 
 
-def deliveries_send_due(*, now: datetime | None = None, limit: int = 1000) -> int:
-    """Attempt every due delivery (at most `limit` attempts), in order; how many attempts.
+def deliveries_send_due(*, now: datetime | None = None, limit: int = 1000, batch: int = 20) -> int:
+    """Attempt every due delivery (at most `limit` attempts), soonest first; how many.
 
-    Deliveries whose turn comes during the run (the one before them delivered or given up)
-    are sent in the same run.
+    Claimed `batch` at a time (rows another worker holds are skipped), so several workers
+    share the queue. Deliveries whose turn comes during the run (the one before them
+    delivered or given up) are sent in the same run.
     """
     attempted = 0
-    looked_at = 0
-    while looked_at < limit:
+    while attempted < limit:
         current = now or timezone.now()
-        ids = list(_due(current).values_list("pk", flat=True)[: min(100, limit - looked_at)])
-        if not ids:
+        claimed = _claim(current, size=min(batch, limit - attempted))
+        if not claimed:
             break
-        for delivery_id in ids:
-            looked_at += 1
-            if delivery_send(delivery_id=delivery_id, now=now).status != "skipped":
-                attempted += 1
+        for delivery in claimed:
+            _attempt(delivery, now=current)
+        attempted += len(claimed)
     return attempted

@@ -1,6 +1,6 @@
 """Benchmark the webhooks on a throw-away database.
 
-    python manage.py bench_webhooks [--json] [--bookings 300] [--deliveries 1000]
+    python manage.py bench_webhooks [--json] [--bookings 300] [--deliveries 1000] [--processes 1]
 
 1. Booking latency with no endpoint and with five registered, in the same run: bookings
    through `scheduling.services.appointment_book`, with every on-commit receiver running as
@@ -8,12 +8,15 @@
    share is what is timed: the webhook receiver writes the deliveries and enqueues them).
    The two cases alternate in rounds, so both meet the same machine.
 2. Delivery throughput: pending deliveries sent by the worker's code path
-   (`deliveries_send_due`) to a receiver on loopback, signed, one HTTP request each.
+   (`deliveries_send_due`) to a receiver on loopback, signed, one HTTP request each;
+   `--processes 2` forks two senders, as a Celery worker's default pool on two cores
+   (PostgreSQL only: the claims skip each other's locked rows).
 
 DATABASE_URL picks the engine; the configured database is never touched.
 """
 
 import json
+import multiprocessing
 import statistics
 import threading
 import time as clock
@@ -21,7 +24,7 @@ from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import override_settings
 
 from smartbook.scratch import scratch_database
@@ -50,6 +53,27 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def _send_in_processes(send_due, count: int, processes: int) -> int:
+    """Attempts made by `processes` forked senders (one: this process) until none is due."""
+    if processes == 1:
+        return send_due(limit=count)
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+
+    def child() -> None:
+        results.put(send_due(limit=count))
+        connections.close_all()
+
+    children = [context.Process(target=child) for _ in range(processes)]
+    for process in children:
+        process.start()
+    attempted = sum(results.get(timeout=600) for _ in children)
+    for process in children:
+        process.join(timeout=60)
+    return attempted
+
+
 class Command(BaseCommand):
     help = "Measure booking latency with and without webhook endpoints, and delivery throughput."
 
@@ -57,6 +81,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--bookings", type=int, default=300, help="Bookings per case.")
         parser.add_argument("--deliveries", type=int, default=1000, help="Deliveries to send.")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="Sending processes, as a worker's pool (PostgreSQL: claims skip locked rows).",
+        )
 
     def handle(self, *args, **options):
         if options["bookings"] < ROUNDS or options["deliveries"] < 1:
@@ -90,7 +120,8 @@ class Command(BaseCommand):
             f"{results['booking_ms_with']['median']:.1f} ms"
             f"   p95 {results['booking_ms_with']['p95']:.1f} ms\n"
             f"delivery throughput        {results['deliveries_per_second']:.0f} per second "
-            f"({results['deliveries']} signed requests to a loopback receiver, one process)"
+            f"({results['deliveries']} signed requests to a loopback receiver, "
+            f"{results['processes']} process(es))"
         )
 
     def run_benchmark(self, options, *, port: int) -> dict:
@@ -160,8 +191,11 @@ class Command(BaseCommand):
             )
             for n in range(count)
         )
+        processes = options["processes"]
+        if processes > 1 and connection.vendor != "postgresql":
+            raise CommandError("--processes above 1 needs PostgreSQL (row locks skipped).")
         began = clock.perf_counter()
-        attempted = services.deliveries_send_due(limit=count)
+        attempted = _send_in_processes(services.deliveries_send_due, count, processes)
         elapsed = clock.perf_counter() - began
         delivered = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count()
         return {
@@ -177,6 +211,7 @@ class Command(BaseCommand):
                 "p95": round(_percentile(timings[True], 0.95), 2),
             },
             "deliveries": attempted,
+            "processes": processes,
             "delivered": delivered,
             "deliveries_per_second": round(attempted / elapsed, 1) if elapsed > 0 else 0.0,
         }
