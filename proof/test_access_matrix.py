@@ -614,3 +614,153 @@ def test_waitlist_lists_show_each_role_exactly_its_own(world):
         own = role == A
         assert _ids(entries) == ({world.entry_a.pk} if own else set()), role
         assert _ids(offers) == ({world.offer_a.pk} if own else set()), role
+
+
+# --- API keys ---------------------------------------------------------------------------
+# Key holders are roles too: one key per scope, a revoked and an expired one. A key reaches
+# only the views that declare its scope for the method; everything else answers 403 (or 401
+# for a key that is no longer usable). Pages ignore keys (they are for the API only): the
+# key holder meets them as anonymous does.
+
+K_SERVICES, K_READ, K_WRITE, K_ANALYTICS, K_REVOKED, K_EXPIRED = KEY_ROLES = (
+    "key services:read",
+    "key appointments:read",
+    "key appointments:write",
+    "key analytics:read",
+    "key revoked",
+    "key expired",
+)
+# Views that authenticate nobody (the auth endpoints and the offer links' tokens) refuse any
+# key, usable or not, before they run.
+NO_AUTH_VIEWS = {
+    "register",
+    "log in with a wrong password",
+    "password reset request",
+    "refresh own token",
+    "accept an offer with its link's token",
+    "decline an offer with its link's token",
+    "accept with a tampered token",
+}
+SERVICES_READ_ROWS = {
+    "services",
+    "service detail",
+    "providers",
+    "provider detail",
+    "provider availability",
+    "available slots",
+}
+KEY_GRANTS = {
+    # row name: {key role: status}, where the key's scope is declared.
+    **{name: {K_SERVICES: 200} for name in SERVICES_READ_ROWS},
+    "list own appointments": {K_READ: 200},
+    "appointment detail": {K_READ: 200},
+    "edit appointment notes (PATCH)": {K_WRITE: 200},
+    "edit appointment notes (PUT)": {K_WRITE: 200},
+    "reschedule appointment": {K_WRITE: 200},
+    "cancel appointment": {K_WRITE: 200},
+    # With a key the client booked for must be named: this body names none.
+    "book": {K_WRITE: 400},
+    "bookings analytics": {K_ANALYTICS: 200},
+    "users analytics": {K_ANALYTICS: 200},
+}
+
+
+def key_expected(row: Row) -> dict[str, int]:
+    if not row.path.startswith("/api/"):
+        return dict.fromkeys(KEY_ROLES, row.expected[ANON])
+    unusable = 403 if row.name in NO_AUTH_VIEWS else 401
+    return {
+        **dict.fromkeys(KEY_ROLES, 403),
+        K_REVOKED: unusable,
+        K_EXPIRED: unusable,
+        **KEY_GRANTS.get(row.name, {}),
+    }
+
+
+@pytest.fixture
+def api_keys(world) -> dict[str, str]:
+    from django.utils import timezone
+
+    from accounts.models import APIKey
+    from accounts.services import api_key_create, api_key_revoke
+
+    def make(name: str, scopes: list[str]):
+        return api_key_create(name=name, scopes=scopes, created_by=world.users[ADMIN])
+
+    keys = {
+        K_SERVICES: make("catalogue", ["services:read"]).key,
+        K_READ: make("reader", ["appointments:read"]).key,
+        K_WRITE: make("writer", ["appointments:write"]).key,
+        K_ANALYTICS: make("figures", ["analytics:read"]).key,
+    }
+    revoked = make("revoked", ["services:read", "appointments:read", "appointments:write"])
+    api_key_revoke(api_key=revoked.api_key)
+    keys[K_REVOKED] = revoked.key
+    expired = make("expired", ["services:read", "appointments:read", "appointments:write"])
+    APIKey.objects.filter(pk=expired.api_key.pk).update(
+        expiry_date=timezone.now() - timedelta(minutes=1)
+    )
+    keys[K_EXPIRED] = expired.key
+    return keys
+
+
+def _key_request(world, row: Row, key: str, *, body=None):
+    from rest_framework.test import APIClient
+
+    ids = {**_paths(world), "free_slot": _free_slot(world)}
+    if row.body and "{refresh}" in row.body.values():
+        ids["refresh"] = "not-a-token"
+    path = _fill(row.path, ids)
+    body = body if body is not None else row.body
+    body = _coerce_ids(_fill(body, ids)) if body is not None else None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    call = getattr(client, row.method.lower())
+    return call(path, body, format="json") if body is not None else call(path)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{row.action}: {row.name}" for row in ROWS])
+def test_each_api_key_gets_exactly_its_status(row: Row, world, api_keys):
+    expected = key_expected(row)
+    results = {}
+    for role, key in api_keys.items():
+        with rolled_back():
+            response = _key_request(world, row, key)
+        results[role] = response.status_code
+        if response.status_code in (401, 403, 404):
+            assert SECRET_NOTE not in _body_text(response), f"{role} saw A's note: {row.name}"
+    mismatches = {
+        role: f"expected {expected[role]}, got {results[role]}"
+        for role in KEY_ROLES
+        if results[role] != expected[role]
+    }
+    assert not mismatches, f"{row.method} {row.path}: {mismatches}"
+
+
+def test_a_key_books_on_behalf_of_a_named_client_only_with_appointments_write(world, api_keys):
+    book = next(row for row in ROWS if row.name == "book")
+    body = {**book.body, "client": "{client_a}"}
+    expected = {
+        **dict.fromkeys(KEY_ROLES, 403),
+        K_WRITE: 201,
+        K_REVOKED: 401,
+        K_EXPIRED: 401,
+    }
+    results = {}
+    for role, key in api_keys.items():
+        with rolled_back():
+            response = _key_request(world, book, key, body=body)
+            if response.status_code == 201:
+                assert response.json()["client"]["id"] == world.users[A].pk
+        results[role] = response.status_code
+    assert results == expected
+
+
+def test_a_key_with_appointments_read_lists_every_clients_appointments(world, api_keys):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_keys[K_READ]}")
+    response = client.get("/api/appointments", {"page_size": 100})
+    assert response.status_code == 200
+    assert _ids(response) == {world.appt_a.pk, world.appt_b.pk, world.past_a.pk}
