@@ -1,6 +1,7 @@
-"""Fuzz every operation of the OpenAPI schema, in-process over WSGI, as a client, a provider
-and an admin (JWT bearer): no 5xx, and every response conforms to the schema (status code
-documented, body valid against the documented schema, content type as documented).
+"""Fuzz every operation of the OpenAPI schema, in-process over WSGI, as a client, a provider,
+an admin (JWT bearer) and an integration (an API key with every scope): no 5xx, and every
+response conforms to the schema (status code documented, body valid against the documented
+schema, content type as documented).
 
 Bounded and repeatable: a fixed number of examples per operation and role, derandomized.
 Each example runs inside a savepoint that is rolled back, so every example sees the same
@@ -81,6 +82,7 @@ def _object_ids(world, role: str) -> dict[str, int]:
         "client": world.appt_a.pk,
         "provider": world.past_a.pk,
         "admin": world.appt_b.pk,
+        "api_key": world.appt_a.pk,  # a key with appointments:read reaches every appointment
     }[role]
     return {
         "appointments": own_appointment,
@@ -119,21 +121,40 @@ def _fingerprint(case) -> int:
     return zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
 
 
-def _fuzz(case, world, role: str) -> None:
-    user = world.users["client_a" if role == "client" else role]
-    token = world.api("client_a" if role == "client" else role)._credentials
+@pytest.fixture
+def api_key_header(world) -> str:
+    """An integration's key with every scope, made by the clinic's admin."""
+    from accounts.models import APIKeyScope
+    from accounts.services import api_key_create
+
+    created = api_key_create(
+        name="fuzzer", scopes=list(APIKeyScope.values), created_by=world.users["admin"]
+    )
+    return f"Api-Key {created.key}"
+
+
+def _authorization(world, role: str, api_key_header: str) -> str:
+    if role == "api_key":
+        return api_key_header
+    return world.api("client_a" if role == "client" else role)._credentials["HTTP_AUTHORIZATION"]
+
+
+def _fuzz(case, world, role: str, api_key_header: str) -> None:
+    authorization = _authorization(world, role, api_key_header)
     _substitute_real_ids(case, world, role, _fingerprint(case))
+    named = role == "api_key" and isinstance(case.body, dict) and "client" in case.body
+    if named and not _fingerprint(case) % 2:
+        case.body["client"] = world.users["client_a"].pk
     with rolled_back():
-        response = case.call_wsgi(headers={"Authorization": token["HTTP_AUTHORIZATION"]})
-    assert user.pk  # the role's user exists for every example
+        response = case.call_wsgi(headers={"Authorization": authorization})
     case.validate_response(response, checks=CHECKS)
 
 
 def _make_test(role: str):
     @schema.parametrize()
     @FUZZ_SETTINGS
-    def fuzz(case, world, in_process_requests):
-        _fuzz(case, world, role)
+    def fuzz(case, world, in_process_requests, api_key_header):
+        _fuzz(case, world, role, api_key_header)
 
     fuzz.__name__ = f"test_every_operation_conforms_as_{role}"
     return fuzz
@@ -142,3 +163,4 @@ def _make_test(role: str):
 test_every_operation_conforms_as_client = _make_test("client")
 test_every_operation_conforms_as_provider = _make_test("provider")
 test_every_operation_conforms_as_admin = _make_test("admin")
+test_every_operation_conforms_as_api_key = _make_test("api_key")
