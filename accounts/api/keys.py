@@ -94,10 +94,18 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.api.keys.APIKeyAuthentication"
     name = "apiKey"
 
+    def get_security_requirement(self, auto_schema):
+        """Listed only on the operations a key may call (each view's `api_key_scopes`)."""
+        needed = scope_needed(auto_schema.view, auto_schema.method)
+        return None if needed is None else {self.name: []}
+
     def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "Api-Key <key>: a key created by staff, with scopes.",
+            "description": "Api-Key <key>: a key created by staff in the admin. Scopes: "
+            "services:read (services, providers, availability), appointments:read (every "
+            "appointment), appointments:write (book, reschedule, cancel on behalf of a "
+            "client), analytics:read. Only the operations listing this scheme accept a key.",
         }

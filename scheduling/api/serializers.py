@@ -257,6 +257,17 @@ class AppointmentCreateForClientSerializer(AppointmentCreateSerializer):
     )
 
 
+class AppointmentBookSerializer(AppointmentCreateSerializer):
+    """The booking body as the schema documents it, for both kinds of caller (a person books
+    for themselves; an API key names the client)."""
+
+    client = serializers.IntegerField(
+        required=False,
+        help_text="With an API key (appointments:write): the client booked for, their user "
+        "id (required). Refused without a key: people book for themselves.",
+    )
+
+
 class AppointmentUpdateSerializer(InputSerializer):
     refused_fields = ("status", "provider", "service", "client", "source", "urgency", "end")
     refused_message = "This cannot be changed here: cancel and book again, or ask the clinic."

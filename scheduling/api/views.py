@@ -20,6 +20,7 @@ from scheduling import rules, selectors, services
 from scheduling.api.filters import AppointmentFilter
 from scheduling.api.serializers import (
     AdminAppointmentUpdateSerializer,
+    AppointmentBookSerializer,
     AppointmentCancelSerializer,
     AppointmentCreateForClientSerializer,
     AppointmentCreateSerializer,
@@ -172,7 +173,7 @@ class AppointmentListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         summary="Book an appointment",
-        request=AppointmentCreateSerializer,
+        request=AppointmentBookSerializer,
         description="With an API key (scope appointments:write), `client` names the client "
         "booked for (their user id); the booking is made as that client, by their rules.",
         parameters=[idempotency.PARAMETER],
