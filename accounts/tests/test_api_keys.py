@@ -264,7 +264,12 @@ def test_appointments_read_sees_every_clients_appointments(clinic):
     from scheduling.tests.factories import AppointmentFactory
 
     others = [
-        AppointmentFactory(provider=clinic["provider"], service=clinic["service"]) for _ in range(2)
+        AppointmentFactory(
+            provider=clinic["provider"],
+            service=clinic["service"],
+            start=next_weekday_at(weekday, 10),
+        )
+        for weekday in (1, 2)
     ]
     _, key = make_key(APIKeyScope.APPOINTMENTS_READ)
     api = key_client(key)
