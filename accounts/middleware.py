@@ -1,12 +1,17 @@
 """API keys at the edge of a request: refuse keys on views that do not authenticate, and
 record every write made with a key (`APIKeyWrite`, with the key's name), in one place."""
 
+import logging
+
+from django.db import DatabaseError
 from django.http import JsonResponse
 from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
 from accounts.api.keys import APIKeyAuthentication, key_from_header
 from accounts.models import APIKeyWrite
+
+logger = logging.getLogger(__name__)
 
 APPOINTMENTS_PATH = "/api/appointments"
 
@@ -35,14 +40,17 @@ class APIKeyMiddleware:
         response = self.get_response(request)
         api_key = getattr(request, "api_key", None)
         if api_key is not None and request.method not in SAFE_METHODS:
-            APIKeyWrite.objects.create(
-                key=api_key,
-                key_name=api_key.name,
-                method=request.method,
-                path=request.get_full_path()[:500],
-                status_code=response.status_code,
-                appointment_id=_appointment_id(request, response),
-            )
+            try:
+                APIKeyWrite.objects.create(
+                    key=api_key,
+                    key_name=api_key.name,
+                    method=request.method,
+                    path=request.get_full_path()[:2000],
+                    status_code=response.status_code,
+                    appointment_id=_appointment_id(request, response),
+                )
+            except DatabaseError:  # the answer stands; the database said why in its own log
+                logger.exception("API key write not recorded: %s %s", request.method, request.path)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

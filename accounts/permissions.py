@@ -15,9 +15,9 @@ class IsAdminRole(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff_member)
 
 
-class IsAPIKey(BasePermission):
-    """A request authenticated by an API key. Its scope for this view and method was checked
-    when it authenticated (`accounts.api.keys`), so this only says "a key, not a person"."""
+class IsAdminRoleOrAPIKey(IsAdminRole):
+    """Staff, or a request authenticated by an API key. A key's scope for this view and method
+    was checked when it authenticated (`accounts.api.keys`), so a key gets here only with it."""
 
     def has_permission(self, request, view) -> bool:
-        return is_api_key(request.user)
+        return is_api_key(request.user) or super().has_permission(request, view)

@@ -5,7 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdminRole, IsAPIKey
+from accounts.permissions import IsAdminRoleOrAPIKey
 from analytics.api.serializers import (
     AnalyticsQuerySerializer,
     BookingsAnalyticsSerializer,
@@ -38,7 +38,7 @@ def dashboard_json(query: DashboardQuery) -> dict:
 
 class AnalyticsApiView(APIView):
     # Staff, or a key holding analytics:read (its scope is checked when it authenticates).
-    permission_classes = [IsAuthenticated, IsAdminRole | IsAPIKey]
+    permission_classes = [IsAuthenticated, IsAdminRoleOrAPIKey]
     api_key_scopes = {"GET": "analytics:read"}
 
     def query(self, request) -> DashboardQuery:
