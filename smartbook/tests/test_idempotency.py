@@ -239,3 +239,31 @@ def test_the_schema_documents_the_header_on_each_write(api_client):
         p["in"] == "header"
         for p in schema["paths"]["/api/appointments"]["get"].get("parameters", [])
     )
+
+
+def test_an_api_keys_retries_are_its_own(admin_user, client_user, other_client_user, body):
+    """Two integrations picking the same key string never see each other's answers; one
+    key's retry is replayed."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+
+    def key_client() -> APIClient:
+        made = api_key_create(name="CRM", scopes=["appointments:write"], created_by=admin_user)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Api-Key {made.key}")
+        return api
+
+    crm, billing = key_client(), key_client()
+    first = post(crm, body(client=client_user.pk), "order-1")
+    replay = post(crm, body(client=client_user.pk), "order-1")
+    theirs = post(billing, body("2026-01-13T11:00:00Z", client=other_client_user.pk), "order-1")
+
+    assert first.status_code == replay.status_code == theirs.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert theirs.json()["id"] != first.json()["id"]
+    assert Appointment.objects.count() == 2
+    owners = set(IdempotencyRecord.objects.values_list("owner", flat=True))
+    assert len(owners) == 2
+    assert all(owner.startswith("accounts.apikey:") for owner in owners)
