@@ -8,12 +8,16 @@ from django.http import JsonResponse
 from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
-from accounts.api.keys import APIKeyAuthentication, key_from_header
+from accounts.api.keys import KEYWORD, APIKeyAuthentication, key_from_header
 from accounts.models import APIKeyWrite
 
 logger = logging.getLogger(__name__)
 
 APPOINTMENTS_PATH = "/api/appointments"
+
+
+def _sends_key(request) -> bool:
+    return key_from_header(get_authorization_header(request)) is not None
 
 
 def _authenticates_keys(view_func) -> bool:
@@ -38,6 +42,8 @@ class APIKeyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if response.status_code == 401 and _sends_key(request):
+            response["WWW-Authenticate"] = KEYWORD  # the scheme it tried, not the JWT's
         api_key = getattr(request, "api_key", None)
         if api_key is not None and request.method not in SAFE_METHODS:
             try:
@@ -54,7 +60,7 @@ class APIKeyMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if key_from_header(get_authorization_header(request)) is None:
+        if not _sends_key(request):
             return None
         if request.path.startswith("/api/") and not _authenticates_keys(view_func):
             return JsonResponse(
