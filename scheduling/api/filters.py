@@ -1,7 +1,11 @@
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from scheduling.models import Appointment, AppointmentStatus
+from smartbook.api.fields import MAX_INSTANT, MIN_INSTANT
 
 MAX_ID = 2**63 - 1
 
@@ -17,12 +21,30 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO-8601 instant as UTC, within the API's range: an offset the database refuses
+    (PostgreSQL takes at most 15:59) or year 244 is a 400, not a 500."""
+
+    def clean(self, value):
+        value = super().clean(value)  # aware: a naive time is read in the current zone
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        if not MIN_INSTANT <= value <= MAX_INSTANT:
+            raise forms.ValidationError("Give a date between 1970 and 2999.", code="range")
+        return value
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
+
+
 class AppointmentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
-    start_after = django_filters.IsoDateTimeFilter(
+    start_after = UtcDateTimeFilter(
         field_name="start", lookup_expr="gte", label="Starts at or after (ISO-8601)"
     )
-    start_before = django_filters.IsoDateTimeFilter(
+    start_before = UtcDateTimeFilter(
         field_name="start", lookup_expr="lt", label="Starts before (ISO-8601)"
     )
     provider = IdFilter(field_name="provider_id")

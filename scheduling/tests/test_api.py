@@ -493,3 +493,21 @@ def test_schema_documents_the_scheduling_api(admin_api):
     ):
         assert path in paths
     assert "requestBody" in paths["/api/appointments"]["post"]
+
+
+def test_list_filters_take_any_offset_as_the_same_instant(client_api, booked):
+    # -18:30 is a valid ISO offset that PostgreSQL itself refuses (at most 15:59): the filter
+    # compares in UTC.
+    before = client_api.get(
+        "/api/appointments", {"start_before": "2026-01-13T20:00:01-18:30"}
+    ).json()
+    after = client_api.get("/api/appointments", {"start_after": "2026-01-14T11:00:01+01:00"})
+
+    assert [row["id"] for row in before["results"]] == [booked.pk]  # 14:30:01 UTC on the 14th
+    assert after.json()["results"] == []  # 10:00:01 UTC, after the 10:00 start
+
+
+@pytest.mark.parametrize("when", ["0696-04-11T01:38:24-18:30", "3001-01-01T00:00:00Z"])
+def test_list_filters_out_of_range_are_400_naming_the_parameter(client_api, when):
+    response = client_api.get("/api/appointments", {"start_before": when})
+    assert_refused(response, 400, "start_before", "between 1970 and 2999")
