@@ -9,6 +9,7 @@ valid 3.0 for the clients and the schema fuzzer.
 from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
+from integrations.models import WebhookEvent
 from scheduling.api.serializers import AppointmentSerializer
 
 SIGNATURE_DESCRIPTION = (
@@ -45,14 +46,6 @@ def _event(name: str, data: type[serializers.Serializer]) -> type[serializers.Se
 AppointmentWebhookEvent = _event("AppointmentWebhookEvent", WebhookAppointmentData)
 OfferAcceptedWebhookEvent = _event("OfferAcceptedWebhookEvent", WebhookOfferData)
 
-_SUMMARIES = {
-    "appointment.booked": "An appointment was booked",
-    "appointment.rescheduled": "An appointment moved to another time",
-    "appointment.cancelled": "An appointment was cancelled",
-    "appointment.completed": "An appointment was marked completed",
-    "appointment.no_show": "An appointment was marked as a no-show",
-}
-
 
 def _webhook(event_type: str, summary: str, payload) -> OpenApiWebhook:
     return OpenApiWebhook(
@@ -67,15 +60,14 @@ def _webhook(event_type: str, summary: str, payload) -> OpenApiWebhook:
 
 
 WEBHOOKS = [
-    *(
-        _webhook(event_type, summary, AppointmentWebhookEvent)
-        for event_type, summary in _SUMMARIES.items()
-    ),
     _webhook(
-        "waitlist.offer_accepted",
-        "A waitlist offer was accepted (the appointment it booked or moved)",
-        OfferAcceptedWebhookEvent,
-    ),
+        event_type,
+        str(label),
+        OfferAcceptedWebhookEvent
+        if event_type == WebhookEvent.OFFER_ACCEPTED
+        else AppointmentWebhookEvent,
+    )
+    for event_type, label in WebhookEvent.choices
 ]
 
 

@@ -37,29 +37,27 @@ def _record(event_type: str, *, appointment_id: int, extra: dict | None = None) 
         logger.exception("Webhooks of %s on appointment %s failed", event_type, appointment_id)
 
 
-@receiver(events.appointment_booked, dispatch_uid="integrations.booked")
-def on_appointment_booked(sender, *, appointment_id, **kwargs):
-    _record(WebhookEvent.BOOKED, appointment_id=appointment_id)
+# Each appointment event of scheduling and its webhook type.
+APPOINTMENT_EVENTS = {
+    events.appointment_booked: WebhookEvent.BOOKED,
+    events.appointment_rescheduled: WebhookEvent.RESCHEDULED,
+    events.appointment_cancelled: WebhookEvent.CANCELLED,
+    events.appointment_completed: WebhookEvent.COMPLETED,
+    events.appointment_no_show: WebhookEvent.NO_SHOW,
+}
 
 
-@receiver(events.appointment_rescheduled, dispatch_uid="integrations.rescheduled")
-def on_appointment_rescheduled(sender, *, appointment_id, **kwargs):
-    _record(WebhookEvent.RESCHEDULED, appointment_id=appointment_id)
+def _appointment_receiver(event_type: str):
+    def receive(sender, *, appointment_id, **kwargs):
+        _record(event_type, appointment_id=appointment_id)
+
+    return receive
 
 
-@receiver(events.appointment_cancelled, dispatch_uid="integrations.cancelled")
-def on_appointment_cancelled(sender, *, appointment_id, **kwargs):
-    _record(WebhookEvent.CANCELLED, appointment_id=appointment_id)
-
-
-@receiver(events.appointment_completed, dispatch_uid="integrations.completed")
-def on_appointment_completed(sender, *, appointment_id, **kwargs):
-    _record(WebhookEvent.COMPLETED, appointment_id=appointment_id)
-
-
-@receiver(events.appointment_no_show, dispatch_uid="integrations.no_show")
-def on_appointment_no_show(sender, *, appointment_id, **kwargs):
-    _record(WebhookEvent.NO_SHOW, appointment_id=appointment_id)
+for _signal, _event_type in APPOINTMENT_EVENTS.items():
+    _signal.connect(
+        _appointment_receiver(_event_type), dispatch_uid=f"integrations.{_event_type}", weak=False
+    )
 
 
 @receiver(waitlist_events.offer_accepted, dispatch_uid="integrations.offer_accepted")
