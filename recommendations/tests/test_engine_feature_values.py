@@ -227,6 +227,13 @@ def test_provider_continuity_is_each_providers_weight_over_the_usual_ones():
     assert values(f.provider_continuity, candidates, ctx) == pytest.approx([1.0, 0.75, 0.0])
 
 
+@pytest.mark.parametrize("days_ago", [0, 120, 240])  # weights 1, 1/2 and 1/4
+def test_the_usual_provider_scores_1_whatever_the_weight_of_the_history(days_ago):
+    ctx = context(history=history(booking(provider_id=7, days_ago=days_ago)))
+    candidates = [slot(1, 10, provider_id=p) for p in (7, 8)]
+    assert values(f.provider_continuity, candidates, ctx) == pytest.approx([1.0, 0.0])
+
+
 def test_bookings_too_old_to_weigh_anything_give_no_continuity():
     ancient = context(history=history(booking(provider_id=7, days_ago=2000), half_life_days=1.0))
     assert ancient.history_weights().tolist() == [0.0]
