@@ -3,7 +3,7 @@ record every write made with a key (`APIKeyWrite`, with the key's name), in one 
 
 import logging
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import JsonResponse
 from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
@@ -14,6 +14,8 @@ from accounts.models import APIKeyWrite
 logger = logging.getLogger(__name__)
 
 APPOINTMENTS_PATH = "/api/appointments"
+# An id in a URL may be any number; only one a row can have is logged.
+MAX_ID = 2**63 - 1
 
 
 def _sends_key(request) -> bool:
@@ -33,7 +35,7 @@ def _appointment_id(request, response) -> int | None:
     pk = match.kwargs.get("pk") if match else None
     if pk is None and isinstance(getattr(response, "data", None), dict):
         pk = response.data.get("id")
-    return pk if isinstance(pk, int) else None
+    return pk if isinstance(pk, int) and 0 < pk <= MAX_ID else None
 
 
 class APIKeyMiddleware:
@@ -47,14 +49,16 @@ class APIKeyMiddleware:
         api_key = getattr(request, "api_key", None)
         if api_key is not None and request.method not in SAFE_METHODS:
             try:
-                APIKeyWrite.objects.create(
-                    key=api_key,
-                    key_name=api_key.name,
-                    method=request.method,
-                    path=request.get_full_path()[:2000],
-                    status_code=response.status_code,
-                    appointment_id=_appointment_id(request, response),
-                )
+                # A savepoint: a failed insert must not break a transaction around the request.
+                with transaction.atomic():
+                    APIKeyWrite.objects.create(
+                        key=api_key,
+                        key_name=api_key.name,
+                        method=request.method,
+                        path=request.get_full_path()[:2000],
+                        status_code=response.status_code,
+                        appointment_id=_appointment_id(request, response),
+                    )
             except DatabaseError:  # the answer stands; the database said why in its own log
                 logger.exception("API key write not recorded: %s %s", request.method, request.path)
         return response

@@ -386,3 +386,16 @@ def test_the_key_page_shows_its_writes(staff_browser, clinic):
     assert "/api/appointments" in text and "201" in text
     listing = staff_browser.get(reverse("admin:accounts_apikey_changelist"))
     assert "Billing" in listing.content.decode()
+
+
+@pytest.mark.parametrize("pk", [2**63, 10**30])
+def test_a_write_to_an_id_no_row_can_have_is_logged_without_it(clinic, pk):
+    """The path's id is any number; the log keeps the write and leaves the id out rather
+    than failing (PostgreSQL's bigint overflow would otherwise poison the transaction)."""
+    _, key = make_key("appointments:write")
+    response = key_client(key).delete(f"/api/appointments/{pk}")
+
+    assert response.status_code == 404
+    write = APIKeyWrite.objects.get()
+    assert (write.method, write.status_code, write.appointment_id) == ("DELETE", 404, None)
+    assert write.path == f"/api/appointments/{pk}"
