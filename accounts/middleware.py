@@ -10,12 +10,11 @@ from rest_framework.permissions import SAFE_METHODS
 
 from accounts.api.keys import KEYWORD, APIKeyAuthentication, key_from_header
 from accounts.models import APIKeyWrite
+from smartbook.api.fields import MAX_ID
 
 logger = logging.getLogger(__name__)
 
 APPOINTMENTS_PATH = "/api/appointments"
-# An id in a URL may be any number; only one a row can have is logged.
-MAX_ID = 2**63 - 1
 
 
 def _sends_key(request) -> bool:
@@ -35,6 +34,7 @@ def _appointment_id(request, response) -> int | None:
     pk = match.kwargs.get("pk") if match else None
     if pk is None and isinstance(getattr(response, "data", None), dict):
         pk = response.data.get("id")
+    # An id in a URL may be any number; only one a row can have is logged.
     return pk if isinstance(pk, int) and 0 < pk <= MAX_ID else None
 
 

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Profile, User
+from accounts.models import Profile, Role, User
 
 
 def user_profile(*, user: User) -> Profile:
@@ -31,3 +31,9 @@ def user_list(
 
 def user_get(*, user_id: int) -> User:
     return get_object_or_404(User.objects.select_related("profile"), pk=user_id)
+
+
+def staff_members() -> QuerySet[User]:
+    """The users `User.is_staff_member` is true of, as a query: active, with the admin role or
+    superuser. Keep the two together."""
+    return User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))

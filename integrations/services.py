@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from accounts.models import Role, User
+from accounts.selectors import staff_members
 from integrations import http
 from integrations.models import (
     TEST_EVENT,
@@ -90,11 +90,7 @@ def endpoint_enable(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 
 def _staff_emails() -> list[str]:
-    # `User.is_staff_member` as a query, checked again on each row.
-    candidates = User.objects.filter(is_active=True).filter(
-        Q(role=Role.ADMIN) | Q(is_superuser=True)
-    )
-    return [user.email for user in candidates if user.is_staff_member and user.email]
+    return [email for email in staff_members().values_list("email", flat=True) if email]
 
 
 def _endpoint_disable(*, endpoint_id: int, reason: str, now: datetime) -> bool:
@@ -383,14 +379,14 @@ def _record_failure(
     if given_up:
         changes.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
-        failing_since=now
-    )
-    failing_since = (
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("failing_since", flat=True).get()
-    )
+    # The endpoint was read with the claim: its run of failures starts now unless it had.
+    failing_since = endpoint.failing_since or now
+    if endpoint.failing_since is None:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+            failing_since=now
+        )
     limit = timedelta(hours=settings.WEBHOOK_DISABLE_AFTER_HOURS)
-    if failing_since is not None and now - failing_since >= limit:
+    if now - failing_since >= limit:
         _endpoint_disable(
             endpoint_id=endpoint.pk,
             reason=(

@@ -1,13 +1,9 @@
-from datetime import UTC
-
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
 from scheduling.models import Appointment, AppointmentStatus
-from smartbook.api.fields import MAX_INSTANT, MIN_INSTANT
-
-MAX_ID = 2**63 - 1
+from smartbook.api.fields import MAX_ID, RANGE_MESSAGE, api_instant
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -29,10 +25,10 @@ class _UtcIsoDateTimeField(IsoDateTimeField):
         value = super().clean(value)  # aware: a naive time is read in the current zone
         if value is None:
             return None
-        value = value.astimezone(UTC)
-        if not MIN_INSTANT <= value <= MAX_INSTANT:
-            raise forms.ValidationError("Give a date between 1970 and 2999.", code="range")
-        return value
+        instant = api_instant(value)
+        if instant is None:
+            raise forms.ValidationError(RANGE_MESSAGE, code="range")
+        return instant
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -35,6 +35,16 @@ class StrictBooleanField(serializers.BooleanField):
 # Far enough from datetime's limits that margins and horizons never overflow.
 MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INSTANT = datetime(2999, 12, 31, tzinfo=UTC)
+RANGE_MESSAGE = "Give a date between 1970 and 2999."
+# The largest id a row can have (a bigint); a larger number in a URL or query names nothing.
+MAX_ID = 2**63 - 1
+
+
+def api_instant(value: datetime) -> datetime | None:
+    """An aware date-time as the API's UTC instant, or None outside 1970-2999 (the one range
+    of the API's date-times: bodies and query filters alike)."""
+    value = value.astimezone(UTC)
+    return value if MIN_INSTANT <= value <= MAX_INSTANT else None
 
 
 def utc_iso(value: datetime | None) -> str | None:
@@ -59,7 +69,7 @@ class AwareDateTimeField(serializers.Field):
         "invalid": "Give an ISO-8601 date-time, e.g. 2026-03-09T13:00:00Z.",
         "control": "Give an ISO-8601 date-time without control characters.",
         "naive": "Give the time zone offset (e.g. 'Z' or '+01:00'): a local time is ambiguous.",
-        "range": "Give a date between 1970 and 2999.",
+        "range": RANGE_MESSAGE,
     }
 
     def to_internal_value(self, data) -> datetime:
@@ -75,10 +85,10 @@ class AwareDateTimeField(serializers.Field):
             self.fail("invalid")
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail("naive")
-        value = value.astimezone(UTC)
-        if not MIN_INSTANT <= value <= MAX_INSTANT:
+        instant = api_instant(value)
+        if instant is None:
             self.fail("range")
-        return value
+        return instant
 
     def to_representation(self, value: datetime) -> str | None:
         return utc_iso(value)
