@@ -159,6 +159,9 @@ class Appointment(models.Model):
     # booking service releases it before it writes that provider's time).
     hold_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client confirmed they are coming."
+    )
     # Increases on every change of time, so calendar clients update the same event.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

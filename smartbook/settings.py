@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "scheduling",
     "recommendations",
     "waitlist",
+    "attendance",
     "notifications",
     "analytics",
     "integrations",

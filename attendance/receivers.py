@@ -1,0 +1,1 @@
+"""Scoring on scheduling's on-commit booking events (`scheduling/events.py`)."""
