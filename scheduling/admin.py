@@ -28,6 +28,47 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         "client_cutoff_hours",
         "max_client_appointments_per_day",
     ]
+    fieldsets = [
+        (
+            "Booking",
+            {
+                "fields": [
+                    "slot_step_minutes",
+                    "min_notice_minutes",
+                    "horizon_days",
+                    "client_cutoff_hours",
+                    "max_client_appointments_per_day",
+                    "urgent_window_days",
+                ]
+            },
+        ),
+        (
+            "Waitlist",
+            {
+                "fields": [
+                    "hold_minutes",
+                    "offer_batch_size",
+                    "offer_quiet_from",
+                    "offer_quiet_until",
+                ]
+            },
+        ),
+        (
+            "Acting on no-show risk",
+            {
+                "description": "What the clinic does for appointments at high risk of a "
+                "no-show. The risk never stops anyone from booking.",
+                "fields": [
+                    "extra_reminder_for_high_risk",
+                    "extra_reminder_hours_before",
+                    "confirm_or_release",
+                    "confirm_by_hours_before",
+                    "release_warning_hours",
+                    "standby_places",
+                ],
+            },
+        ),
+    ]
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not BookingPolicy.objects.exists()

@@ -62,6 +62,39 @@ class BookingPolicy(SingletonModel):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Urgent requests only consider slots in the next this many days.",
     )
+    # Acting on the no-show risk (`attendance.actions`): the risk never refuses a booking.
+    extra_reminder_for_high_risk = models.BooleanField(
+        default=True,
+        help_text="Send clients of high-risk appointments one extra reminder, with one-click "
+        "'I'm coming' and 'I can't make it' links.",
+    )
+    extra_reminder_hours_before = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="How many hours before a high-risk appointment the extra reminder goes out.",
+    )
+    confirm_or_release = models.BooleanField(
+        default=False,
+        help_text="Release a high-risk appointment the client has not confirmed in time: it "
+        "is cancelled and its time offered to the waitlist. The extra reminder tells the "
+        "client the deadline; they are told again when it is released.",
+    )
+    confirm_by_hours_before = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="The client must confirm this many hours before the start.",
+    )
+    release_warning_hours = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="A client is only held to the deadline if we told them at least this many "
+        "hours before it. Told later (a late booking), their appointment is never released.",
+    )
+    standby_places = models.BooleanField(
+        default=True,
+        help_text="Give a waitlisted client who can come at short notice a standby place for "
+        "a high-risk appointment's time: if it frees, they are offered it first.",
+    )
 
     class Meta:
         verbose_name = "booking policy"
@@ -74,6 +107,17 @@ class BookingPolicy(SingletonModel):
         if (self.offer_quiet_from is None) != (self.offer_quiet_until is None):
             field = "offer_quiet_until" if self.offer_quiet_until is None else "offer_quiet_from"
             raise ValidationError({field: "Give both ends of the quiet hours, or neither."})
+        if (
+            self.confirm_by_hours_before is not None
+            and self.extra_reminder_hours_before is not None
+            and self.confirm_by_hours_before >= self.extra_reminder_hours_before
+        ):
+            raise ValidationError(
+                {
+                    "confirm_by_hours_before": "The deadline to confirm must come after the "
+                    "extra reminder: give fewer hours than the reminder's."
+                }
+            )
 
     def offer_quiet_at(self, local: time) -> bool:
         """Whether `local` (a client's wall-clock time) is in the offer quiet hours, which

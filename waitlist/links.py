@@ -12,13 +12,9 @@ they read the offer with `offer_for_token` and answer with the services.
 
 from __future__ import annotations
 
-import hmac
-
-from django.conf import settings
-from django.core import signing
-
 from accounts.models import User
 from scheduling.errors import HoldGone
+from smartbook.links import LinkTampered, link_payload, link_token, link_url, same_secret
 from waitlist.errors import LinkInvalid, LinkUsed
 from waitlist.models import Offer, OfferStatus
 
@@ -36,14 +32,14 @@ def offer_token(offer: Offer) -> str:
         "n": offer.nonce,
         "e": int(offer.expires_at.timestamp()),
     }
-    return signing.dumps(payload, salt=SALT, compress=True)
+    return link_token(payload, salt=SALT)
 
 
 def offer_link(offer: Offer, *, action: str) -> str:
     """The absolute accept or decline URL for emails and in-app notifications."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown offer action {action!r}.")
-    return settings.SITE_URL + LINK_PATH.format(action=action, token=offer_token(offer))
+    return link_url(LINK_PATH.format(action=action, token=offer_token(offer)))
 
 
 def offer_links(offer: Offer) -> dict[str, str]:
@@ -55,9 +51,9 @@ def offer_for_token(token: str) -> tuple[Offer, User]:
     matching any offer of that client; LinkUsed once the offer was answered; HoldGone once
     it expired or went to someone else."""
     try:
-        payload = signing.loads(token, salt=SALT)
+        payload = link_payload(token, salt=SALT, keys=("o", "c", "n"))
         offer_id, client_id, nonce = int(payload["o"]), int(payload["c"]), str(payload["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    except (LinkTampered, TypeError, ValueError):
         raise LinkInvalid() from None
     offer = (
         Offer.objects.select_related("entry__client", "provider", "service")
@@ -70,6 +66,6 @@ def offer_for_token(token: str) -> tuple[Offer, User]:
         if offer.status in (OfferStatus.EXPIRED, OfferStatus.GONE):
             raise HoldGone("This time has gone: the offer is no longer open.")
         raise LinkUsed()
-    if not hmac.compare_digest(offer.nonce, nonce):
+    if not same_secret(offer.nonce, nonce):
         raise LinkInvalid()
     return offer, offer.entry.client
