@@ -15,9 +15,10 @@ from django.dispatch import Signal
 
 # kwargs: appointment_id, actor_id
 appointment_booked = Signal()
-# kwargs: appointment_id, actor_id, old_start, old_end
+# kwargs: appointment_id, actor_id, provider_id, old_start, old_end
 appointment_rescheduled = Signal()
-# kwargs: appointment_id, actor_id, reason
+# kwargs: appointment_id, actor_id, provider_id, blocked_start, blocked_end (the time it
+# freed), reason
 appointment_cancelled = Signal()
 # kwargs: appointment_id, actor_id
 appointment_completed = Signal()

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -316,6 +316,25 @@ def client_facts(
     )
 
 
+def eligibility_annotations(service: Service) -> dict:
+    """What decides whether a provider may take bookings of `service`, as annotations of a
+    provider query: the booking service reads them in its locking query, the snapshot in its
+    own (`eligibility`)."""
+    return {
+        "user_is_active": F("user__is_active"),
+        "offers_service": Exists(
+            Provider.services.through.objects.filter(
+                provider_id=OuterRef("pk"), service_id=service.pk
+            )
+        ),
+    }
+
+
+def eligibility(provider: Provider) -> tuple[bool, bool]:
+    """(may book, offers the service) of a provider read with `eligibility_annotations`."""
+    return provider.is_active and provider.user_is_active, provider.offers_service
+
+
 def booking_snapshot(
     *,
     service: Service,
@@ -327,10 +346,12 @@ def booking_snapshot(
     policy: BookingPolicy | None = None,
     may_override: bool = False,
     exclude_appointment_id: int | None = None,
+    eligible: dict[int, tuple[bool, bool]] | None = None,
 ) -> rules.Snapshot:
     """Everything `scheduling.rules` needs to decide bookings of `service` in [start, end):
     five queries whatever the number of providers or days (four for the schedules, one for
-    the client; one more when `providers` are given, to learn whether they may book).
+    the client; one more when `providers` are given, to learn whether they may book, unless
+    `eligible` already says so: provider id -> `eligibility`).
 
     `providers` defaults to the active providers offering the service. `client` None asks
     for nobody in particular (public availability). `may_override` must only be True for a
@@ -343,17 +364,15 @@ def booking_snapshot(
         eligible = {provider.pk: (True, True) for provider in provider_list}
     else:
         provider_list = list(providers)
-        offering = Provider.services.through.objects.filter(
-            provider_id=OuterRef("pk"), service_id=service.pk
-        )
-        eligible = {
-            pk: (is_active and user_active, offers)
-            for pk, is_active, user_active, offers in Provider.objects.filter(
-                pk__in=[provider.pk for provider in provider_list]
-            )
-            .annotate(offers=Exists(offering))
-            .values_list("pk", "is_active", "user__is_active", "offers")
-        }
+        if eligible is None:
+            eligible = {
+                provider.pk: eligibility(provider)
+                for provider in Provider.objects.filter(
+                    pk__in=[provider.pk for provider in provider_list]
+                )
+                .annotate(**eligibility_annotations(service))
+                .only("pk", "is_active")
+            }
     schedules = provider_schedules(
         providers=provider_list,
         start=start,

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -32,7 +33,13 @@ from scheduling.models import (
     BookingPolicy,
 )
 from scheduling.rules import CLIENT_BUSY, SLOT_TAKEN
-from scheduling.selectors import booking_snapshot, policy_facts, service_facts
+from scheduling.selectors import (
+    booking_snapshot,
+    eligibility,
+    eligibility_annotations,
+    policy_facts,
+    service_facts,
+)
 
 PROVIDER_OVERLAP_CONSTRAINT = "appointment_provider_no_overlap"
 CLIENT_OVERLAP_CONSTRAINT = "appointment_client_no_overlap"
@@ -119,9 +126,12 @@ def _ensure_transition(*, appointment: Appointment, to: str, verb: str) -> None:
 # Row locks are FOR NO KEY UPDATE: they serialise our writers exactly as FOR UPDATE would,
 # but do not wait for (or block) transactions that only insert rows referencing the locked
 # one, such as a worker writing an event's notifications for this client.
-def _lock_provider(provider: Provider) -> Provider:
+def _lock_provider(provider: Provider, *, service: Service) -> Provider:
     """Serialise bookings of one provider: every check below runs under this row lock.
 
+    The same query reads whether the provider may take it
+    (`selectors.eligibility`) and whether they have holds at all (`has_holds`: only then can
+    an expired one be in the way), so a booking's critical section asks nothing twice.
     On PostgreSQL the wait is bounded (`BOOKING_LOCK_TIMEOUT_MS`): past it the lock error
     surfaces and the API answers 503 with Retry-After instead of queueing forever.
     """
@@ -131,7 +141,18 @@ def _lock_provider(provider: Provider) -> Provider:
                 "SELECT set_config('lock_timeout', %s, true)",
                 [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"],
             )
-    return Provider.objects.select_for_update(no_key=True).get(pk=provider.pk)
+    return (
+        Provider.objects.select_for_update(no_key=True, of=("self",))
+        .annotate(
+            **eligibility_annotations(service),
+            has_holds=Exists(
+                Appointment.with_holds.filter(
+                    provider_id=OuterRef("pk"), status=AppointmentStatus.HELD
+                )
+            ),
+        )
+        .get(pk=provider.pk)
+    )
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
@@ -179,7 +200,8 @@ def _check_bookable(
     override_policy: bool,
     exclude_appointment_id: int | None = None,
 ) -> None:
-    """Ask the rules engine, from a snapshot read under the locks."""
+    """Ask the rules engine, from a snapshot read under the locks (`provider` as
+    `_lock_provider` read it for `service`)."""
     _raise_refusal(rules.start_refusal(start))
     snapshot = booking_snapshot(
         service=service,
@@ -191,6 +213,7 @@ def _check_bookable(
         policy=policy,
         may_override=override_policy,
         exclude_appointment_id=exclude_appointment_id,
+        eligible={provider.pk: eligibility(provider)},
     )
     _raise_refusal(rules.refusal(snapshot, provider.pk, service.pk, start))
 
@@ -242,7 +265,10 @@ def _set_time(appointment: Appointment, *, start: datetime, service: Service) ->
 
 def _release_expired_holds(*, provider: Provider, now: datetime) -> None:
     """Release the provider's expired holds before writing its time: the snapshot already
-    ignores them, and the exclusion constraint must too. One UPDATE, under the provider lock."""
+    ignores them, and the exclusion constraint must too. One UPDATE, under the provider lock,
+    only when the locking query saw a hold (`has_holds`)."""
+    if not provider.has_holds:
+        return
     Appointment.with_holds.filter(
         provider=provider, status=AppointmentStatus.HELD, hold_expires_at__lte=now
     ).update(status=AppointmentStatus.RELEASED)
@@ -283,7 +309,7 @@ def hold_place(
     that client would be now. With `moving`, the client's appointment that taking the hold
     would move does not count against them (its own time, their day's limit)."""
     with transaction.atomic():
-        provider = _lock_provider(provider)
+        provider = _lock_provider(provider, service=service)
         client = _lock_client(client)
         now = timezone.now()
         if expires_at <= now:
@@ -382,7 +408,7 @@ def appointment_book_in_transaction(
     """
     _ensure_callers_transaction(name="appointment_book_in_transaction", outside="appointment_book")
     _check_override_allowed(actor=actor, override_policy=override_policy)
-    provider = _lock_provider(provider)
+    provider = _lock_provider(provider, service=service)
     client = _lock_client(client)
     # Equivalent when None: the snapshot loads the same policy and clock itself.
     policy = BookingPolicy.load()  # pragma: no mutate
@@ -473,7 +499,8 @@ def _reschedule(
     hold: Appointment | None = None,
 ) -> Appointment:
     _check_override_allowed(actor=actor, override_policy=override_policy)
-    provider = _lock_provider(appointment.provider)
+    # An appointment's service never changes: the one in hand is the one under the lock.
+    provider = _lock_provider(appointment.provider, service=appointment.service)
     appointment = _lock_appointment(appointment)
     _ensure_may_change(appointment=appointment, actor=actor)
     if appointment.status not in ACTIVE_STATUSES:
@@ -524,6 +551,7 @@ def _reschedule(
         events.appointment_rescheduled,
         appointment_id=appointment.pk,
         actor_id=_actor_id(actor),
+        provider_id=appointment.provider_id,
         old_start=old_start,
         old_end=old_end,
     )
@@ -644,6 +672,9 @@ def _cancel(
         events.appointment_cancelled,
         appointment_id=appointment.pk,
         actor_id=_actor_id(actor),
+        provider_id=appointment.provider_id,
+        blocked_start=appointment.blocked_start,
+        blocked_end=appointment.blocked_end,
         reason=reason,
     )
     return appointment

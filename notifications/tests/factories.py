@@ -27,6 +27,7 @@ def move(appointment: Appointment, *, new_start: datetime, actor=None) -> Appoin
         sender="scheduling",
         appointment_id=appointment.pk,
         actor_id=(actor or appointment.client).pk,
+        provider_id=appointment.provider_id,
         old_start=old_start,
         old_end=old_end,
     )
@@ -39,7 +40,13 @@ def cancel(appointment: Appointment, *, actor, reason: str = "") -> Appointment:
     appointment.cancellation_reason = reason
     appointment.save()
     events.appointment_cancelled.send(
-        sender="scheduling", appointment_id=appointment.pk, actor_id=actor.pk, reason=reason
+        sender="scheduling",
+        appointment_id=appointment.pk,
+        actor_id=actor.pk,
+        provider_id=appointment.provider_id,
+        blocked_start=appointment.blocked_start,
+        blocked_end=appointment.blocked_end,
+        reason=reason,
     )
     return appointment
 
