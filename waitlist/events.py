@@ -7,6 +7,8 @@
 - `offer_expired(offer)`: nobody answered before `expires_at`; the hold is released.
 - `offer_accepted(offer, appointment)`: booked (or moved) through the booking service;
   scheduling's own `appointment_booked` / `appointment_rescheduled` follows too.
+- `standby_placed(place)`: a client who can come at short notice is first in line for the
+  time of an appointment at high risk of a no-show; tell them.
 
 Receivers get the rows as committed; they take ids into their tasks.
 """
@@ -20,6 +22,7 @@ offer_made = Signal()
 offer_gone = Signal()
 offer_expired = Signal()
 offer_accepted = Signal()
+standby_placed = Signal()
 
 
 def send_on_commit(signal: Signal, **kwargs: Any) -> None:

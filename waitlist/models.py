@@ -72,6 +72,11 @@ class WaitlistEntry(models.Model):
         help_text="The appointment the provider's change took away.",
     )
     displaced_reason = models.CharField(max_length=300, blank=True)
+    short_notice = models.BooleanField(
+        default=False,
+        help_text="The client can come at short notice: they may get a standby place for the "
+        "time of an appointment at high risk of a no-show.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # When the beat sweep last looked for open time for this entry (oldest looked at first).
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -190,3 +195,45 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"Offer of {self.service} at {self.start:%Y-%m-%d %H:%M} UTC to {self.entry.client}"
+
+
+class StandbyStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    # The appointment was cancelled or released: its time was offered to the standby client.
+    OFFERED = "offered", "Offered"
+    # The appointment went ahead or moved, or the freed time could not be offered to them.
+    ENDED = "ended", "Ended"
+
+
+class StandbyPlace(models.Model):
+    """A client who can come at short notice (`entry`), first in line for the time of an
+    appointment at high risk of a no-show: if it is cancelled or released, they are offered
+    its time before anyone else. One per appointment; an entry waits on one at a time."""
+
+    entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.CASCADE, related_name="standby_places"
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="standby_place"
+    )
+    status = models.CharField(
+        max_length=16, choices=StandbyStatus.choices, default=StandbyStatus.WAITING
+    )
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="waiting"),
+                name="waitlist_one_waiting_standby_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Standby of {self.entry.client} for appointment #{self.appointment_id}"

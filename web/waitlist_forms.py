@@ -97,6 +97,23 @@ class WaitlistEntryForm(forms.Form):
     expires_on = forms.DateField(label="Keep waiting until", widget=DateInput)
 
 
+SHORT_NOTICE_LABEL = "I can come at short notice"
+SHORT_NOTICE_HELP = (
+    "If an appointment in your times looks likely to be missed, we may put you first in line "
+    "for it. If it frees, we hold it for you and tell you at once."
+)
+
+
+def short_notice_field() -> forms.BooleanField:
+    return forms.BooleanField(label=SHORT_NOTICE_LABEL, required=False, help_text=SHORT_NOTICE_HELP)
+
+
+class WaitlistEntryChangeForm(WaitlistEntryForm):
+    """An entry's own page: its urgency, expiry and whether they can come at short notice."""
+
+    short_notice = short_notice_field()
+
+
 class WaitlistJoinForm(WaitlistEntryForm):
     service = forms.ModelChoiceField(
         label="Service", queryset=None, empty_label="Choose a service…"
@@ -105,7 +122,9 @@ class WaitlistJoinForm(WaitlistEntryForm):
         label="Provider (optional)", queryset=None, required=False, empty_label="Any provider"
     )
 
-    field_order = ["service", "provider", "urgency", "expires_on"]
+    short_notice = short_notice_field()
+
+    field_order = ["service", "provider", "urgency", "expires_on", "short_notice"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

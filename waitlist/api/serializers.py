@@ -8,7 +8,7 @@ from providers.models import Provider, Service, Urgency
 from scheduling.api.serializers import StrictPrimaryKeyRelatedField
 from scheduling.models import Appointment
 from scheduling.selectors import appointment_for_user
-from smartbook.api.fields import StrictCharField, utc_iso
+from smartbook.api.fields import StrictBooleanField, StrictCharField, utc_iso
 from smartbook.api.serializers import InputSerializer
 from waitlist.models import Offer, WaitlistEntry
 from waitlist.services import RangeInput
@@ -111,6 +111,11 @@ class EntryCreateSerializer(InputSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     expires_on = StrictDateField()
     appointment = OwnAppointmentField(required=False, allow_null=True, default=None)
+    short_notice = StrictBooleanField(
+        default=False,
+        help_text="I can come at short notice: I may get a standby place for a time that "
+        "is likely to free up.",
+    )
     ranges = RangeSerializer(many=True, allow_empty=False, max_length=10)
 
 
@@ -120,12 +125,13 @@ class EntryUpdateSerializer(InputSerializer):
 
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     expires_on = StrictDateField(required=False)
+    short_notice = StrictBooleanField(required=False)
     ranges = RangeSerializer(many=True, allow_empty=False, max_length=10, required=False)
 
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give ranges, expires_on and/or urgency."]}
+                {"non_field_errors": ["Give ranges, expires_on, urgency and/or short_notice."]}
             )
         return attrs
 
@@ -161,6 +167,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "status",
             "kind",
             "displaced_reason",
+            "short_notice",
             "created_at",
             "ranges",
         ]

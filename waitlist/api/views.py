@@ -60,6 +60,7 @@ class EntryListCreateApi(generics.ListAPIView):
             urgency=data["urgency"],
             expires_on=data["expires_on"],
             appointment=data["appointment"],
+            short_notice=data["short_notice"],
             ranges=ranges_of(data["ranges"]),
             now=timezone.now(),
         )
@@ -99,6 +100,7 @@ class EntryDetailApi(APIView):
             ranges=ranges_of(data["ranges"]) if "ranges" in data else None,
             expires_on=data.get("expires_on"),
             urgency=data.get("urgency"),
+            short_notice=data.get("short_notice"),
             now=timezone.now(),
         )
         return self.detail(pk)

@@ -1,6 +1,7 @@
 """Writes of the waitlist: entries (join, update, leave), matching freed time to entries and
-holding it for them, the offers' answers (accept, decline, expire), and rebooking clients
-whose appointment the provider's change displaced.
+holding it for them, the offers' answers (accept, decline, expire), rebooking clients
+whose appointment the provider's change displaced, and standby places for the time of
+appointments at high risk of a no-show.
 
 Each public service is one transaction of its own; matching and the offers' answers are
 durable entry points like scheduling's booking services (`transaction.atomic(durable=True)`),
@@ -22,6 +23,7 @@ from waitlist.services.rebooking import (
     displaced_offer_again,
     displaced_rebook,
 )
+from waitlist.services.standby import standby_place, standby_places_close
 
 __all__ = [
     "RangeInput",
@@ -39,4 +41,6 @@ __all__ = [
     "offer_accept",
     "offer_decline",
     "offers_expire",
+    "standby_place",
+    "standby_places_close",
 ]

@@ -121,10 +121,12 @@ def entry_join(
     urgency: str = Urgency.ROUTINE,
     provider: Provider | None = None,
     appointment: Appointment | None = None,
+    short_notice: bool = False,
 ) -> WaitlistEntry:
     """Put `client` on the waitlist for `service` (with `provider`, or anyone offering it)
     in `ranges` until `expires_on`; with `appointment`, to move it if something earlier
-    opens. Open time is looked for at once, after commit."""
+    opens; with `short_notice`, they may be given standby places. Open time is looked for
+    at once, after commit."""
     today = client_today(client, now)
     errors = {
         **_check_subject(
@@ -156,6 +158,7 @@ def entry_join(
             urgency=urgency,
             expires_on=expires_on,
             appointment=appointment,
+            short_notice=short_notice,
             created_at=now,
         )
         entry.full_clean(exclude=["client", "service", "provider", "appointment"])
@@ -184,9 +187,11 @@ def entry_update(
     ranges: Sequence[RangeInput] | None = None,
     expires_on: date | None = None,
     urgency: str | None = None,
+    short_notice: bool | None = None,
 ) -> WaitlistEntry:
-    """Change the ranges (replaced as a whole), the expiry or the urgency of an active entry.
-    A pending offer stays as it is; open time is looked for again after commit."""
+    """Change the ranges (replaced as a whole), the expiry, the urgency or whether they can
+    come at short notice of an active entry. A pending offer stays as it is; open time is
+    looked for again after commit."""
     with transaction.atomic():
         entry = _lock_own_entry(entry=entry, client=client)
         if entry.status != EntryStatus.ACTIVE:
@@ -209,9 +214,11 @@ def entry_update(
             entry.urgency = urgency
         if expires_on is not None:
             entry.expires_on = expires_on
+        if short_notice is not None:
+            entry.short_notice = short_notice
         entry.checked_at = None
         entry.full_clean(exclude=["client", "service", "provider", "appointment"])
-        entry.save(update_fields=["urgency", "expires_on", "checked_at"])
+        entry.save(update_fields=["urgency", "expires_on", "short_notice", "checked_at"])
         if ranges is not None:
             entry.ranges.all().delete()
             _save_ranges(entry, ranges)

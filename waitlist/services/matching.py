@@ -27,7 +27,7 @@ from recommendations.selectors import recommendation_inputs
 from recommendations.services import ranker_for
 from scheduling.availability import Interval, Slot, local_to_utc
 from scheduling.errors import BookingRuleViolation, SlotUnavailable
-from scheduling.models import Appointment, BookingPolicy
+from scheduling.models import ACTIVE_STATUSES, Appointment, BookingPolicy
 from scheduling.selectors import available_slots
 from scheduling.services import hold_place
 from waitlist import events
@@ -36,6 +36,8 @@ from waitlist.models import (
     EntryStatus,
     Offer,
     OfferStatus,
+    StandbyPlace,
+    StandbyStatus,
     WaitlistEntry,
     WaitlistRange,
 )
@@ -480,6 +482,51 @@ def _window(
     return Interval(max(start or now, now), min(end or horizon, horizon))
 
 
+def standby_offer_first(
+    *,
+    provider: Provider,
+    entries: list[WaitlistEntry],
+    window: Interval,
+    now: datetime,
+    policy: BookingPolicy,
+) -> tuple[list[Offer], set[int]]:
+    """Within the matching of freed time (its transaction, `entries` locked): offer the time
+    of each cancelled appointment of the provider in `window` to its waiting standby client
+    (`waitlist.services.standby`) first, by the same offering. The offers made and the entry
+    ids that were given their turn."""
+    places = list(
+        StandbyPlace.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(
+            status=StandbyStatus.WAITING,
+            appointment__provider_id=provider.pk,
+            appointment__blocked_start__lt=window.end,
+            appointment__blocked_end__gt=window.start,
+        )
+        .exclude(appointment__status__in=ACTIVE_STATUSES)
+        .select_related("appointment")
+        .order_by("pk")
+    )
+    offers: list[Offer] = []
+    served: set[int] = set()
+    for place in places:
+        appointment = place.appointment
+        made = _offer(
+            [entry for entry in entries if entry.pk == place.entry_id],
+            provider=provider,
+            window=window,
+            freed=Interval(appointment.blocked_start, appointment.blocked_end),
+            now=now,
+            policy=policy,
+        )
+        place.status = StandbyStatus.OFFERED if made else StandbyStatus.ENDED
+        place.offer = made[0] if made else None
+        place.ended_at = None if made else now
+        place.save(update_fields=["status", "offer", "ended_at"])
+        served.add(place.entry_id)
+        offers.extend(made)
+    return offers, served
+
+
 def match_freed_time(
     *,
     now: datetime,
@@ -506,7 +553,14 @@ def match_freed_time(
                 now=now,
             )
         )
-        return _offer(
+        offers: list[Offer] = []
+        if provider is not None and freed is not None:
+            # A cancelled appointment's standby client is offered its time before anyone.
+            offers, served = standby_offer_first(
+                provider=provider, entries=entries, window=window, now=now, policy=policy
+            )
+            entries = [entry for entry in entries if entry.pk not in served]
+        return offers + _offer(
             entries, provider=provider, window=window, freed=freed, now=now, policy=policy
         )
 

@@ -28,6 +28,7 @@ from waitlist.models import EntryStatus, Offer, OfferStatus, WaitlistEntry
 from waitlist.services.entries import client_today
 from web.views.pages import _appointment_for, _zone_of
 from web.waitlist_forms import (
+    WaitlistEntryChangeForm,
     WaitlistEntryForm,
     apply_service_errors,
     default_range,
@@ -183,6 +184,7 @@ def _join(request: HttpRequest, context: dict, *, appointment: Appointment | Non
             ranges=[item for _, item in rows],
             urgency=data["urgency"],
             expires_on=data["expires_on"],
+            short_notice=data.get("short_notice", False),
             now=timezone.now(),
         )
     except ValidationError as error:
@@ -273,8 +275,13 @@ def waitlist_entry(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {
         "entry": entry,
-        "entry_form": WaitlistEntryForm(
-            data=data, initial={"urgency": entry.urgency, "expires_on": entry.expires_on}
+        "entry_form": WaitlistEntryChangeForm(
+            data=data,
+            initial={
+                "urgency": entry.urgency,
+                "expires_on": entry.expires_on,
+                "short_notice": entry.short_notice,
+            },
         ),
         "ranges": range_formset(data=data, initial=initial),
         "viewer_timezone": _zone_of(request.user).key,
@@ -292,6 +299,7 @@ def waitlist_entry(request: HttpRequest, pk: int) -> HttpResponse:
                     ranges=[item for _, item in rows],
                     urgency=form.cleaned_data["urgency"],
                     expires_on=form.cleaned_data["expires_on"],
+                    short_notice=form.cleaned_data["short_notice"],
                 )
             except ValidationError as error:
                 apply_service_errors(error, form, formset, [index for index, _ in rows])
