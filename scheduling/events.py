@@ -24,6 +24,8 @@ appointment_cancelled = Signal()
 appointment_completed = Signal()
 # kwargs: appointment_id, actor_id
 appointment_no_show = Signal()
+# kwargs: appointment_id, actor_id (the client said they are coming: `confirmed_at` set)
+appointment_confirmed = Signal()
 
 BookingHook = Callable[..., None]
 booking_hooks: list[BookingHook] = []

@@ -712,6 +712,33 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) ->
         return _close(appointment=appointment, actor=actor, to=AppointmentStatus.NO_SHOW)
 
 
+def appointment_confirm(*, appointment: Appointment, actor: User | None) -> Appointment:
+    """The client says they are coming: `confirmed_at` is set once (a second confirmation
+    changes nothing and sends nothing). Only a booked appointment that has not started may
+    be confirmed; `actor` None is the client's word through a signed link."""
+    with _own_transaction():
+        appointment = _lock_appointment(appointment)
+        _ensure_may_change(appointment=appointment, actor=actor)
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise InvalidTransition(
+                f"A {appointment.get_status_display().lower()} appointment cannot be confirmed."
+            )
+        if appointment.confirmed_at is not None:
+            return appointment
+        now = timezone.now()
+        if appointment.start <= now:
+            raise InvalidTransition("An appointment cannot be confirmed once it has started.")
+        appointment.confirmed_at = now
+        _validate_fields(appointment)
+        appointment.save(update_fields=["confirmed_at", "updated_at"])
+        events.send_on_commit(
+            events.appointment_confirmed,
+            appointment_id=appointment.pk,
+            actor_id=_actor_id(actor),
+        )
+    return appointment
+
+
 def appointment_staff_update(
     *,
     appointment: Appointment,

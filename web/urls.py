@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, pages, waitlist
+from web.views import account, attendance, pages, waitlist
 
 urlpatterns = [
     path("", account.home, name="home"),
@@ -35,5 +35,11 @@ urlpatterns = [
         "waitlist/offers/<str:action>/<str:token>",
         waitlist.offer_link,
         name="waitlist-offer-link",
+    ),
+    # attendance.actions.LINK_PATH: the extra reminder's "I'm coming" / "I can't make it".
+    path(
+        "attendance/<str:answer>/<str:token>",
+        attendance.answer_link,
+        name="attendance-answer-link",
     ),
 ]
