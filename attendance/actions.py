@@ -165,9 +165,9 @@ def releases_due(*, now: datetime, policy: BookingPolicy | None = None) -> Query
     policy = policy or BookingPolicy.load()
     if not policy.confirm_or_release:
         return Appointment.objects.none()
-    return high_risk_upcoming(
-        start=now, end=now + timedelta(hours=policy.confirm_by_hours_before)
-    ).filter(confirmed_at=None)
+    # Due once start - confirm_by <= now: the window's end, exclusive, is just past that.
+    end = now + timedelta(hours=policy.confirm_by_hours_before, microseconds=1)
+    return high_risk_upcoming(start=now, end=end).filter(confirmed_at=None)
 
 
 def _release_one(appointment_id: int, *, now: datetime) -> bool:
