@@ -144,7 +144,23 @@ def answered_by(appointment: Appointment, viewer: User | None) -> bool:
     return viewer is not None and viewer.is_authenticated and viewer.pk == appointment.client_id
 
 
-# --- confirm-or-release --------------------------------------------------------------------
+# --- the extra reminder and confirm-or-release ----------------------------------------------
+
+
+def _due_by(now: datetime, hours: int) -> datetime:
+    """The (exclusive) end of the window of starts due `hours` ahead of `now`: a start
+    exactly that far ahead is due."""
+    return now + timedelta(hours=hours, microseconds=1)
+
+
+def extra_reminders_due(*, now: datetime, policy: BookingPolicy) -> QuerySet[Appointment]:
+    """High-risk booked appointments starting within `extra_reminder_hours_before`, not
+    confirmed (none while the extra reminder is off). Which were reminded already is the
+    caller's (notifications') record."""
+    if not policy.extra_reminder_for_high_risk:
+        return Appointment.objects.none()
+    end = _due_by(now, policy.extra_reminder_hours_before)
+    return high_risk_upcoming(start=now, end=end).filter(confirmed_at=None)
 
 
 def confirm_deadline(appointment: Appointment, *, now: datetime, policy: BookingPolicy):
@@ -165,8 +181,7 @@ def releases_due(*, now: datetime, policy: BookingPolicy | None = None) -> Query
     policy = policy or BookingPolicy.load()
     if not policy.confirm_or_release:
         return Appointment.objects.none()
-    # Due once start - confirm_by <= now: the window's end, exclusive, is just past that.
-    end = now + timedelta(hours=policy.confirm_by_hours_before, microseconds=1)
+    end = _due_by(now, policy.confirm_by_hours_before)
     return high_risk_upcoming(start=now, end=end).filter(confirmed_at=None)
 
 
@@ -216,8 +231,9 @@ def standby_places_give(*, now: datetime) -> int:
     waitlist_services.standby_places_close(now=now)
     if not policy.standby_places:
         return 0
+    end = _due_by(now, policy.extra_reminder_hours_before)
     due = (
-        high_risk_upcoming(start=now, end=now + timedelta(hours=policy.extra_reminder_hours_before))
+        high_risk_upcoming(start=now, end=end)
         .filter(standby_place=None, confirmed_at=None)
         .order_by("start")[:SWEEP_LIMIT]
     )

@@ -23,18 +23,26 @@ def _risk_of(score: RiskScore) -> Risk:
         probability=score.probability,
         level=score.level,
         reasons=tuple(score.reasons[:3]),
-        model_version=score.model_version.version if score.model_version else None,
+        model_version=score.model_version.version if score.model_version_id else None,
     )
 
 
 def appointment_risks(appointment_ids: Iterable[int]) -> dict[int, Risk]:
-    """The stored risk of each appointment that has one (bounded queries, whatever the
-    number of ids)."""
-    ids = list(appointment_ids)
+    """The risk of each of these appointments: its stored score, or (not scored yet) an
+    estimate made now and not stored. Bounded queries, whatever the number of ids; an id of
+    no appointment is left out."""
+    from attendance.services import risk_estimates  # the estimate is the scoring's own
+
+    ids = set(appointment_ids)
     if not ids:
         return {}
     scores = RiskScore.objects.filter(appointment_id__in=ids).select_related("model_version")
-    return {score.appointment_id: _risk_of(score) for score in scores}
+    risks = {score.appointment_id: _risk_of(score) for score in scores}
+    missing = ids - risks.keys()
+    if missing:
+        for score in risk_estimates(missing):
+            risks[score.appointment_id] = _risk_of(score)
+    return risks
 
 
 def high_risk_upcoming(*, start: datetime, end: datetime) -> QuerySet[Appointment]:

@@ -1,10 +1,22 @@
-"""Changes of attendance's own state."""
+"""Changes of attendance's own state: scores, delivered reminders, the active model."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from datetime import datetime
 
+import pandas as pd
 from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
 
-from attendance.models import ReminderDelivery
+from attendance.features import FEATURE_NAMES, NUMERIC_FEATURES, feature_frame
+from attendance.history import history_of_clients, reminders_of
+from attendance.learning import BaseRates
+from attendance.models import NoShowModelVersion, NoShowSettings, ReminderDelivery, RiskScore
+from attendance.reasons import BASE_RATE_REASON, reasons
+from attendance.training import model_load
+from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 
 def reminder_delivered(appointment_id: int, at: datetime) -> None:
@@ -12,3 +24,153 @@ def reminder_delivered(appointment_id: int, at: datetime) -> None:
     notifications, which sits above attendance). Idempotent for the same instant."""
     with transaction.atomic():
         ReminderDelivery.objects.get_or_create(appointment_id=appointment_id, delivered_at=at)
+
+
+def base_rates() -> BaseRates:
+    """Each service's no-show rate so far (one query): the cold-start estimate."""
+    rows = (
+        Appointment.objects.filter(
+            status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
+        )
+        .order_by()
+        .values("service_id")
+        .annotate(
+            missed=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)), outcomes=Count("pk")
+        )
+    )
+    return BaseRates.from_counts(
+        {str(row["service_id"]): (row["missed"], row["outcomes"]) for row in rows}
+    )
+
+
+def risk_estimates(
+    appointment_ids: Iterable[int], *, at: datetime | None = None
+) -> list[RiskScore]:
+    """Unsaved `RiskScore` rows for these appointments as at `at` (now): the active model's
+    estimate, or the service's base rate without one. A bounded number of queries (about
+    six) whatever the number of appointments."""
+    at = at or timezone.now()
+    ids = sorted(set(appointment_ids))
+    if not ids:
+        return []
+    thresholds = NoShowSettings.load()
+    version = NoShowModelVersion.objects.filter(is_active=True).first()
+    model = model_load(version) if version is not None else None
+    targets = list(
+        Appointment.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "client_id", "service_id")
+    )
+    if not targets:
+        return []
+    if model is None:
+        rates = base_rates()
+        return [
+            _score(
+                pk,
+                rates.per_service.get(str(service), rates.overall),
+                thresholds,
+                at,
+                None,
+                (BASE_RATE_REASON,),
+                {},
+            )
+            for pk, _, service in targets
+        ]
+    history = history_of_clients({client for _, client, _ in targets})
+    frame = pd.DataFrame({"appointment_id": [pk for pk, _, _ in targets], "predict_at": at})
+    features = feature_frame(history, reminders_of(ids), frame)
+    probabilities = model.probabilities(features)
+    contributions = model.contributions(features)
+    scores = []
+    for position, (pk, _, _) in enumerate(targets):
+        row = features.iloc[position]
+        values = {name: round(float(row[name]), 4) for name in NUMERIC_FEATURES}
+        values.update({name: row[name] for name in FEATURE_NAMES if name not in values})
+        words = reasons(contributions.iloc[position].to_dict(), row.to_dict())
+        scores.append(
+            _score(pk, float(probabilities[position]), thresholds, at, version, words, values)
+        )
+    return scores
+
+
+def _score(pk, probability, thresholds, at, version, words, features) -> RiskScore:
+    probability = min(max(probability, 0.0), 1.0)
+    return RiskScore(
+        appointment_id=pk,
+        probability=round(probability, 4),
+        level=thresholds.level_for(probability),
+        reasons=list(words),
+        model_version=version,
+        features=features,
+        scored_at=at,
+    )
+
+
+def risk_scores_update(*, appointment_ids: Iterable[int], at: datetime | None = None) -> int:
+    """Score these appointments (those still booked or confirmed) and store the scores."""
+    active_ids = Appointment.objects.filter(
+        pk__in=list(appointment_ids), status__in=ACTIVE_STATUSES
+    ).values_list("pk", flat=True)
+    scores = risk_estimates(list(active_ids), at=at)
+    with transaction.atomic():
+        RiskScore.objects.bulk_create(
+            scores,
+            update_conflicts=True,
+            unique_fields=["appointment"],
+            update_fields=[
+                "probability",
+                "level",
+                "reasons",
+                "model_version",
+                "features",
+                "scored_at",
+            ],
+        )
+    return len(scores)
+
+
+def risk_scores_update_upcoming(*, at: datetime | None = None, batch: int = 2000) -> int:
+    """Re-score every booked or confirmed appointment that has not started (daily)."""
+    at = at or timezone.now()
+    ids = list(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__gt=at)
+        .order_by("start")
+        .values_list("pk", flat=True)
+    )
+    return sum(
+        risk_scores_update(appointment_ids=ids[i : i + batch], at=at)
+        for i in range(0, len(ids), batch)
+    )
+
+
+def no_show_model_activate(*, version: NoShowModelVersion, note: str = "") -> NoShowModelVersion:
+    """Make `version` the model that scores (staff activation or roll back)."""
+    with transaction.atomic():
+        NoShowModelVersion.objects.select_for_update().filter(is_active=True).exclude(
+            pk=version.pk
+        ).update(is_active=False)
+        version.is_active = True
+        if note:
+            version.notes = (version.notes + "\n" + note).strip()
+        version.save(update_fields=["is_active", "notes"])
+    return version
+
+
+def no_show_model_rollback(*, note: str = "") -> NoShowModelVersion | None:
+    """Reactivate the newest promoted version older than the active one; with none,
+    deactivate the active one (back to the base rate)."""
+    with transaction.atomic():
+        active = NoShowModelVersion.objects.select_for_update().filter(is_active=True).first()
+        if active is None:
+            return None
+        previous = (
+            NoShowModelVersion.objects.filter(version__lt=active.version, promoted=True)
+            .order_by("-version")
+            .first()
+        )
+        active.is_active = False
+        active.save(update_fields=["is_active"])
+        if previous is None:
+            return None
+        return no_show_model_activate(version=previous, note=note or f"rolled back from {active}")

@@ -5,6 +5,8 @@ RETRAIN_TASK_NAME = "Retrain the recommender"
 DIGEST_TASK_NAME = "Providers' daily digest"
 WAITLIST_SWEEP_TASK_NAME = "Sweep the waitlist"
 WEBHOOKS_TASK_NAME = "Send due webhooks"
+NO_SHOW_RETRAIN_TASK_NAME = "Retrain the no-show model"
+NO_SHOW_RESCORE_TASK_NAME = "Re-score upcoming appointments' no-show risk"
 
 
 def ensure_beat_schedule(
@@ -73,5 +75,39 @@ def ensure_beat_schedule(
             "interval": every_minute,
             "description": "Sends the webhook deliveries that are due (new ones whose task "
             "was lost, and retries after their back-off).",
+        },
+    )
+    at_0300, _ = crontab_model.objects.get_or_create(
+        minute="0",
+        hour="3",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    task_model.objects.get_or_create(
+        name=NO_SHOW_RETRAIN_TASK_NAME,
+        defaults={
+            "task": "attendance.tasks.retrain_no_show",
+            "crontab": at_0300,
+            "description": "Nightly no-show model training; the new model is used only if it "
+            "predicts better than the one in use and than each service's usual rate.",
+        },
+    )
+    at_0400, _ = crontab_model.objects.get_or_create(
+        minute="0",
+        hour="4",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    task_model.objects.get_or_create(
+        name=NO_SHOW_RESCORE_TASK_NAME,
+        defaults={
+            "task": "attendance.tasks.rescore_upcoming",
+            "crontab": at_0400,
+            "description": "Re-scores every upcoming appointment's risk of not being attended "
+            "(after the nightly training), so the risk follows reminders and confirmations.",
         },
     )

@@ -49,6 +49,8 @@ def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
         beat.DIGEST_TASK_NAME: ("notifications.tasks.send_provider_digests", "18", "0"),
         beat.WAITLIST_SWEEP_TASK_NAME: ("waitlist.tasks.sweep_waitlist", 2, "minutes"),
         beat.WEBHOOKS_TASK_NAME: ("integrations.tasks.send_due_webhooks", 1, "minutes"),
+        beat.NO_SHOW_RETRAIN_TASK_NAME: ("attendance.tasks.retrain_no_show", "3", "0"),
+        beat.NO_SHOW_RESCORE_TASK_NAME: ("attendance.tasks.rescore_upcoming", "4", "0"),
     }
     assert str(PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.timezone) == "UTC"
 
@@ -63,6 +65,11 @@ def test_the_webhooks_beat_migration_is_applied(db):
     assert ("notifications", "0006_webhooks_beat") in applied
 
 
+def test_the_no_show_beat_migration_is_applied(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0007_no_show_beat") in applied
+
+
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     PeriodicTask.objects.filter(name=beat.REMINDERS_TASK_NAME).update(enabled=False)
@@ -70,7 +77,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     call_command("notifications_beat_schedule", stdout=StringIO())
 
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 7
     assert PeriodicTask.objects.get(name=beat.REMINDERS_TASK_NAME).enabled is False
 
 

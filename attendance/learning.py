@@ -1,0 +1,254 @@
+"""The no-show model, pure (scikit-learn, no Django): candidates, calibration, selection,
+held-out metrics and each prediction's contributions.
+
+Two candidates, each calibrated on folds of its training data (`CalibratedClassifierCV`): a
+regularised logistic regression and gradient-boosted trees. The one with the lower Brier score
+on the newest slice of the training data wins and is refitted on all of it; the caller
+evaluates it on the held-out slice that neither saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from attendance.features import CATEGORICAL_FEATURES, FAMILIES, FEATURE_NAMES, NUMERIC_FEATURES
+
+CANDIDATES = ("logistic", "boosting")
+VALIDATION_SHARE = 0.2
+ECE_BINS = 10
+
+
+def _columns() -> ColumnTransformer:
+    return ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), list(NUMERIC_FEATURES)),
+            (
+                "category",
+                OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False),
+                list(CATEGORICAL_FEATURES),
+            ),
+        ]
+    )
+
+
+def candidate(kind: str, *, seed: int = 0) -> CalibratedClassifierCV:
+    if kind == "logistic":
+        estimator = LogisticRegression(C=0.3, max_iter=2000)
+        method = "sigmoid"
+    elif kind == "boosting":
+        estimator = HistGradientBoostingClassifier(
+            max_iter=150,
+            learning_rate=0.08,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
+        method = "isotonic"
+    else:
+        raise ValueError(f"unknown candidate {kind!r}")
+    pipeline = Pipeline([("columns", _columns()), ("model", estimator)])
+    return CalibratedClassifierCV(pipeline, method=method, cv=3)
+
+
+def expected_calibration_error(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """The mean gap between predicted and observed rates over ten equal-width bins, weighted
+    by the share of predictions in each."""
+    labels = np.asarray(labels, dtype=float)
+    probabilities = np.asarray(probabilities, dtype=float)
+    if labels.size == 0:
+        return 0.0
+    bins = np.minimum((probabilities * ECE_BINS).astype(int), ECE_BINS - 1)
+    total = 0.0
+    for number in range(ECE_BINS):
+        inside = bins == number
+        if inside.any():
+            gap = abs(labels[inside].mean() - probabilities[inside].mean())
+            total += inside.mean() * gap
+    return float(total)
+
+
+def metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """AUC, PR-AUC, Brier score and ECE (AUC and PR-AUC are None with a single class)."""
+    labels = np.asarray(labels, dtype=int)
+    probabilities = np.clip(np.asarray(probabilities, dtype=float), 0.0, 1.0)
+    both = 0 < labels.sum() < labels.size
+    return {
+        "auc": round(float(roc_auc_score(labels, probabilities)), 4) if both else None,
+        "pr_auc": round(float(average_precision_score(labels, probabilities)), 4) if both else None,
+        "brier": round(float(brier_score_loss(labels, probabilities)), 5),
+        "ece": round(expected_calibration_error(labels, probabilities), 4),
+        "rate": round(float(labels.mean()), 4) if labels.size else 0.0,
+        "predicted_rate": round(float(probabilities.mean()), 4) if labels.size else 0.0,
+        "outcomes": int(labels.size),
+    }
+
+
+@dataclass
+class NoShowModel:
+    """A fitted, calibrated classifier, the reference row its contributions are measured
+    from (the training means, the most common service and provider) and its kind."""
+
+    kind: str
+    classifier: CalibratedClassifierCV
+    reference: dict
+
+    def probabilities(self, features: pd.DataFrame) -> np.ndarray:
+        return self.classifier.predict_proba(features[list(FEATURE_NAMES)])[:, 1]
+
+    def _raw(self, features: pd.DataFrame) -> np.ndarray:
+        """The uncalibrated log-odds, averaged over the calibration folds' models."""
+        frame = features[list(FEATURE_NAMES)]
+        scores = [
+            fold.estimator.decision_function(frame)
+            for fold in self.classifier.calibrated_classifiers_
+        ]
+        return np.mean(scores, axis=0)
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Per row and family of features (`features.FAMILIES`), how much that family raises
+        (positive) or lowers the model's log-odds compared with the reference row: the
+        prediction minus the prediction with that family set to the reference."""
+        if features.empty:
+            return pd.DataFrame(columns=list(FAMILIES))
+        raw = self._raw(features)
+        blocks = []
+        for columns in FAMILIES.values():
+            replaced = features.copy()
+            for column in columns:
+                replaced[column] = self.reference[column]
+            blocks.append(replaced)
+        stacked = self._raw(pd.concat(blocks, ignore_index=True))
+        shifted = stacked.reshape(len(FAMILIES), len(features))
+        return pd.DataFrame((raw - shifted).T, columns=list(FAMILIES), index=features.index)
+
+
+def reference_row(features: pd.DataFrame) -> dict:
+    row: dict = {column: float(features[column].mean()) for column in NUMERIC_FEATURES}
+    for column in CATEGORICAL_FEATURES:
+        row[column] = str(features[column].mode().iloc[0])
+    return row
+
+
+def fit(kind: str, features: pd.DataFrame, labels: np.ndarray, *, seed: int = 0) -> NoShowModel:
+    classifier = candidate(kind, seed=seed)
+    classifier.fit(features[list(FEATURE_NAMES)], np.asarray(labels, dtype=int))
+    return NoShowModel(kind=kind, classifier=classifier, reference=reference_row(features))
+
+
+def choose_and_fit(
+    features: pd.DataFrame, labels: np.ndarray, *, seed: int = 0
+) -> tuple[NoShowModel, dict[str, dict]]:
+    """Fit each candidate on the older part of the (time-ordered) training rows, keep the one
+    with the lower Brier score on the newest `VALIDATION_SHARE`, refit it on all rows."""
+    labels = np.asarray(labels, dtype=int)
+    cut = int(len(features) * (1 - VALIDATION_SHARE))
+    validation: dict[str, dict] = {}
+    for kind in CANDIDATES:
+        model = fit(kind, features.iloc[:cut], labels[:cut], seed=seed)
+        validation[kind] = metrics(labels[cut:], model.probabilities(features.iloc[cut:]))
+    best = min(CANDIDATES, key=lambda kind: validation[kind]["brier"])
+    return fit(best, features, labels, seed=seed), validation
+
+
+# The cold-start estimate: each service's no-show rate, pulled towards the clinic's (and the
+# clinic's towards the published average) by this many outcomes.
+PUBLISHED_RATE = 0.2
+RATE_PRIOR_WEIGHT = 20.0
+
+
+def smoothed_rate(missed: float, outcomes: float, prior: float = PUBLISHED_RATE) -> float:
+    return (missed + RATE_PRIOR_WEIGHT * prior) / (outcomes + RATE_PRIOR_WEIGHT)
+
+
+@dataclass(frozen=True)
+class BaseRates:
+    """The base rate per service (and the clinic's for a service without outcomes)."""
+
+    overall: float
+    per_service: dict[str, float]
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, tuple[int, int]]) -> BaseRates:
+        """`counts`: service -> (missed, outcomes)."""
+        missed = sum(value[0] for value in counts.values())
+        outcomes = sum(value[1] for value in counts.values())
+        overall = smoothed_rate(missed, outcomes)
+        return cls(
+            overall=overall,
+            per_service={
+                service: smoothed_rate(k, n, prior=overall) for service, (k, n) in counts.items()
+            },
+        )
+
+    @classmethod
+    def fit(cls, services: pd.Series, labels: np.ndarray) -> BaseRates:
+        frame = pd.DataFrame({"service": services.astype(str).to_numpy(), "missed": labels})
+        grouped = frame.groupby("service")["missed"].agg(["sum", "size"])
+        return cls.from_counts(
+            {str(s): (int(row["sum"]), int(row["size"])) for s, row in grouped.iterrows()}
+        )
+
+    def probabilities(self, services: pd.Series) -> np.ndarray:
+        return np.array([self.per_service.get(str(s), self.overall) for s in services], float)
+
+
+@dataclass
+class Evaluation:
+    model: NoShowModel
+    metrics: dict
+    base_rate_metrics: dict
+    base_rates: BaseRates
+    validation: dict
+    train_rows: int
+    test_rows: int
+    test_features: pd.DataFrame
+    test_labels: np.ndarray
+
+
+def time_split(starts: pd.Series, test_share: float) -> int:
+    """Rows are ordered by their appointment's start; the index of the first held-out row,
+    so that every appointment's rows fall on one side."""
+    cut = int(len(starts) * (1 - test_share))
+    values = starts.to_numpy()
+    while 0 < cut < len(values) and values[cut] == values[cut - 1]:
+        cut += 1
+    return cut
+
+
+def train_and_evaluate(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    starts: pd.Series,
+    *,
+    seed: int = 0,
+    test_share: float = 0.25,
+) -> Evaluation:
+    """Rows ordered by start: train on the older, evaluate on the newest `test_share`."""
+    labels = np.asarray(labels, dtype=int)
+    cut = time_split(starts, test_share)
+    train, test = features.iloc[:cut], features.iloc[cut:]
+    model, validation = choose_and_fit(train, labels[:cut], seed=seed)
+    base_rates = BaseRates.fit(train["service"], labels[:cut])
+    return Evaluation(
+        model=model,
+        metrics=metrics(labels[cut:], model.probabilities(test)),
+        base_rate_metrics=metrics(labels[cut:], base_rates.probabilities(test["service"])),
+        base_rates=base_rates,
+        validation=validation,
+        train_rows=cut,
+        test_rows=len(features) - cut,
+        test_features=test,
+        test_labels=labels[cut:],
+    )
