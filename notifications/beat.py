@@ -7,6 +7,7 @@ WAITLIST_SWEEP_TASK_NAME = "Sweep the waitlist"
 WEBHOOKS_TASK_NAME = "Send due webhooks"
 NO_SHOW_RETRAIN_TASK_NAME = "Retrain the no-show model"
 NO_SHOW_RESCORE_TASK_NAME = "Re-score upcoming appointments' no-show risk"
+NO_SHOW_ACT_TASK_NAME = "Act on no-show risk"
 
 
 def ensure_beat_schedule(
@@ -109,5 +110,15 @@ def ensure_beat_schedule(
             "crontab": at_0400,
             "description": "Re-scores every upcoming appointment's risk of not being attended "
             "(after the nightly training), so the risk follows reminders and confirmations.",
+        },
+    )
+    task_model.objects.get_or_create(
+        name=NO_SHOW_ACT_TASK_NAME,
+        defaults={
+            "task": "notifications.tasks.act_on_no_show_risk",
+            "interval": every_5_minutes,
+            "description": "Sends the extra reminder of high-risk appointments, releases the "
+            "unconfirmed ones past their deadline (when confirm-or-release is on) and gives "
+            "their times standby clients.",
         },
     )

@@ -23,6 +23,8 @@ class NotificationKind(models.TextChoices):
     WAITLIST = "waitlist", "Waitlisted slot opened"
     OFFER_GONE = "offer_gone", "Waitlist offer gone"
     OFFER_EXPIRED = "offer_expired", "Waitlist offer expired"
+    EXTRA_REMINDER = "extra_reminder", "Extra reminder (high no-show risk)"
+    STANDBY = "standby", "Standby place"
 
 
 # A waitlist offer is told about under these kinds (`notifications.services.offers`).
@@ -232,3 +234,30 @@ class CalendarFeed(models.Model):
     @property
     def path(self) -> str:
         return f"/calendar/{self.token}.ics"
+
+
+class ExtraReminder(models.Model):
+    """The one extra reminder of an appointment at high risk of a no-show, with its "I'm
+    coming" / "I can't make it" links (`notifications.services.attendance`). The row is the
+    claim: one per appointment, so two sweeps at once send it once. `confirm_by` is the
+    deadline it told the client (confirm-or-release), which is the only deadline they are
+    held to."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="extra_reminder"
+    )
+    sent_at = models.DateTimeField()
+    confirm_by = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [
+            models.Index(
+                fields=["confirm_by"],
+                condition=Q(confirm_by__isnull=False),
+                name="extra_reminder_deadline_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extra reminder of #{self.appointment_id} at {self.sent_at:%Y-%m-%d %H:%M}"

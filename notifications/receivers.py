@@ -22,6 +22,8 @@ from notifications.tasks import (
     notify_appointment_event_now,
     notify_offer_event,
     notify_offer_event_now,
+    notify_standby,
+    notify_standby_now,
 )
 from scheduling import events
 from waitlist import events as waitlist_events
@@ -116,3 +118,16 @@ def on_offer_gone(sender, *, offer, **kwargs):
 @receiver(waitlist_events.offer_expired, dispatch_uid="notifications.offer_expired")
 def on_offer_expired(sender, *, offer, **kwargs):
     _hand_off_offer(NotificationKind.OFFER_EXPIRED, offer=offer)
+
+
+@receiver(waitlist_events.standby_placed, dispatch_uid="notifications.standby_placed")
+def on_standby_placed(sender, *, place, **kwargs):
+    try:
+        notify_standby.delay(place_id=place.pk)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning(
+            "Could not enqueue the notification of standby place %s (%s); sending it now.",
+            place.pk,
+            exc,
+        )
+        notify_standby_now(place_id=place.pk)

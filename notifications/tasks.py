@@ -107,3 +107,25 @@ def send_due_reminders() -> dict[str, int]:
 @shared_task(acks_late=True)
 def send_provider_digests() -> int:
     return services.provider_digests_send()
+
+
+@shared_task(acks_late=True)
+def act_on_no_show_risk() -> dict[str, int]:
+    """Extra reminders, confirm-or-release and standby places (each safe to run twice)."""
+    return services.no_show_risk_act()
+
+
+def notify_standby_now(*, place_id: int) -> list[int]:
+    """The standby place's fan-out run in the request when the broker is unreachable
+    (logged, never raised: the waitlist's transaction has committed)."""
+    try:
+        return services.standby_notify(place_id=place_id)
+    except Exception:
+        logger.exception("Notifications for standby place %s failed", place_id)
+        return []
+
+
+@fanout_task
+def notify_standby(self, place_id: int) -> list[int]:
+    """The inbox entry and outbox row of one standby place; idempotent by the place."""
+    return services.standby_notify(place_id=place_id)

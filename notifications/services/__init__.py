@@ -1,5 +1,11 @@
 """Services of notifications: each function changes state; tasks and views call these."""
 
+from notifications.services.attendance import (
+    extra_reminders_send_due,
+    no_show_risk_act,
+    standby_notify,
+    unconfirmed_release,
+)
 from notifications.services.deliveries import (
     email_deliveries_create,
     email_deliveries_enqueue,
@@ -32,6 +38,8 @@ __all__ = [
     "email_delivery_create",
     "email_delivery_enqueue",
     "email_delivery_send",
+    "extra_reminders_send_due",
+    "no_show_risk_act",
     "notification_mark_read",
     "notification_settings_save",
     "notifications_mark_all_read",
@@ -39,4 +47,6 @@ __all__ = [
     "provider_digests_send",
     "reminders_send_due",
     "reminders_sync",
+    "standby_notify",
+    "unconfirmed_release",
 ]

@@ -128,6 +128,14 @@ def _build_message(delivery: EmailDelivery) -> Message | None:
             appointments=provider_day_schedule(provider=provider, day=day),
             to_email=delivery.to_email,
         )
+    if delivery.kind == NotificationKind.STANDBY:
+        from notifications.attendance_messages import standby_email
+        from waitlist.models import StandbyPlace, StandbyStatus
+
+        place = StandbyPlace.objects.filter(
+            pk=delivery.context.get("standby_id"), status=StandbyStatus.WAITING
+        ).first()
+        return standby_email(place=place, to_email=delivery.to_email) if place else None
     if delivery.kind in OFFER_KINDS:
         offer = Offer.objects.filter(pk=delivery.context.get("offer_id")).first()
         if offer is None or (
@@ -144,6 +152,17 @@ def _build_message(delivery: EmailDelivery) -> Message | None:
     ):
         # An invite sent after the cancellation would put the event back in calendars.
         return None
+    if delivery.kind == NotificationKind.EXTRA_REMINDER:
+        from notifications.attendance_messages import extra_reminder_email
+
+        if not appointment.is_active or appointment.start <= timezone.now():
+            return None  # its links would not work any more
+        confirm_by = delivery.context.get("confirm_by")
+        return extra_reminder_email(
+            appointment=appointment,
+            confirm_by=datetime.fromisoformat(confirm_by) if confirm_by else None,
+            to_email=delivery.to_email,
+        )
     return appointment_email(
         kind=delivery.kind,
         appointment=appointment,

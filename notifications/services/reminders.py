@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from attendance.services import reminder_delivered
 from notifications.channels import InAppChannel
 from notifications.messages import appointment_in_app
 from notifications.models import NotificationKind, NotificationSettings, Reminder
@@ -99,6 +100,9 @@ def _reminder_send_one(reminder: Reminder, now: datetime) -> tuple[bool, int | N
             extra=extra,
         )
         InAppChannel().send(message)
+        if reminder.recipient_id == reminder.appointment.client_id:
+            # A feature of the no-show model (attendance sits below and cannot ask us).
+            reminder_delivered(appointment_id=reminder.appointment_id, at=now)
         if not wants_email(reminder.recipient):
             return True, None
         delivery = email_delivery_create(

@@ -51,6 +51,7 @@ def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
         beat.WEBHOOKS_TASK_NAME: ("integrations.tasks.send_due_webhooks", 1, "minutes"),
         beat.NO_SHOW_RETRAIN_TASK_NAME: ("attendance.tasks.retrain_no_show", "3", "0"),
         beat.NO_SHOW_RESCORE_TASK_NAME: ("attendance.tasks.rescore_upcoming", "4", "0"),
+        beat.NO_SHOW_ACT_TASK_NAME: ("notifications.tasks.act_on_no_show_risk", 5, "minutes"),
     }
     assert str(PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.timezone) == "UTC"
 
@@ -70,6 +71,11 @@ def test_the_no_show_beat_migration_is_applied(db):
     assert ("notifications", "0007_no_show_beat") in applied
 
 
+def test_the_extra_reminders_migration_is_applied(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0008_extra_reminders") in applied
+
+
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     PeriodicTask.objects.filter(name=beat.REMINDERS_TASK_NAME).update(enabled=False)
@@ -77,7 +83,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     call_command("notifications_beat_schedule", stdout=StringIO())
 
-    assert PeriodicTask.objects.count() == 7
+    assert PeriodicTask.objects.count() == 8
     assert PeriodicTask.objects.get(name=beat.REMINDERS_TASK_NAME).enabled is False
 
 
