@@ -1,4 +1,4 @@
-"""Writes of scheduling: book, reschedule, cancel, complete, mark no-show.
+"""Writes of scheduling: book, reschedule, cancel, confirm, complete, mark no-show.
 
 Each public function is one transaction of its own, the outermost (see `_own_transaction`):
 lock, load the rules snapshot, ask `scheduling.rules`, save. The API, the admin and
