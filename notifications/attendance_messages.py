@@ -12,11 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from attendance.actions import CANNOT_COME, COMING, answer_links
 from notifications.channels import Message
-from notifications.messages import appointment_context, format_time, subject_line, zone_of
+from notifications.messages import (
+    appointment_context,
+    email_message,
+    format_time,
+    subject_line,
+    zone_of,
+)
 from notifications.models import NotificationKind
 from scheduling.models import Appointment, BookingPolicy
 from waitlist.models import StandbyPlace
@@ -71,20 +76,15 @@ def extra_reminder_email(
     ctx = extra_reminder_context(appointment=appointment, confirm_by=confirm_by)
     title, summary = extra_reminder_headline(ctx)
     links = answer_links(appointment)
-    ctx.update(
-        title=title, summary=summary, coming_url=links[COMING], cannot_url=links[CANNOT_COME]
-    )
-    kind = NotificationKind.EXTRA_REMINDER
-    return Message(
+    ctx.update(coming_url=links[COMING], cannot_url=links[CANNOT_COME])
+    return email_message(
+        kind=NotificationKind.EXTRA_REMINDER,
         recipient=appointment.client,
-        kind=kind,
+        ctx=ctx,
         title=title,
         summary=summary,
-        subject=subject_line(ctx, title),
-        text_body=render_to_string(f"emails/{kind}.txt", ctx),
-        html_body=render_to_string(f"emails/{kind}.html", ctx),
-        appointment=appointment,
         to_email=to_email,
+        appointment=appointment,
     )
 
 
@@ -132,15 +132,11 @@ def standby_in_app(*, place: StandbyPlace) -> Message:
 def standby_email(*, place: StandbyPlace, to_email: str = "") -> Message:
     ctx = standby_context(place=place)
     title, summary = standby_headline(ctx)
-    ctx.update(title=title, summary=summary)
-    kind = NotificationKind.STANDBY
-    return Message(
+    return email_message(
+        kind=NotificationKind.STANDBY,
         recipient=place.entry.client,
-        kind=kind,
+        ctx=ctx,
         title=title,
         summary=summary,
-        subject=subject_line(ctx, title),
-        text_body=render_to_string(f"emails/{kind}.txt", ctx),
-        html_body=render_to_string(f"emails/{kind}.html", ctx),
         to_email=to_email,
     )

@@ -153,20 +153,20 @@ def subject_line(ctx: dict[str, Any], title: str) -> str:
     return f"[SmartBook] {title}: {ctx['service_name']}, {ctx['when']}"
 
 
-def appointment_email(
-    *, kind: str, appointment: Appointment, recipient, extra: dict[str, Any], to_email: str = ""
+def email_message(
+    *,
+    kind: str,
+    recipient,
+    ctx: dict[str, Any],
+    title: str,
+    summary: str,
+    to_email: str = "",
+    appointment: Appointment | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> Message:
-    ctx = appointment_context(kind=kind, appointment=appointment, recipient=recipient, extra=extra)
-    title, summary = headline(ctx)
+    """An email of our kind `kind`: its subject line, and its text and HTML bodies rendered
+    from `emails/<kind>.txt` and `.html` with `ctx` (which gets the title and summary)."""
     ctx.update(title=title, summary=summary)
-    attachments = []
-    if kind in {
-        NotificationKind.BOOKED,
-        NotificationKind.RESCHEDULED,
-        NotificationKind.CANCELLED,
-        NotificationKind.REMINDER,
-    }:
-        attachments.append(Attachment("invite.ics", appointment_invite(appointment), ICS_MIMETYPE))
     return Message(
         recipient=recipient,
         kind=kind,
@@ -175,9 +175,34 @@ def appointment_email(
         subject=subject_line(ctx, title),
         text_body=render_to_string(f"emails/{kind}.txt", ctx),
         html_body=render_to_string(f"emails/{kind}.html", ctx),
-        attachments=attachments,
+        attachments=attachments or [],
         appointment=appointment,
         to_email=to_email,
+    )
+
+
+def appointment_email(
+    *, kind: str, appointment: Appointment, recipient, extra: dict[str, Any], to_email: str = ""
+) -> Message:
+    ctx = appointment_context(kind=kind, appointment=appointment, recipient=recipient, extra=extra)
+    title, summary = headline(ctx)
+    attachments = []
+    if kind in {
+        NotificationKind.BOOKED,
+        NotificationKind.RESCHEDULED,
+        NotificationKind.CANCELLED,
+        NotificationKind.REMINDER,
+    }:
+        attachments.append(Attachment("invite.ics", appointment_invite(appointment), ICS_MIMETYPE))
+    return email_message(
+        kind=kind,
+        recipient=recipient,
+        ctx=ctx,
+        title=title,
+        summary=summary,
+        to_email=to_email,
+        appointment=appointment,
+        attachments=attachments,
     )
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from notifications.channels import Message
-from notifications.messages import format_time, subject_line, zone_of
+from notifications.messages import email_message, format_time, subject_line, zone_of
 from notifications.models import NotificationKind
 from waitlist.links import offer_links
 from waitlist.models import EntryStatus, Offer
@@ -86,17 +85,14 @@ def offer_action_links(offer: Offer) -> list[dict[str, str]]:
 def offer_email(*, kind: str, offer: Offer, to_email: str = "") -> Message:
     ctx = offer_context(kind=kind, offer=offer)
     title, summary = offer_headline(ctx)
-    ctx.update(title=title, summary=summary)
     if kind == NotificationKind.WAITLIST:
         links = offer_links(offer)
         ctx.update(accept_url=links["accept"], decline_url=links["decline"])
-    return Message(
-        recipient=offer.entry.client,
+    return email_message(
         kind=kind,
+        recipient=offer.entry.client,
+        ctx=ctx,
         title=title,
         summary=summary,
-        subject=subject_line(ctx, title),
-        text_body=render_to_string(f"emails/{kind}.txt", ctx),
-        html_body=render_to_string(f"emails/{kind}.html", ctx),
         to_email=to_email,
     )

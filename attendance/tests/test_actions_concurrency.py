@@ -2,11 +2,10 @@
 clicks, a click against a release, two standby sweeps; threads released together behind a
 barrier, each on its own connection, with real commits."""
 
-import threading
 from datetime import date, time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -19,6 +18,7 @@ from scheduling.services import appointment_book
 from scheduling.tests.support import at
 from waitlist.models import StandbyPlace
 from waitlist.tests.factories import WaitlistEntryFactory, WaitlistRangeFactory
+from waitlist.tests.support import race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,33 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("frozen_now"),
 ]
-
-
-def race(calls: list) -> tuple[list, list[Exception]]:
-    barrier = threading.Barrier(len(calls))
-    done: list = []
-    failed: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result = call()
-            with lock:
-                done.append(result)
-        except Exception as exc:  # collected and asserted on below
-            with lock:
-                failed.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return done, failed
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """Races on PostgreSQL (row locks, the exclusion constraint, the one-pending-offer constraint):
 threads released together behind a barrier, each on its own connection."""
 
-import threading
 from datetime import date, time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -16,6 +15,7 @@ from scheduling.tests.support import at
 from waitlist import services
 from waitlist.models import Offer, OfferStatus
 from waitlist.tests.factories import WaitlistEntryFactory, WaitlistRangeFactory
+from waitlist.tests.support import race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -25,33 +25,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("frozen_now", "policy"),
 ]
-
-
-def race(actions: list) -> tuple[list, list[Exception]]:
-    barrier = threading.Barrier(len(actions))
-    done: list = []
-    failed: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(action) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result = action()
-            with lock:
-                done.append(result)
-        except Exception as exc:  # collected and asserted on below
-            with lock:
-                failed.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return done, failed
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment
 from waitlist.errors import LinkInvalid, LinkUsed
 from web.views.pages import _zone_of
+from web.views.waitlist import link_problem_page
 
 # Why a link no longer works, in the client's words, with the status it answers.
 LINK_PROBLEMS = {
@@ -32,12 +33,11 @@ LINK_PROBLEMS = {
 
 
 def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    status, title, reason = LINK_PROBLEMS[problem]
-    return render(
+    return link_problem_page(
         request,
-        "pages/attendance_link_problem.html",
-        {"page_title": title, "reason": reason, "problem": problem},
-        status=status,
+        problems=LINK_PROBLEMS,
+        template="pages/attendance_link_problem.html",
+        problem=problem,
     )
 
 

@@ -48,13 +48,26 @@ LINK_PROBLEMS = {
 # --- the offer links ----------------------------------------------------------------------
 
 
-def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    status, title, reason = LINK_PROBLEMS[problem]
+def link_problem_page(
+    request: HttpRequest, *, problems: dict, template: str, problem: str
+) -> HttpResponse:
+    """The page of a one-click link that no longer works: its title and reason, with the
+    status that problem answers (`problems`: problem -> (status, title, reason))."""
+    status, title, reason = problems[problem]
     return render(
         request,
-        "pages/waitlist_link_problem.html",
+        template,
         {"page_title": title, "reason": reason, "problem": problem},
         status=status,
+    )
+
+
+def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+    return link_problem_page(
+        request,
+        problems=LINK_PROBLEMS,
+        template="pages/waitlist_link_problem.html",
+        problem=problem,
     )
 
 
