@@ -48,7 +48,7 @@ ANSWERS = (COMING, CANNOT_COME)
 LINK_PATH = "/attendance/{answer}/{token}"
 
 # The cancellation's reason, as the client and the provider read it.
-CANNOT_COME_REASON = "The client told us they can't make it."
+CANNOT_COME_REASON = 'The answer to our reminder was "I can\'t make it".'
 RELEASE_REASON = "Not confirmed by the deadline in our reminder, so the time was offered to others."
 # Appointments looked at per sweep, so each run costs about the same.
 SWEEP_LIMIT = 200

@@ -4,6 +4,7 @@ from notifications import services
 from notifications.models import (
     CalendarFeed,
     EmailDelivery,
+    ExtraReminder,
     Notification,
     NotificationSettings,
     Reminder,
@@ -78,3 +79,20 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
     readonly_fields = ["token", "created_at"]
+
+
+@admin.register(ExtraReminder)
+class ExtraReminderAdmin(admin.ModelAdmin):
+    """The extra reminders of high-risk appointments, and the deadline each one told."""
+
+    list_display = ["appointment", "sent_at", "confirm_by"]
+    list_filter = [("confirm_by", admin.EmptyFieldListFilter)]
+    search_fields = ["appointment__client__email"]
+    raw_id_fields = ["appointment"]
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scheduling.errors import BookingRuleViolation, HoldGone, InvalidTransition, SlotUnavailable
 from waitlist import selectors, services
-from waitlist.models import DisplacedEntry, Offer, WaitlistEntry, WaitlistRange
+from waitlist.models import DisplacedEntry, Offer, StandbyPlace, WaitlistEntry, WaitlistRange
 
 
 class _ReadOnly:
@@ -55,12 +55,23 @@ class WaitlistEntryAdmin(_ReadOnly, admin.ModelAdmin):
         "created_at",
         "expires_on",
         "appointment",
+        "short_notice",
     ]
-    list_filter = ["status", "urgency", "service", "provider"]
+    list_filter = ["status", "urgency", "short_notice", "service", "provider"]
     search_fields = ["client__email", "client__last_name"]
     list_select_related = ["client", "service", "provider", "appointment"]
     date_hierarchy = "created_at"
     inlines = [RangeInline, OfferInline]
+
+
+@admin.register(StandbyPlace)
+class StandbyPlaceAdmin(_ReadOnly, admin.ModelAdmin):
+    """Who is first in line for the time of each appointment at high risk of a no-show."""
+
+    list_display = ["id", "appointment", "entry", "status", "offer", "created_at", "ended_at"]
+    list_filter = ["status"]
+    search_fields = ["entry__client__email", "appointment__client__email"]
+    list_select_related = ["appointment", "entry__client", "offer"]
 
 
 @admin.register(Offer)

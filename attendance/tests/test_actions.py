@@ -436,3 +436,12 @@ def test_a_standby_place_ends_when_its_appointment_goes_ahead(
     actions.standby_places_give(now=timezone.now())
     place = StandbyPlace.objects.get()
     assert (place.status, place.ended_at) == (StandbyStatus.ENDED, risky.start)
+
+
+def test_staff_edit_the_policies_in_their_own_section_of_the_policy_admin(client, admin_user):
+    client.force_login(admin_user)
+    url = f"/admin/scheduling/bookingpolicy/{BookingPolicy.load().pk}/change/"
+    page = client.get(url).content.decode()
+    assert "Acting on no-show risk" in page
+    for name in ("extra_reminder_hours_before", "confirm_or_release", "standby_places"):
+        assert f'name="{name}"' in page

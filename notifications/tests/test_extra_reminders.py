@@ -258,3 +258,16 @@ def test_a_sent_reminder_is_reported_to_the_no_show_model(appointment, committed
             "delivered_at", flat=True
         )
     ) == [at(13, 10)]
+
+
+def test_staff_see_each_extra_reminder_and_its_deadline(
+    risky, releasing, committed, time_machine, client, admin_user
+):
+    time_machine.move_to(at(12, 10), tick=False)
+    send(committed, timezone.now())
+    client.force_login(admin_user)
+    page = client.get("/admin/notifications/extrareminder/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert str(risky) in html
+    assert f"/admin/notifications/extrareminder/{ExtraReminder.objects.get().pk}/change/" in html

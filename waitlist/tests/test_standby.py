@@ -197,3 +197,15 @@ def test_a_standby_client_who_left_loses_the_place_and_the_time_goes_to_the_queu
     place.refresh_from_db()
     assert place.status == StandbyStatus.ENDED
     assert Offer.objects.get(status=OfferStatus.PENDING).entry == queue
+
+
+def test_staff_see_the_standby_places_in_the_admin(booked, join, client, admin_user):
+    standby = short_notice(join)
+    services.standby_place(appointment=booked, now=timezone.now())
+    client.force_login(admin_user)
+
+    page = client.get("/admin/waitlist/standbyplace/")
+
+    assert page.status_code == 200
+    assert str(standby) in page.content.decode()
+    assert client.get("/admin/waitlist/waitlistentry/?short_notice__exact=1").status_code == 200
