@@ -18,7 +18,15 @@ from scheduling.models import (
     AppointmentChange,
     AppointmentStatus,
 )
-from waitlist.models import EntryKind, EntryStatus, Offer, OfferStatus, WaitlistEntry
+from waitlist.models import (
+    EntryKind,
+    EntryStatus,
+    Offer,
+    OfferStatus,
+    StandbyPlace,
+    StandbyStatus,
+    WaitlistEntry,
+)
 
 
 def entries_of_client(*, client: User) -> QuerySet[WaitlistEntry]:
@@ -41,6 +49,15 @@ def offers_of_client(*, client: User) -> QuerySet[Offer]:
 def offer_for_client(*, client: User, offer_id: int) -> Offer:
     """The client's own offer; DoesNotExist for unknown ids and others' offers alike."""
     return offers_of_client(client=client).get(pk=offer_id)
+
+
+def standby_places_of_client(*, client: User) -> QuerySet[StandbyPlace]:
+    """The client's waiting standby places, soonest first."""
+    return (
+        StandbyPlace.objects.filter(entry__client=client, status=StandbyStatus.WAITING)
+        .select_related("appointment__service", "appointment__provider")
+        .order_by("appointment__start")
+    )
 
 
 @dataclass(frozen=True, slots=True)

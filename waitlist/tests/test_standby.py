@@ -209,3 +209,20 @@ def test_staff_see_the_standby_places_in_the_admin(booked, join, client, admin_u
     assert page.status_code == 200
     assert str(standby) in page.content.decode()
     assert client.get("/admin/waitlist/waitlistentry/?short_notice__exact=1").status_code == 200
+
+
+def test_my_waitlist_shows_where_i_am_first_in_line(booked, join, client):
+    standby = short_notice(
+        join,
+        UserFactory(role="client", timezone="Europe/Paris"),
+        ranges=[days(TUESDAY, TUESDAY, time(11), time(11, 30))],
+    )
+    assert services.standby_place(appointment=booked, now=timezone.now()).entry == standby
+    client.force_login(standby.client)
+
+    page = client.get("/waitlist").content.decode()
+
+    assert "First in line" in page
+    # Tuesday 10:00 UTC is 11:00 in Paris, named.
+    assert "Tuesday 13 January 2026, 11:00</time> (Europe/Paris)" in page
+    assert "can come at short notice" in page

@@ -145,6 +145,7 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
             "active": [e for e in entries if e.status == EntryStatus.ACTIVE],
             "closed": [e for e in entries if e.status != EntryStatus.ACTIVE][:20],
             "offers": offers,
+            "standby": list(selectors.standby_places_of_client(client=request.user)),
             "viewer_timezone": _zone_of(request.user).key,
             "page_title": "My waitlist",
         },
