@@ -107,31 +107,39 @@ class NoShowModel:
     def probabilities(self, features: pd.DataFrame) -> np.ndarray:
         return self.classifier.predict_proba(features[list(FEATURE_NAMES)])[:, 1]
 
-    def _raw(self, features: pd.DataFrame) -> np.ndarray:
-        """The uncalibrated log-odds, averaged over the calibration folds' models."""
-        frame = features[list(FEATURE_NAMES)]
-        scores = [
-            fold.estimator.decision_function(frame)
-            for fold in self.classifier.calibrated_classifiers_
-        ]
-        return np.mean(scores, axis=0)
-
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per row and family of features (`features.FAMILIES`), how much that family raises
         (positive) or lowers the model's log-odds compared with the reference row: the
-        prediction minus the prediction with that family set to the reference."""
+        uncalibrated log-odds minus those with that family set to the reference, averaged over
+        the calibration folds' models. The encoding is per column, so the rows are encoded once
+        and each family's encoded columns swapped for the reference's."""
         if features.empty:
             return pd.DataFrame(columns=list(FAMILIES))
-        raw = self._raw(features)
-        blocks = []
-        for columns in FAMILIES.values():
-            replaced = features.copy()
-            for column in columns:
-                replaced[column] = self.reference[column]
-            blocks.append(replaced)
-        stacked = self._raw(pd.concat(blocks, ignore_index=True))
-        shifted = stacked.reshape(len(FAMILIES), len(features))
-        return pd.DataFrame((raw - shifted).T, columns=list(FAMILIES), index=features.index)
+        frame = features[list(FEATURE_NAMES)]
+        reference = pd.DataFrame([self.reference])[list(FEATURE_NAMES)]
+        total = np.zeros((len(frame), len(FAMILIES)))
+        folds = self.classifier.calibrated_classifiers_
+        for fold in folds:
+            columns, estimator = fold.estimator[0], fold.estimator[-1]
+            encoded = np.asarray(columns.transform(frame), dtype=float)
+            encoded_reference = np.asarray(columns.transform(reference), dtype=float)[0]
+            names = columns.get_feature_names_out()
+            raw = estimator.decision_function(encoded)
+            stacked = np.repeat(encoded[np.newaxis], len(FAMILIES), axis=0)
+            for number, family_columns in enumerate(FAMILIES.values()):
+                outputs = [i for i, name in enumerate(names) if _is_output_of(name, family_columns)]
+                stacked[number][:, outputs] = encoded_reference[outputs]
+            shifted = estimator.decision_function(stacked.reshape(-1, encoded.shape[1]))
+            total += (raw - shifted.reshape(len(FAMILIES), len(frame))).T
+        return pd.DataFrame(total / len(folds), columns=list(FAMILIES), index=features.index)
+
+
+def _is_output_of(name: str, inputs: tuple[str, ...]) -> bool:
+    """Whether an encoded column comes from one of these inputs (a scaled one is named
+    `numeric__<column>`, a one-hot one `category__<column>_<value>`)."""
+    return any(
+        name == f"numeric__{column}" or name.startswith(f"category__{column}_") for column in inputs
+    )
 
 
 def reference_row(features: pd.DataFrame) -> dict:

@@ -11,12 +11,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from attendance.features import FEATURE_NAMES, NUMERIC_FEATURES, feature_frame
-from attendance.history import history_of_clients, reminders_of
+from attendance.history import history_for_scoring, reminders_of
 from attendance.learning import BaseRates
 from attendance.models import NoShowModelVersion, NoShowSettings, ReminderDelivery, RiskScore
 from attendance.reasons import BASE_RATE_REASON, reasons
 from attendance.training import model_load
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+
+NUMERIC = frozenset(NUMERIC_FEATURES)
 
 
 def reminder_delivered(appointment_id: int, at: datetime) -> None:
@@ -44,11 +46,11 @@ def base_rates() -> BaseRates:
 
 
 def risk_estimates(
-    appointment_ids: Iterable[int], *, at: datetime | None = None
+    appointment_ids: Iterable[int], *, at: datetime | None = None, statuses=None
 ) -> list[RiskScore]:
-    """Unsaved `RiskScore` rows for these appointments as at `at` (now): the active model's
-    estimate, or the service's base rate without one. A bounded number of queries (about
-    six) whatever the number of appointments."""
+    """Unsaved `RiskScore` rows for these appointments (those in `statuses`, if given) as at
+    `at` (now): the active model's estimate, or the service's base rate without one. A
+    bounded number of queries (at most six) whatever the number of appointments."""
     at = at or timezone.now()
     ids = sorted(set(appointment_ids))
     if not ids:
@@ -56,13 +58,11 @@ def risk_estimates(
     thresholds = NoShowSettings.load()
     version = NoShowModelVersion.objects.filter(is_active=True).first()
     model = model_load(version) if version is not None else None
-    targets = list(
-        Appointment.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("pk", "client_id", "service_id")
-    )
-    if not targets:
+    history = history_for_scoring(ids, statuses=statuses)
+    own = history[history["id"].isin(ids)]
+    if own.empty:
         return []
+    targets = own["id"].astype(int).tolist()
     if model is None:
         rates = base_rates()
         return [
@@ -75,23 +75,30 @@ def risk_estimates(
                 (BASE_RATE_REASON,),
                 {},
             )
-            for pk, _, service in targets
+            for pk, service in zip(targets, own["service_id"].astype(int), strict=True)
         ]
-    history = history_of_clients({client for _, client, _ in targets})
-    frame = pd.DataFrame({"appointment_id": [pk for pk, _, _ in targets], "predict_at": at})
-    features = feature_frame(history, reminders_of(ids), frame)
+    frame = pd.DataFrame({"appointment_id": targets, "predict_at": at})
+    features = feature_frame(history, reminders_of(targets), frame)
     probabilities = model.probabilities(features)
-    contributions = model.contributions(features)
-    scores = []
-    for position, (pk, _, _) in enumerate(targets):
-        row = features.iloc[position]
-        values = {name: round(float(row[name]), 4) for name in NUMERIC_FEATURES}
-        values.update({name: row[name] for name in FEATURE_NAMES if name not in values})
-        words = reasons(contributions.iloc[position].to_dict(), row.to_dict())
-        scores.append(
-            _score(pk, float(probabilities[position]), thresholds, at, version, words, values)
+    contributions = model.contributions(features).to_dict("records")
+    rows = features.to_dict("records")
+    return [
+        _score(
+            pk,
+            float(probability),
+            thresholds,
+            at,
+            version,
+            reasons(contribution, row),
+            {
+                name: round(float(row[name]), 4) if name in NUMERIC else row[name]
+                for name in FEATURE_NAMES
+            },
         )
-    return scores
+        for pk, probability, contribution, row in zip(
+            targets, probabilities, contributions, rows, strict=True
+        )
+    ]
 
 
 def _score(pk, probability, thresholds, at, version, words, features) -> RiskScore:
@@ -109,10 +116,7 @@ def _score(pk, probability, thresholds, at, version, words, features) -> RiskSco
 
 def risk_scores_update(*, appointment_ids: Iterable[int], at: datetime | None = None) -> int:
     """Score these appointments (those still booked or confirmed) and store the scores."""
-    active_ids = Appointment.objects.filter(
-        pk__in=list(appointment_ids), status__in=ACTIVE_STATUSES
-    ).values_list("pk", flat=True)
-    scores = risk_estimates(list(active_ids), at=at)
+    scores = risk_estimates(appointment_ids, at=at, statuses=ACTIVE_STATUSES)
     with transaction.atomic():
         RiskScore.objects.bulk_create(
             scores,

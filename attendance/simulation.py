@@ -29,8 +29,11 @@ def _without_overlaps(history: pd.DataFrame) -> pd.DataFrame:
     keep = np.ones(len(history), dtype=bool)
     for key in ("provider_id", "client_id"):
         rows = history[blocking & keep].sort_values([key, "start"], kind="stable")
-        previous_end = rows.groupby(key)["end"].shift()
-        clash = rows.index[(rows["start"] < previous_end).to_numpy()]
+        # The latest end of any earlier row of the same provider (or client): a row starting
+        # before it would overlap (dropping a row leaves the rest clear, if a few too many go).
+        ends = rows["end"].astype("int64")
+        latest = ends.groupby(rows[key]).cummax().groupby(rows[key]).shift()
+        clash = rows.index[(rows["start"].astype("int64") < latest).to_numpy()]
         keep[history.index.get_indexer(clash)] = False
     return history[keep]
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import TimeOfDay, _timezone_names
 from accounts.services import profile_ensure
+from attendance.selectors import appointment_risks
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
@@ -218,6 +219,10 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         .select_related("client", "service")
         .order_by("start")
     )
+    # The risk of not coming, for the appointments still to come (one batch of queries).
+    risks = appointment_risks(a.pk for a in appointments if a.is_active and a.end > timezone.now())
+    for appointment in appointments:
+        appointment.no_show_risk = risks.get(appointment.pk)
     # Working and free time come from the availability core itself (DST, holidays, time off
     # and buffers exactly as booking sees them).
     (schedule,) = provider_schedules(providers=[provider], start=range_start, end=range_end)
