@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from scheduling.errors import BookingRuleViolation, HoldGone, SlotUnavailable
@@ -205,3 +206,18 @@ def test_the_database_refuses_an_overlapping_row_over_a_live_hold(hold, other_cl
     hold_release(hold=hold)
     overlapping.save()  # a released hold blocks nothing
     assert Appointment.objects.filter(pk=overlapping.pk).exists()
+
+
+def test_a_provider_without_holds_has_no_hold_update_in_the_booking(book, other_client_user):
+    with CaptureQueriesContext(connection) as queries:
+        book(at(13, 10), client=other_client_user)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert writes == []
+
+
+def test_a_provider_with_only_live_holds_keeps_them_when_booking_elsewhere(
+    hold, book, other_client_user
+):
+    book(at(13, 11), client=other_client_user)
+    hold.refresh_from_db()
+    assert hold.status == AppointmentStatus.HELD
