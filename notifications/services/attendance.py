@@ -24,7 +24,7 @@ from notifications.attendance_messages import extra_reminder_in_app, standby_in_
 from notifications.channels import InAppChannel
 from notifications.models import ExtraReminder, Notification, NotificationKind
 from notifications.services.deliveries import email_deliveries_enqueue, email_delivery_create
-from notifications.services.preferences import wants_email
+from notifications.services.preferences import wants_email, wants_reminders
 from scheduling.models import Appointment, BookingPolicy
 from waitlist.models import StandbyPlace, StandbyStatus
 
@@ -86,6 +86,8 @@ def extra_reminders_send_due(*, now: datetime | None = None) -> int:
     )
     sent, delivery_ids = 0, []
     for appointment in due:
+        if not wants_reminders(appointment.client):
+            continue  # opted out of reminders: no extra one either, so never released
         claimed, delivery_id = _extra_reminder_send_one(appointment, now=now, policy=policy)
         sent += claimed
         if delivery_id is not None:

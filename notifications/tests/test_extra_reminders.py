@@ -271,3 +271,19 @@ def test_staff_see_each_extra_reminder_and_its_deadline(
     html = page.content.decode()
     assert str(risky) in html
     assert f"/admin/notifications/extrareminder/{ExtraReminder.objects.get().pk}/change/" in html
+
+
+def test_a_client_who_turned_reminders_off_gets_no_extra_one_and_is_never_released(
+    risky, releasing, committed, time_machine
+):
+    from accounts.models import Profile
+
+    Profile.objects.update_or_create(user=risky.client, defaults={"reminders_enabled": False})
+    risky.client.refresh_from_db()
+    time_machine.move_to(at(12, 10), tick=False)
+    assert send(committed, timezone.now()) == 0
+    assert not ExtraReminder.objects.exists()
+    time_machine.move_to(at(13, 10, 1), tick=False)
+    assert unconfirmed_release() == []
+    risky.refresh_from_db()
+    assert risky.status == AppointmentStatus.BOOKED
