@@ -1,0 +1,108 @@
+"""The policies' simulation: each policy changes exactly the appointments it touches, with the
+same draws in every scenario, and the command reports the product's own defaults."""
+
+import json
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from attendance.policy_simulation import SCENARIOS, Assumptions, _outcomes, simulate
+
+# Four appointments of 30, 60, 30 and 60 minutes: the first two high risk, the second and
+# fourth missed; the draws decide the reminder's effect, the confirmation and the refill.
+MISSED = np.array([False, True, False, True])
+MINUTES = np.array([30.0, 60.0, 30.0, 60.0])
+FLAGGED = np.array([True, True, False, False])
+NONE_CONFIRMED = np.zeros(4, dtype=bool)
+DRAWS = np.array(
+    [
+        [0.9, 0.1, 0.1, 0.1],  # the reminder: 0.1 < 0.23 saves the second appointment
+        [0.5, 0.5, 0.5, 0.5],  # confirmations: 0.5 < 0.8 (coming) confirms, 0.5 >= 0.2 not
+        [0.4, 0.4, 0.4, 0.4],  # refill: 0.4 < 0.5 rebooks released time
+        [0.9, 0.01, 0.9, 0.9],  # the refill's no-show: 0.01 < 0.05 misses
+    ]
+)
+
+
+def outcomes(*, reminders, release, draws=DRAWS, confirmed_before=NONE_CONFIRMED, **changes):
+    return _outcomes(
+        missed=MISSED,
+        minutes=MINUTES,
+        flagged=FLAGGED,
+        confirmed_before=confirmed_before,
+        draws=draws,
+        assumptions=Assumptions(**changes),
+        reminders=reminders,
+        release=release,
+    )
+
+
+def test_without_policies_the_recorded_outcomes_stand():
+    row = outcomes(reminders=False, release=False)
+    assert row == {
+        "appointments": 4,
+        "no_shows": 2,
+        "no_show_rate": 0.5,
+        "utilisation": 0.3333,  # 60 of 180 minutes attended
+        "extra_reminders": 0,
+        "released": 0,
+        "released_who_would_have_come": 0,
+        "refilled": 0,
+    }
+
+
+def test_the_extra_reminder_saves_a_high_risk_no_show_with_its_draw():
+    row = outcomes(reminders=True, release=False)
+    assert (row["no_shows"], row["utilisation"], row["extra_reminders"]) == (1, 0.6667, 2)
+    # Not reminded, the fourth (low risk) stays missed whatever its draw.
+    assert outcomes(reminders=True, release=False, reminder_risk_ratio=1.0)["no_shows"] == 2
+
+
+def test_confirm_or_release_releases_the_unconfirmed_and_refills_from_the_waitlist():
+    # With the reminder, the second appointment will be kept, so its client confirms (0.5 <
+    # 0.8): nothing is released. With a confirmation rate of 0.3 for those coming, both
+    # high-risk appointments are released, both refilled, one refill missed.
+    assert outcomes(reminders=True, release=True)["released"] == 0
+    row = outcomes(reminders=True, release=True, confirm_if_coming=0.3)
+    assert row == {
+        "appointments": 4,
+        "no_shows": 2,  # the fourth, and the second's refill
+        "no_show_rate": 0.5,
+        "utilisation": 0.3333,  # the first's refill (30) and the third (30) of 180 minutes
+        "extra_reminders": 2,
+        "released": 2,
+        "released_who_would_have_come": 2,
+        "refilled": 2,
+    }
+
+
+def test_a_confirmation_before_the_deadline_keeps_the_appointment():
+    confirmed = np.array([True, True, False, False])
+    row = outcomes(reminders=True, release=True, confirm_if_coming=0.0, confirmed_before=confirmed)
+    assert row["released"] == 0
+
+
+def test_time_released_without_a_refill_is_lost():
+    row = outcomes(reminders=True, release=True, confirm_if_coming=0.3, refill_share=0.0)
+    assert (row["appointments"], row["refilled"], row["utilisation"]) == (2, 0, 0.1667)
+
+
+@pytest.mark.slow
+def test_on_a_generated_clinic_each_policy_lowers_the_no_show_rate():
+    result = simulate(seed=3, appointments=4000)
+    rates = [result["scenarios"][name]["no_show_rate"] for name in SCENARIOS]
+    assert rates[0] > rates[1] > rates[2]
+    assert result["scenarios"]["targeted reminders"]["extra_reminders"] == result["high_risk"]
+    assert result["high_risk_no_show_rate"] > rates[0]  # the model finds the risky ones
+    assert simulate(seed=3, appointments=4000) == result  # seeded
+
+
+@pytest.mark.slow
+def test_the_command_uses_the_products_defaults(capsys):
+    call_command("simulate_no_show_policies", "--seed", "2", "--appointments", "3000", "--json")
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["assumptions"]["high_from"] == 0.30
+    assert result["assumptions"]["reminder_hours_before"] == 48
+    assert result["assumptions"]["confirm_by_hours_before"] == 24
+    assert set(result["scenarios"]) == set(SCENARIOS)
