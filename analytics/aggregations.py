@@ -26,6 +26,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from attendance.features import LEAD_LABELS, lead_bucket
+
 APPOINTMENT_COLUMNS = [
     "id",
     "provider_id",
@@ -223,3 +225,75 @@ def forecast_bookings(
             values = values + slope * np.array([d.toordinal() for d in future]) + intercept
         values = np.clip(values, 0.0, None)
     return pd.DataFrame({"date": future, "bookings": np.round(values, 2), "forecast": True})
+
+
+# --- no-shows (predicted by attendance, against what happened) ----------------------------
+
+NO_SHOW_COLUMNS = [
+    "id",
+    "provider",
+    "service",
+    "status",
+    "start",
+    "created_at",
+    "probability",  # the stored risk (the last estimate before the day); NaN: never scored
+]
+
+
+def empty_no_shows() -> pd.DataFrame:
+    frame = pd.DataFrame({column: [] for column in NO_SHOW_COLUMNS})
+    for column in ("start", "created_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def no_show_rates(outcomes: pd.DataFrame, by: pd.Series | str) -> pd.DataFrame:
+    """Attended and missed appointments per group: `appointments`, `no_shows`, `rate`."""
+    keys = outcomes[by] if isinstance(by, str) else by
+    missed = (outcomes["status"] == NO_SHOW).astype(int)
+    grouped = missed.groupby(keys, sort=True).agg(["size", "sum"])
+    result = pd.DataFrame(
+        {
+            "group": grouped.index.astype(str),
+            "appointments": grouped["size"].astype(int).to_numpy(),
+            "no_shows": grouped["sum"].astype(int).to_numpy(),
+        }
+    )
+    result["rate"] = (result["no_shows"] / result["appointments"]).round(4)
+    return result
+
+
+def no_show_by_lead_time(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The rate per lead-time bucket (booked -> start), in the buckets' own order."""
+    lead_days = (outcomes["start"] - outcomes["created_at"]) / pd.Timedelta(days=1)
+    buckets = lead_days.map(lead_bucket)
+    rates = no_show_rates(outcomes, buckets.map(LEAD_LABELS))
+    order = {label: number for number, label in enumerate(LEAD_LABELS.values())}
+    return rates.sort_values("group", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def no_show_by_weekday(outcomes: pd.DataFrame, *, tz: str) -> pd.DataFrame:
+    weekdays = _local_starts(outcomes, tz).dt.weekday
+    rates = no_show_rates(outcomes, weekdays)
+    rates["group"] = [WEEKDAY_NAMES[int(day)] for day in rates["group"]]
+    return rates
+
+
+def no_show_calibration_by_week(outcomes: pd.DataFrame, *, tz: str) -> pd.DataFrame:
+    """Per week (Monday, in `tz`) of the appointments that were scored: how many no-shows the
+    risks predicted (their sum) and how many there were."""
+    scored = outcomes[outcomes["probability"].notna()]
+    if scored.empty:
+        return pd.DataFrame(columns=["week", "appointments", "predicted", "actual"])
+    local = _local_starts(scored, tz)
+    week = (local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")).dt.date
+    missed = (scored["status"] == NO_SHOW).astype(int)
+    grouped = pd.DataFrame({"week": week, "p": scored["probability"], "m": missed}).groupby("week")
+    return pd.DataFrame(
+        {
+            "week": list(grouped.groups.keys()),
+            "appointments": grouped.size().to_numpy(),
+            "predicted": grouped["p"].sum().round(2).to_numpy(),
+            "actual": grouped["m"].sum().astype(int).to_numpy(),
+        }
+    )

@@ -24,7 +24,7 @@ from analytics.working_time import minutes, working_intervals
 from providers.models import Provider, Service
 from scheduling import selectors as scheduling_selectors
 from scheduling.availability import Interval, ProviderSchedule, Slot
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import working_conflicts
 
 DEFAULT_DAYS = 30
@@ -224,6 +224,76 @@ class Dashboard:
     previous: dict
     change: dict
     charts: dict[str, pd.DataFrame]
+
+
+def no_show_frame(
+    *, start: datetime, end: datetime, provider_id: int | None = None, service_id: int | None = None
+) -> pd.DataFrame:
+    """Attended and missed appointments starting in [start, end), with their stored risk
+    (attendance's last estimate before the day), one query."""
+    rows = Appointment.objects.filter(
+        start__gte=start, start__lt=end, status__in=[AppointmentStatus.COMPLETED, agg.NO_SHOW]
+    )
+    if provider_id:
+        rows = rows.filter(provider_id=provider_id)
+    if service_id:
+        rows = rows.filter(service_id=service_id)
+    values = list(
+        rows.order_by("start").values_list(
+            "id",
+            "provider__display_name",
+            "service__name",
+            "status",
+            "start",
+            "created_at",
+            "risk_score__probability",
+        )
+    )
+    if not values:
+        return agg.empty_no_shows()
+    frame = pd.DataFrame(values, columns=agg.NO_SHOW_COLUMNS)
+    for column in ("start", "created_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["probability"] = frame["probability"].astype(float)
+    return frame
+
+
+@dataclass(frozen=True)
+class NoShowReport:
+    """Predicted against actual no-shows by week, and the no-show rate by service, provider,
+    lead time and weekday (frames of `analytics.aggregations`)."""
+
+    outcomes: int
+    no_shows: int
+    calibration: pd.DataFrame
+    by_service: pd.DataFrame
+    by_provider: pd.DataFrame
+    by_lead_time: pd.DataFrame
+    by_weekday: pd.DataFrame
+
+    @property
+    def rate(self) -> float | None:
+        return agg.ratio(self.no_shows, self.outcomes)
+
+
+def no_show_report(query: DashboardQuery) -> NoShowReport:
+    """The dashboard's no-show section for `query` (one query)."""
+    window = query.window
+    outcomes = no_show_frame(
+        start=window.start,
+        end=window.end,
+        provider_id=query.provider.id if query.provider else None,
+        service_id=query.service.id if query.service else None,
+    )
+    return NoShowReport(
+        outcomes=len(outcomes),
+        no_shows=int((outcomes["status"] == agg.NO_SHOW).sum()),
+        calibration=agg.no_show_calibration_by_week(outcomes, tz=query.tz),
+        by_service=agg.no_show_rates(outcomes, "service"),
+        by_provider=agg.no_show_rates(outcomes, "provider"),
+        by_lead_time=agg.no_show_by_lead_time(outcomes),
+        by_weekday=agg.no_show_by_weekday(outcomes, tz=query.tz),
+    )
 
 
 def _in_window(frame: pd.DataFrame, window: Interval) -> pd.DataFrame:

@@ -48,6 +48,13 @@ LEAD_BUCKETS = (
     ("lead_14_28_days", 14, 29),
     ("lead_over_28_days", 29, float("inf")),
 )
+LEAD_LABELS = {
+    "lead_same_day": "Same day",
+    "lead_1_3_days": "1 to 3 days",
+    "lead_4_13_days": "4 to 13 days",
+    "lead_14_28_days": "2 to 4 weeks",
+    "lead_over_28_days": "Over 4 weeks",
+}
 HOUR_BUCKETS = (
     ("hour_early", 0, 10),
     ("hour_midday", 10, 14),
