@@ -54,6 +54,33 @@ def _sigmoid(value: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-value))
 
 
+def no_show_log_odds(
+    *,
+    propensity: np.ndarray,
+    lead_days: np.ndarray,
+    weekday: np.ndarray,
+    hour: np.ndarray,
+    reminded: np.ndarray,
+    confirmed: np.ndarray,
+) -> np.ndarray:
+    """The log-odds of a no-show from the published structure (before any service's or
+    provider's own effect): the client's propensity, the lead-time curve, the weekday (local,
+    Monday 0) and hour (local), a delivered reminder and a confirmation."""
+    lows = np.array([low for low, _, _, _ in LEAD_MIX])
+    bucket = np.clip(np.searchsorted(lows, np.asarray(lead_days, float), side="right") - 1, 0, None)
+    weekday_effect = np.array([effect for _, effect in WEEKDAY_MIX] + [0.0])
+    hour_index = np.clip(np.asarray(hour) - HOURS[0], 0, HOURS.size - 1)
+    return (
+        BASE_LOG_ODDS
+        + np.asarray(propensity, float)
+        + np.array([effect for _, _, _, effect in LEAD_MIX])[bucket]
+        + weekday_effect[np.asarray(weekday)]
+        + HOUR_EFFECT[hour_index]
+        + np.where(reminded, REMINDER_EFFECT, 0.0)
+        + np.where(confirmed, CONFIRMED_EFFECT, 0.0)
+    )
+
+
 def generate_clinic(
     *,
     seed: int,
@@ -134,15 +161,16 @@ def generate_clinic(
     confirmed = confirms & (confirm_at > created).to_numpy() & ~cancelled
 
     log_odds = (
-        BASE_LOG_ODDS
-        + offset
-        + np.array([effect for _, _, _, effect in LEAD_MIX])[bucket]
-        + np.array([effect for _, effect in WEEKDAY_MIX])[weekday]
-        + HOUR_EFFECT[hour_index]
+        no_show_log_odds(
+            propensity=offset,
+            lead_days=lead_days,
+            weekday=weekday,
+            hour=HOURS[hour_index],
+            reminded=reminded,
+            confirmed=confirmed,
+        )
         + service_effect[service]
         + provider_effect[provider]
-        + np.where(reminded, REMINDER_EFFECT, 0.0)
-        + np.where(confirmed, CONFIRMED_EFFECT, 0.0)
     )
     missed = (rng.random(n) < _sigmoid(log_odds)) & ~never_miss[client_of]
     status = np.where(cancelled, "cancelled", np.where(missed, "no_show", "completed"))

@@ -41,7 +41,9 @@ def _one_hot(row: Mapping, names) -> str | None:
 
 
 def describe(family: str, row: Mapping, raises: bool) -> str | None:
-    """One family's fact, as a person would say it (None: nothing worth saying)."""
+    """One family's fact, as a person would say it, when it reads the way the model used it
+    (None: nothing worth saying, or a fact that would read the wrong way, like "has never
+    cancelled" given as a reason for a higher risk)."""
     visits = _count(row["past_visits"])
     if family == "attendance":
         recent = min(visits, RECENT_COUNT)
@@ -49,18 +51,24 @@ def describe(family: str, row: Mapping, raises: bool) -> str | None:
         if recent == 0:
             return None
         if missed:
-            return f"Missed {missed} of their last {_plural(recent, 'appointment')}"
+            return (
+                f"Missed {missed} of their last {_plural(recent, 'appointment')}"
+                if raises
+                else None
+            )
         return (
-            "Came to their last appointment"
-            if recent == 1
-            else f"Came to all of their last {recent} appointments"
+            None
+            if raises
+            else (
+                "Came to their last appointment"
+                if recent == 1
+                else f"Came to all of their last {recent} appointments"
+            )
         )
     if family == "experience":
-        return (
-            "First appointment with the clinic"
-            if row["is_new"] >= 0.5
-            else (f"{_plural(visits, 'past appointment')} with the clinic")
-        )
+        if row["is_new"] >= 0.5:
+            return "First appointment with the clinic"
+        return None if raises else f"{_plural(visits, 'past appointment')} with the clinic"
     if family == "recency":
         if row["is_new"] >= 0.5:
             return None
@@ -70,11 +78,9 @@ def describe(family: str, row: Mapping, raises: bool) -> str | None:
         return f"Last visit {_plural(days, 'day')} ago"
     if family == "cancellations":
         cancelled = _count(row["past_cancellations"])
-        return (
-            f"Cancelled {_plural(cancelled, 'appointment')} before"
-            if cancelled
-            else ("Has never cancelled")
-        )
+        if cancelled:
+            return f"Cancelled {_plural(cancelled, 'appointment')} before" if raises else None
+        return None if raises else "Has never cancelled"
     if family == "lead_time":
         bucket = _one_hot(row, [name for name, _, _ in LEAD_BUCKETS])
         return _LEAD_WORDS.get(bucket) if bucket else None
@@ -97,10 +103,13 @@ def describe(family: str, row: Mapping, raises: bool) -> str | None:
             else f"{words.capitalize()} times are rarely missed"
         )
     if family == "reminders":
-        delivered = int(row["reminders_delivered"])
-        return "A reminder reached them" if delivered else "No reminder has reached them yet"
+        if int(row["reminders_delivered"]):
+            return None if raises else "A reminder reached them"
+        return "No reminder has reached them yet" if raises else None
     if family == "confirmed":
-        return "Confirmed they are coming" if row["confirmed"] >= 0.5 else "Not confirmed yet"
+        if row["confirmed"] >= 0.5:
+            return None if raises else "Confirmed they are coming"
+        return "Not confirmed yet" if raises else None
     if family == "service":
         return "This service is missed more often" if raises else "This service is rarely missed"
     if family == "provider":

@@ -21,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from accounts.demo import create_demo_users
+        from attendance.demo import create_demo_attendance
         from providers.demo import create_demo_clinic
         from recommendations.demo import create_demo_history
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             credentials = create_demo_users()
             create_demo_clinic()
             create_demo_history()
+            create_demo_attendance()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
         for user, password in credentials:
             self.stdout.write(f"  {user.role:<9} {user.email:<32} {password}")
