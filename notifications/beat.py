@@ -78,14 +78,7 @@ def ensure_beat_schedule(
             "was lost, and retries after their back-off).",
         },
     )
-    at_0300, _ = crontab_model.objects.get_or_create(
-        minute="0",
-        hour="3",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="UTC",
-    )
+    at_0300 = _daily(crontab_model, hour=3)
     task_model.objects.get_or_create(
         name=NO_SHOW_RETRAIN_TASK_NAME,
         defaults={
@@ -95,14 +88,7 @@ def ensure_beat_schedule(
             "predicts better than the one in use and than each service's usual rate.",
         },
     )
-    at_0400, _ = crontab_model.objects.get_or_create(
-        minute="0",
-        hour="4",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="UTC",
-    )
+    at_0400 = _daily(crontab_model, hour=4)
     task_model.objects.get_or_create(
         name=NO_SHOW_RESCORE_TASK_NAME,
         defaults={
@@ -122,3 +108,16 @@ def ensure_beat_schedule(
             "their times standby clients.",
         },
     )
+
+
+def _daily(crontab_model, *, hour: int, minute: int = 0):
+    """The every-day-at crontab (UTC), shared by the entries that run at that time."""
+    row, _ = crontab_model.objects.get_or_create(
+        minute=str(minute),
+        hour=str(hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    return row
