@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 ARTIFACT_FORMAT = "smartbook-no-show-1"
 TEST_SHARE = 0.25
 
-_loaded: dict[tuple[int, str], NoShowModel] = {}
+_loaded: dict[tuple[str, str], NoShowModel] = {}
 
 
 def model_save(model: NoShowModel, path: Path) -> None:
@@ -41,7 +41,9 @@ def model_save(model: NoShowModel, path: Path) -> None:
 def model_load(version: NoShowModelVersion) -> NoShowModel | None:
     """The version's fitted model (cached per process), or None when its file is missing or
     unusable: a broken artifact falls back to the base rate instead of failing a page."""
-    key = (version.version, version.artifact_path)
+    # The file and the row's creation: a version number alone may name another model (a
+    # database rebuilt, another artifact folder).
+    key = (str(version.artifact_file), version.created_at.isoformat())
     if key not in _loaded:
         try:
             payload = joblib.load(version.artifact_file)
