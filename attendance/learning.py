@@ -9,7 +9,7 @@ evaluates it on the held-out slice that neither saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -95,6 +95,17 @@ def metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class _FoldPlan:
+    """What `contributions` needs of one calibration fold's model, whatever the rows: its
+    encoding, its estimator, the reference row encoded, and each family's encoded columns."""
+
+    columns: ColumnTransformer
+    estimator: object
+    encoded_reference: np.ndarray
+    family_outputs: tuple[list[int], ...]
+
+
 @dataclass
 class NoShowModel:
     """A fitted, calibrated classifier, the reference row its contributions are measured
@@ -103,9 +114,35 @@ class NoShowModel:
     kind: str
     classifier: CalibratedClassifierCV
     reference: dict
+    _plans: tuple[_FoldPlan, ...] | None = field(default=None, init=False, repr=False)
+
+    def __getstate__(self) -> dict:
+        # The plans are derived from the classifier: stored artifacts stay as they were.
+        return {**self.__dict__, "_plans": None}
 
     def probabilities(self, features: pd.DataFrame) -> np.ndarray:
         return self.classifier.predict_proba(features[list(FEATURE_NAMES)])[:, 1]
+
+    def _fold_plans(self) -> tuple[_FoldPlan, ...]:
+        if self._plans is None:
+            reference = pd.DataFrame([self.reference])[list(FEATURE_NAMES)]
+            plans = []
+            for fold in self.classifier.calibrated_classifiers_:
+                columns, estimator = fold.estimator[0], fold.estimator[-1]
+                names = columns.get_feature_names_out()
+                plans.append(
+                    _FoldPlan(
+                        columns=columns,
+                        estimator=estimator,
+                        encoded_reference=np.asarray(columns.transform(reference), dtype=float)[0],
+                        family_outputs=tuple(
+                            [i for i, name in enumerate(names) if _is_output_of(name, inputs)]
+                            for inputs in FAMILIES.values()
+                        ),
+                    )
+                )
+            self._plans = tuple(plans)
+        return self._plans
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per row and family of features (`features.FAMILIES`), how much that family raises
@@ -116,22 +153,17 @@ class NoShowModel:
         if features.empty:
             return pd.DataFrame(columns=list(FAMILIES))
         frame = features[list(FEATURE_NAMES)]
-        reference = pd.DataFrame([self.reference])[list(FEATURE_NAMES)]
+        plans = self._fold_plans()
         total = np.zeros((len(frame), len(FAMILIES)))
-        folds = self.classifier.calibrated_classifiers_
-        for fold in folds:
-            columns, estimator = fold.estimator[0], fold.estimator[-1]
-            encoded = np.asarray(columns.transform(frame), dtype=float)
-            encoded_reference = np.asarray(columns.transform(reference), dtype=float)[0]
-            names = columns.get_feature_names_out()
-            raw = estimator.decision_function(encoded)
+        for plan in plans:
+            encoded = np.asarray(plan.columns.transform(frame), dtype=float)
+            raw = plan.estimator.decision_function(encoded)
             stacked = np.repeat(encoded[np.newaxis], len(FAMILIES), axis=0)
-            for number, family_columns in enumerate(FAMILIES.values()):
-                outputs = [i for i, name in enumerate(names) if _is_output_of(name, family_columns)]
-                stacked[number][:, outputs] = encoded_reference[outputs]
-            shifted = estimator.decision_function(stacked.reshape(-1, encoded.shape[1]))
+            for number, outputs in enumerate(plan.family_outputs):
+                stacked[number][:, outputs] = plan.encoded_reference[outputs]
+            shifted = plan.estimator.decision_function(stacked.reshape(-1, encoded.shape[1]))
             total += (raw - shifted.reshape(len(FAMILIES), len(frame))).T
-        return pd.DataFrame(total / len(folds), columns=list(FAMILIES), index=features.index)
+        return pd.DataFrame(total / len(plans), columns=list(FAMILIES), index=features.index)
 
 
 def _is_output_of(name: str, inputs: tuple[str, ...]) -> bool:

@@ -1,0 +1,35 @@
+"""The model's contributions: the per-fold plan is built once and changes no figure, and a
+stored model does not carry it."""
+
+import pickle
+
+import numpy as np
+
+from attendance.features import FAMILIES, feature_frame, training_targets
+from attendance.generator import generate_clinic
+from attendance.learning import fit
+
+
+def test_contributions_are_the_same_from_the_cached_plan_and_after_storing():
+    clinic = generate_clinic(seed=4, appointments=1500)
+    targets = training_targets(clinic.history)
+    features = feature_frame(clinic.history, clinic.reminders, targets)
+    model = fit("logistic", features, targets["missed"].to_numpy())
+    rows = features.iloc[:50]
+    first = model.contributions(rows)
+    assert model._plans is not None and len(model._plans) == len(
+        model.classifier.calibrated_classifiers_
+    )
+    np.testing.assert_array_equal(model.contributions(rows).to_numpy(), first.to_numpy())
+    stored = pickle.loads(pickle.dumps(model))
+    assert stored._plans is None
+    np.testing.assert_allclose(stored.contributions(rows).to_numpy(), first.to_numpy())
+    # Each family set to the reference contributes nothing, and only that family.
+    for family, inputs in FAMILIES.items():
+        moved = rows.copy()
+        for column in inputs:
+            moved[column] = model.reference[column]
+        shares = model.contributions(moved)
+        np.testing.assert_allclose(shares[family].to_numpy(), 0.0, atol=1e-9)
+        others = shares.drop(columns=[family]).to_numpy()
+        np.testing.assert_allclose(others, first.drop(columns=[family]).to_numpy(), atol=1e-9)
