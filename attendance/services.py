@@ -17,6 +17,7 @@ from attendance.models import NoShowModelVersion, NoShowSettings, ReminderDelive
 from attendance.reasons import BASE_RATE_REASON, reasons
 from attendance.training import model_load
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from smartbook.model_versions import version_activate, version_rollback
 
 NUMERIC = frozenset(NUMERIC_FEATURES)
 
@@ -150,31 +151,10 @@ def risk_scores_update_upcoming(*, at: datetime | None = None, batch: int = 2000
 
 def no_show_model_activate(*, version: NoShowModelVersion, note: str = "") -> NoShowModelVersion:
     """Make `version` the model that scores (staff activation or roll back)."""
-    with transaction.atomic():
-        NoShowModelVersion.objects.select_for_update().filter(is_active=True).exclude(
-            pk=version.pk
-        ).update(is_active=False)
-        version.is_active = True
-        if note:
-            version.notes = (version.notes + "\n" + note).strip()
-        version.save(update_fields=["is_active", "notes"])
-    return version
+    return version_activate(version, note=note)
 
 
 def no_show_model_rollback(*, note: str = "") -> NoShowModelVersion | None:
     """Reactivate the newest promoted version older than the active one; with none,
     deactivate the active one (back to the base rate)."""
-    with transaction.atomic():
-        active = NoShowModelVersion.objects.select_for_update().filter(is_active=True).first()
-        if active is None:
-            return None
-        previous = (
-            NoShowModelVersion.objects.filter(version__lt=active.version, promoted=True)
-            .order_by("-version")
-            .first()
-        )
-        active.is_active = False
-        active.save(update_fields=["is_active"])
-        if previous is None:
-            return None
-        return no_show_model_activate(version=previous, note=note or f"rolled back from {active}")
+    return version_rollback(NoShowModelVersion, note=note)

@@ -34,6 +34,7 @@ from scheduling import rules
 from scheduling.availability import Interval
 from scheduling.models import Appointment, AppointmentSource, BookingPolicy
 from scheduling.selectors import service_facts
+from smartbook.model_versions import version_activate, version_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -233,14 +234,7 @@ def recommendation_pick_record(*, appointment: Appointment, context: dict[str, A
 
 def model_version_activate(*, version: ModelVersion, note: str = "") -> ModelVersion:
     """Make `version` the one that re-ranks (staff activation or roll back)."""
-    with transaction.atomic():
-        ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
-            pk=version.pk
-        ).update(is_active=False)
-        version.is_active = True
-        if note:
-            version.notes = (version.notes + "\n" + note).strip()
-        version.save(update_fields=["is_active", "notes"])
+    version_activate(version, note=note)
     ranker_cache_clear()
     return version
 
@@ -248,18 +242,6 @@ def model_version_activate(*, version: ModelVersion, note: str = "") -> ModelVer
 def model_version_rollback(*, note: str = "") -> ModelVersion | None:
     """Reactivate the newest promoted version older than the active one; with none,
     deactivate the active one (back to the rules)."""
-    with transaction.atomic():
-        active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-        if active is None:
-            return None
-        previous = (
-            ModelVersion.objects.filter(version__lt=active.version, promoted=True)
-            .order_by("-version")
-            .first()
-        )
-        active.is_active = False
-        active.save(update_fields=["is_active"])
-        if previous is None:
-            ranker_cache_clear()
-            return None
-        return model_version_activate(version=previous, note=note or f"rolled back from {active}")
+    version = version_rollback(ModelVersion, note=note)
+    ranker_cache_clear()
+    return version
