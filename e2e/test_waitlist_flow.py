@@ -17,10 +17,15 @@ def test_client_joins_from_the_booking_page_and_accepts_the_offer_by_link(
 ):
     from accounts.tests.factories import UserFactory
     from e2e.test_booking_flow import _first_open_slot
-    from scheduling.models import Appointment, AppointmentStatus
+    from scheduling.models import Appointment, AppointmentStatus, BookingPolicy
     from scheduling.services import appointment_book, appointment_cancel
     from waitlist.models import WaitlistEntry
 
+    # The journey at any time of day: no offer quiet hours (they have tests of their own, with
+    # the clock frozen; the live server and the browser run on the real clock).
+    policy = BookingPolicy.load()
+    policy.offer_quiet_from = policy.offer_quiet_until = None
+    policy.save()
     service, provider = clinic["service"], clinic["providers"][0]
     slot = _first_open_slot(service, provider)
     taken = appointment_book(

@@ -24,7 +24,7 @@ PY=${PY:-$ROOT/.venv/bin/python}
 MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
 MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
 notifications/services/reminders.py recommendations/engine/scoring.py \
-recommendations/engine/features.py}
+recommendations/engine/features.py attendance/policy_simulation.py}
 
 tests_for() {
     case "$1" in
@@ -57,6 +57,16 @@ tests_for() {
                 recommendations/tests/test_engine_client_timezone.py \
                 recommendations/tests/test_scoring_terms.py \
                 recommendations/tests/test_engine_scoring.py ;;
+        attendance/policy_simulation.py)
+            # The exact-value tests of each policy's outcomes (the whole-clinic ones are slow
+            # and check direction only).
+            for name in without_policies_the_recorded_outcomes_stand \
+                the_extra_reminder_saves_a_high_risk_no_show_with_its_draw \
+                confirm_or_release_releases_the_unconfirmed_and_refills_from_the_waitlist \
+                a_confirmation_before_the_deadline_keeps_the_appointment \
+                time_released_without_a_refill_is_lost; do
+                printf 'attendance/tests/test_policy_simulation.py::test_%s ' "$name"
+            done ;;
         *) echo "no tests listed for $1" >&2; exit 2 ;;
     esac
 }
