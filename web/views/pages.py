@@ -249,13 +249,17 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         ]
         entries += [{"kind": "free", "start": b.start, "block": b} for b in day_free]
         entries.sort(key=lambda entry: (entry["start"], entry["kind"]))
-        works = any(b.start < day_end and b.end > day_start for b in working)
+        day_working = [b for b in working if b.start < day_end and b.end > day_start]
+        works = bool(day_working)
         columns.append(
             {
                 "date": day,
                 "is_today": day == today,
                 "is_past": day_end <= now,
                 "works": works,
+                # The day's working time is over (today after hours): nothing is bookable
+                # any more, which is not the same as fully booked.
+                "is_over": works and all(min(b.end, day_end) <= now for b in day_working),
                 "appointments": day_appointments,
                 "free": day_free,
                 "entries": entries,
