@@ -177,3 +177,52 @@ class TimeOff(models.Model):
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "The end must be after the start."})
+
+
+class BusySource(models.Model):
+    """A calendar kept elsewhere whose events hold the provider's time (an ICS subscription,
+    a CalDAV account). What is imported lives in `ExternalBusy`; how it is fetched belongs to
+    the app that owns the connection (`calendars`). `synced_at` is the last import that
+    succeeded: the snapshot loader calls a provider's calendars stale from it."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="busy_sources")
+    label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.label}"
+
+
+class ExternalBusy(models.Model):
+    """One busy occurrence imported from a `BusySource`, in UTC. `resource` is the file it
+    came from (a CalDAV object's path; empty for a whole feed), so an incremental sync
+    replaces only what changed; `uid` and `recurrence_id` name the occurrence."""
+
+    source = models.ForeignKey(BusySource, on_delete=models.CASCADE, related_name="busy")
+    # The source's provider, copied so that the snapshot reads busy time without a join.
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=500, blank=True)
+    uid = models.CharField(max_length=500)
+    recurrence_id = models.CharField(max_length=64, blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["provider", "start"]
+        verbose_name_plural = "external busy time"
+        indexes = [
+            models.Index(fields=["provider", "end", "start"], name="external_busy_window"),
+            models.Index(fields=["source", "resource"], name="external_busy_resource"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="external_busy_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.start:%Y-%m-%d %H:%M} - {self.end:%Y-%m-%d %H:%M}"

@@ -1,7 +1,8 @@
 """Writes for providers and services. Each function is one transaction and validates the
 whole change (`full_clean`) before anything is saved: invalid input writes nothing."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,16 @@ from django.db import IntegrityError, transaction
 from accounts.models import Profile, Role, User
 from accounts.services import user_email_mark_verified
 from providers import events
-from providers.models import Provider, Service, ServiceCategory, TimeOff, Weekday, WorkingHours
+from providers.models import (
+    BusySource,
+    ExternalBusy,
+    Provider,
+    Service,
+    ServiceCategory,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+)
 
 NON_FIELD = "non_field_errors"
 
@@ -369,3 +379,80 @@ def service_update(
     service.full_clean()
     service.save(update_fields=list(data) or None)
     return service
+
+
+# --- busy time from elsewhere ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BusyPeriod:
+    """One busy occurrence to import: [start, end) as aware instants."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    recurrence_id: str = ""
+    resource: str = ""
+
+
+# Deletes name resources in chunks: SQLite's and PostgreSQL's parameter limits stay far off.
+_RESOURCE_CHUNK = 500
+
+
+def busy_source_create(*, provider: Provider, label: str) -> BusySource:
+    source = BusySource(provider=provider, label=label[:200])
+    source.full_clean()
+    source.save()
+    return source
+
+
+def busy_source_delete(*, source: BusySource) -> None:
+    """Forget the source and every busy period it brought."""
+    source.delete()
+
+
+def _busy_row(source: BusySource, period: BusyPeriod) -> ExternalBusy:
+    for instant in (period.start, period.end):
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("Busy periods are aware instants.")
+    if period.end <= period.start:
+        raise ValueError("A busy period ends after it starts.")
+    return ExternalBusy(
+        source=source,
+        provider_id=source.provider_id,
+        resource=period.resource[:500],
+        uid=period.uid[:500],
+        recurrence_id=period.recurrence_id[:64],
+        start=period.start,
+        end=period.end,
+    )
+
+
+@transaction.atomic
+def external_busy_replace(
+    *,
+    source_id: int,
+    periods: Iterable[BusyPeriod],
+    synced_at: datetime,
+    resources: Collection[str] | None = None,
+) -> int:
+    """Replace what a source holds and record the import as successful at `synced_at`.
+
+    With `resources` None the source's busy time is replaced whole (a feed read again);
+    otherwise only the rows of those resources go (the files that changed or vanished on the
+    server) and `periods` are their new occurrences. The source row is locked first, so two
+    imports of one source run one after the other. Returns how many periods the source holds.
+    """
+    source = BusySource.objects.select_for_update().get(pk=source_id)
+    rows = [_busy_row(source, period) for period in periods]
+    stale = ExternalBusy.objects.filter(source=source)
+    if resources is None:
+        stale.delete()
+    else:
+        names = sorted(set(resources))
+        for first in range(0, len(names), _RESOURCE_CHUNK):
+            stale.filter(resource__in=names[first : first + _RESOURCE_CHUNK]).delete()
+    ExternalBusy.objects.bulk_create(rows, batch_size=1000)
+    source.synced_at = synced_at
+    source.save(update_fields=["synced_at"])
+    return ExternalBusy.objects.filter(source=source).count()

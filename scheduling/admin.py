@@ -68,6 +68,14 @@ class BookingPolicyAdmin(admin.ModelAdmin):
                 ],
             },
         ),
+        (
+            "External calendars",
+            {
+                "description": "Providers' own calendars (subscriptions and CalDAV) whose busy "
+                "time blocks booking.",
+                "fields": ["calendar_stale_minutes", "offer_when_calendar_stale"],
+            },
+        ),
     ]
 
     def has_add_permission(self, request) -> bool:

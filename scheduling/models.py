@@ -95,6 +95,18 @@ class BookingPolicy(SingletonModel):
         help_text="Give a waitlisted client who can come at short notice a standby place for "
         "a high-risk appointment's time: if it frees, they are offered it first.",
     )
+    # External calendars (`calendars`): their busy time is in the snapshot like appointments.
+    calendar_stale_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 7)],
+        help_text="A provider's external calendar that has not synced for this long is stale: "
+        "staff see it on availability and in the admin.",
+    )
+    offer_when_calendar_stale = models.BooleanField(
+        default=True,
+        help_text="Keep offering a provider's times while one of their external calendars is "
+        "stale (its last known busy time still blocks). Off: offer none until it syncs again.",
+    )
 
     class Meta:
         verbose_name = "booking policy"
