@@ -1,5 +1,6 @@
 """What each recipient is told about an appointment event, in their own time zone."""
 
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,41 @@ def format_time(value: datetime, zone: ZoneInfo, *, with_date: bool = True) -> s
     if not with_date:
         return clock
     return f"{local:%A} {local.day} {local:%B %Y}, {clock}"
+
+
+# format_time's phrase with its date, as stored in inbox entries and shown later.
+_TIME_PHRASE = re.compile(
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) (?P<day>\d{1,2}) "
+    r"(?P<month>[A-Z][a-z]+) (?P<year>\d{4}), (?P<clock>\d{2}:\d{2}) "
+    r"(?P<abbr>[^\s()]+) \((?P<zone>[A-Za-z0-9_+\-/]+)\)"
+)
+
+
+def _phrase_instant(match: re.Match) -> datetime | None:
+    """The instant a format_time phrase names (its abbreviation tells a repeated hour)."""
+    try:
+        zone = ZoneInfo(match["zone"])
+        naive = datetime.strptime(  # noqa: DTZ007 (the zone is attached just below)
+            f"{match['day']} {match['month']} {match['year']} {match['clock']}", "%d %B %Y %H:%M"
+        )
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    for fold in (0, 1):
+        candidate = naive.replace(tzinfo=zone, fold=fold)
+        if candidate.tzname() == match["abbr"]:
+            return candidate
+    return naive.replace(tzinfo=zone)
+
+
+def in_zone(text: str, zone: ZoneInfo) -> str:
+    """`text` with every dated format_time phrase told again in `zone`: an inbox entry
+    written before its reader changed zone reads in the zone the page names."""
+
+    def retell(match: re.Match) -> str:
+        instant = _phrase_instant(match)
+        return match[0] if instant is None else format_time(instant, zone)
+
+    return _TIME_PHRASE.sub(retell, text)
 
 
 def recipient_role(appointment: Appointment, user) -> str:
@@ -112,8 +148,9 @@ def headline(ctx: dict[str, Any]) -> tuple[str, str]:
             return "New booking", f"{ctx['client_name']} booked {ctx['service_name']} on {when}."
         return "Appointment booked", f"Your {what} is booked for {when}."
     if kind == NotificationKind.RESCHEDULED:
-        moved = f" (was {ctx['old_when']})" if ctx["old_when"] else ""
-        return "Appointment moved", f"{what} moved to {when}{moved} by {ctx['actor']}."
+        # One sentence each: the times name their zone in brackets already.
+        moved = f" It was {ctx['old_when']}." if ctx["old_when"] else ""
+        return "Appointment moved", f"{what} moved to {when} by {ctx['actor']}.{moved}"
     if kind == NotificationKind.CANCELLED:
         reason = f" Reason: {ctx['reason']}" if ctx["reason"] else ""
         return "Appointment cancelled", f"{what} on {when} was cancelled by {ctx['actor']}.{reason}"

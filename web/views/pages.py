@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import TimeOfDay, _timezone_names
 from accounts.services import profile_ensure
 from attendance.selectors import appointment_risks
+from notifications.messages import in_zone
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
@@ -294,11 +295,17 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
 
 @login_required
 def notifications_page(request: HttpRequest) -> HttpResponse:
+    zone = _zone_of(request.user)
+    items = list(notification_list(user=request.user)[:100])
+    for item in items:
+        # Entries keep the words they were written with; their times follow the reader's zone.
+        item.title = in_zone(item.title, zone)
+        item.body = in_zone(item.body, zone)
     return render(
         request,
         "pages/notifications.html",
         {
-            "items": list(notification_list(user=request.user)[:100]),
+            "items": items,
             "unread": notification_unread_count(user=request.user),
             "viewer_timezone": _zone_of(request.user).key,
             "page_title": "Notifications",
