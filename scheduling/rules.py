@@ -62,6 +62,9 @@ class Policy:
     horizon: timedelta
     client_cutoff: timedelta
     max_client_appointments_per_day: int | None
+    # Whether a provider whose external calendar is stale is still offered (its last known
+    # busy time blocks either way).
+    offer_when_calendar_stale: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,9 @@ class ProviderFacts:
     user_id: int | None
     service_ids: frozenset[int]
     schedule: ProviderSchedule
+    # Since when one of their external calendars has been stale (not synced within the
+    # policy's limit), or None; their busy time is in `schedule.busy` either way.
+    calendar_stale_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,32 @@ def provider_active(candidate: Candidate) -> Refusal | None:
     if not candidate.provider.is_active:
         return _refuse("provider_active", "provider", "This provider is not taking bookings.")
     return None
+
+
+CALENDAR_STALE = (
+    "{name}'s calendar could not be checked recently, so their times are not offered for now; "
+    "please try again later or pick another provider."
+)
+
+
+def provider_calendar_current(candidate: Candidate) -> Refusal | None:
+    """A provider whose external calendar is stale is not offered when the policy says so
+    (lifted by an override: staff can ask the provider)."""
+    if _calendar_offers(candidate.snapshot, candidate.provider):
+        return None
+    return _refuse(
+        "provider_calendar_current",
+        "provider",
+        CALENDAR_STALE.format(name=candidate.provider.name),
+    )
+
+
+def _calendar_offers(snapshot: Snapshot, provider: ProviderFacts) -> bool:
+    return (
+        provider.calendar_stale_since is None
+        or snapshot.policy.offer_when_calendar_stale
+        or snapshot.may_override
+    )
 
 
 def provider_is_not_client(candidate: Candidate) -> Refusal | None:
@@ -304,6 +336,7 @@ SUBJECT_RULES: tuple[Rule, ...] = (
     provider_known,
     client_active,
     provider_active,
+    provider_calendar_current,
     provider_is_not_client,
     service_active,
     service_offered,
@@ -409,6 +442,7 @@ def bookable_providers(snapshot: Snapshot, service: ServiceFacts) -> list[Provid
         provider
         for _, provider in sorted(snapshot.providers.items())
         if provider.is_active
+        and _calendar_offers(snapshot, provider)
         and service.service_id in provider.service_ids
         and (client is None or provider.user_id != client.client_id)
     ]

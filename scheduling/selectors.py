@@ -12,17 +12,18 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.principals import is_api_key
 from providers.holidays import closed_dates
-from providers.models import Provider, Service, TimeOff, WorkingHours
+from providers.models import BusySource, ExternalBusy, Provider, Service, TimeOff, WorkingHours
 from scheduling import rules
 from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
 from scheduling.models import (
@@ -148,14 +149,16 @@ def provider_schedules(
     with_busy: bool = True,
     now: datetime | None = None,
 ) -> list[ProviderSchedule]:
-    """Schedules of many providers over [start, end) in at most four queries.
+    """Schedules of many providers over [start, end) in at most five queries.
 
     `providers` defaults to the active providers offering `service` (or all active ones).
-    Busy time is every appointment that holds its time and every hold still live at `now`
-    (default: the current time). `exclude_appointment_id` leaves one row out of busy time and
-    day counts (an appointment being rescheduled does not block its own new time, nor a hold
-    the time it holds for its client). Without `with_busy` the appointments are not read
-    (working time only: the dashboard, the conflict check).
+    Busy time is every appointment that holds its time, every hold still live at `now`
+    (default: the current time) and every busy period imported from the providers' external
+    calendars (`ExternalBusy`; it does not count towards a daily cap).
+    `exclude_appointment_id` leaves one row out of busy time and day counts (an appointment
+    being rescheduled does not block its own new time, nor a hold the time it holds for its
+    client). Without `with_busy` neither is read (working time only: the dashboard, the
+    conflict check).
     """
     provider_list = list(active_providers_for(service=service) if providers is None else providers)
     if not provider_list:
@@ -223,6 +226,13 @@ def provider_schedules(
                 busy[provider_id] = tuple(intervals[first:last])
                 start_keys[provider_id] = start_column[first:last]
 
+    external = _external_busy(ids if with_busy else [], fetch_start, fetch_end)
+    for provider_id, intervals in external.items():
+        # Appointments and imported busy time, in one order (the arithmetic merges them).
+        busy[provider_id] = tuple(
+            sorted((*busy.get(provider_id, ()), *intervals), key=_interval_order)
+        )
+
     local_dates: dict[str, _Memo] = {}  # zone -> start key -> provider-local date
     day_range: dict[str, tuple[date, date]] = {}
     holidays: dict[tuple, frozenset[date]] = {}
@@ -263,6 +273,50 @@ def provider_schedules(
     return schedules
 
 
+_interval_order = attrgetter("start", "end")
+
+
+def _external_busy(
+    ids: list[int], fetch_start: datetime, fetch_end: datetime
+) -> dict[int, list[Interval]]:
+    """Each provider's imported busy time around the window (one query; none without ids)."""
+    if not ids:
+        return {}
+    rows = _instant_rows(
+        ExternalBusy.objects.filter(
+            provider_id__in=ids, start__lt=fetch_end + FETCH_MARGIN, end__gt=fetch_start
+        ).order_by("provider_id", "start", "end"),
+        ("provider_id", "start", "end"),
+        instants=2,
+    )
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    for provider_id, busy_start, busy_end in rows:
+        busy[provider_id].append(Interval(busy_start, busy_end))
+    return busy
+
+
+def calendar_checked_at() -> Coalesce:
+    """When the least recently synced of a provider's external calendars last synced (or was
+    connected, if it never has), as an annotation of a provider query; None without any."""
+    return Subquery(
+        BusySource.objects.filter(provider_id=OuterRef("pk"))
+        .annotate(checked=Coalesce("synced_at", "created_at"))
+        .order_by("checked")
+        .values("checked")[:1]
+    )
+
+
+def calendar_stale_since(
+    checked_at: datetime | None, *, now: datetime, policy: BookingPolicy
+) -> datetime | None:
+    """Since when a provider's external calendars are stale (the policy's limit passed since
+    `checked_at`), or None when they are current or there are none."""
+    if checked_at is None:
+        return None
+    stale_at = checked_at + timedelta(minutes=policy.calendar_stale_minutes)
+    return stale_at if stale_at <= now else None
+
+
 def policy_facts(policy: BookingPolicy) -> rules.Policy:
     return rules.Policy(
         slot_step=timedelta(minutes=policy.slot_step_minutes),
@@ -270,6 +324,7 @@ def policy_facts(policy: BookingPolicy) -> rules.Policy:
         horizon=timedelta(days=policy.horizon_days),
         client_cutoff=timedelta(hours=policy.client_cutoff_hours),
         max_client_appointments_per_day=policy.max_client_appointments_per_day,
+        offer_when_calendar_stale=policy.offer_when_calendar_stale,
     )
 
 
@@ -321,6 +376,7 @@ def eligibility_annotations(service: Service) -> dict:
     provider query: the booking service reads them in its locking query, the snapshot in its
     own (`eligibility`)."""
     return {
+        "calendar_checked_at": calendar_checked_at(),
         "user_is_active": F("user__is_active"),
         "offers_service": Exists(
             Provider.services.through.objects.filter(
@@ -330,9 +386,14 @@ def eligibility_annotations(service: Service) -> dict:
     }
 
 
-def eligibility(provider: Provider) -> tuple[bool, bool]:
-    """(may book, offers the service) of a provider read with `eligibility_annotations`."""
-    return provider.is_active and provider.user_is_active, provider.offers_service
+def eligibility(provider: Provider) -> tuple[bool, bool, datetime | None]:
+    """(may book, offers the service, when their external calendars were last checked) of a
+    provider read with `eligibility_annotations`."""
+    return (
+        provider.is_active and provider.user_is_active,
+        provider.offers_service,
+        provider.calendar_checked_at,
+    )
 
 
 def booking_snapshot(
@@ -349,9 +410,10 @@ def booking_snapshot(
     eligible: dict[int, tuple[bool, bool]] | None = None,
 ) -> rules.Snapshot:
     """Everything `scheduling.rules` needs to decide bookings of `service` in [start, end):
-    five queries whatever the number of providers or days (four for the schedules, one for
-    the client; one more when `providers` are given, to learn whether they may book, unless
-    `eligible` already says so: provider id -> `eligibility`).
+    six queries whatever the number of providers, days or imported events (five for the
+    schedules, one for the client; one more when `providers` are given, to learn whether they
+    may book and when their external calendars last synced, unless `eligible` already says
+    so: provider id -> `eligibility`).
 
     `providers` defaults to the active providers offering the service. `client` None asks
     for nobody in particular (public availability). `may_override` must only be True for a
@@ -360,8 +422,14 @@ def booking_snapshot(
     policy = policy or BookingPolicy.load()
     now = now or timezone.now()
     if providers is None:
-        provider_list = list(active_providers_for(service=service))
-        eligible = {provider.pk: (True, True) for provider in provider_list}
+        provider_list = list(
+            active_providers_for(service=service).annotate(
+                calendar_checked_at=calendar_checked_at()
+            )
+        )
+        eligible = {
+            provider.pk: (True, True, provider.calendar_checked_at) for provider in provider_list
+        }
     else:
         provider_list = list(providers)
         if eligible is None:
@@ -382,7 +450,7 @@ def booking_snapshot(
     )
     facts = {}
     for provider, schedule in zip(provider_list, schedules, strict=True):
-        may_book, offers = eligible.get(provider.pk, (False, False))
+        may_book, offers, checked_at = eligible.get(provider.pk, (False, False, None))
         facts[provider.pk] = rules.ProviderFacts(
             provider_id=provider.pk,
             name=str(provider),
@@ -390,6 +458,7 @@ def booking_snapshot(
             user_id=provider.user_id,
             service_ids=frozenset({service.pk}) if offers else frozenset(),
             schedule=schedule,
+            calendar_stale_since=calendar_stale_since(checked_at, now=now, policy=policy),
         )
     return rules.Snapshot(
         now=now,

@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0006_attendance_policies'),
+        ("scheduling", "0006_attendance_policies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='calendar_stale_minutes',
-            field=models.PositiveIntegerField(default=60, help_text="A provider's external calendar that has not synced for this long is stale: staff see it on availability and in the admin.", validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(10080)]),
+            model_name="bookingpolicy",
+            name="calendar_stale_minutes",
+            field=models.PositiveIntegerField(
+                default=60,
+                help_text="A provider's external calendar that has not synced for this long is stale: staff see it on availability and in the admin.",
+                validators=[
+                    django.core.validators.MinValueValidator(5),
+                    django.core.validators.MaxValueValidator(10080),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='offer_when_calendar_stale',
-            field=models.BooleanField(default=True, help_text="Keep offering a provider's times while one of their external calendars is stale (its last known busy time still blocks). Off: offer none until it syncs again."),
+            model_name="bookingpolicy",
+            name="offer_when_calendar_stale",
+            field=models.BooleanField(
+                default=True,
+                help_text="Keep offering a provider's times while one of their external calendars is stale (its last known busy time still blocks). Off: offer none until it syncs again.",
+            ),
         ),
     ]

@@ -97,6 +97,8 @@ def provider_facts(draw, provider_id: int, base: datetime) -> rules.ProviderFact
         user_id=draw(st.sampled_from([500 + provider_id] * 9 + [CLIENT_ID])),
         service_ids=frozenset({SERVICE_ID} if draw(mostly(True)) else {99}),
         schedule=schedule,
+        # Sometimes an external calendar of theirs is stale.
+        calendar_stale_since=draw(st.sampled_from([None, None, None, base])),
     )
 
 
@@ -133,6 +135,7 @@ def snapshots(draw):
         horizon=timedelta(days=draw(st.integers(1, 3))),
         client_cutoff=timedelta(hours=24),
         max_client_appointments_per_day=draw(st.none() | st.integers(1, 3)),
+        offer_when_calendar_stale=draw(mostly(True)),
     )
     # `now` anywhere on the first day, to the second (not only on a grid point).
     now = base + draw(st.integers(0, 24 * 3600 - 1)) * timedelta(seconds=1)
