@@ -542,6 +542,30 @@ def slot_offer(
     return snapshot, rules.offered_moves(snapshot, service.pk, window, moving.start)
 
 
+def client_full_days(
+    *, snapshot: rules.Snapshot, start: datetime, end: datetime
+) -> list[tuple[date, str]]:
+    """The client's own local days touching [start, end) on which they hold as many
+    appointments as the per-day limit allows, each with the words of the rule that refuses
+    another (`rules.client_day_open`): the pages show the day as full instead of empty."""
+    client = snapshot.client
+    if client is None or end <= start:
+        return []
+    zone = ZoneInfo(client.timezone)
+    day = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    full: list[tuple[date, str]] = []
+    while day <= last:
+        # Any instant of the local day asks the rule about that day; noon is on it whatever
+        # the clock does at night.
+        noon = datetime.combine(day, time(12), tzinfo=zone)
+        refused = rules.client_day_open(rules.Candidate(snapshot, None, None, noon))
+        if refused is not None:
+            full.append((day, refused.message))
+        day += timedelta(days=1)
+    return full
+
+
 def working_conflicts(
     *, now: datetime, provider: Provider | None = None, limit: int | None = None
 ) -> list[tuple[Appointment, str]]:

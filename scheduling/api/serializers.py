@@ -123,12 +123,23 @@ def slot_data(slot, *, service_id: int, provider_name: str) -> dict:
     }
 
 
+class FullDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A day in the client's own time zone.")
+    reason = serializers.CharField(help_text="Why no time is offered that day, in plain words.")
+
+
 class SlotListSerializer(serializers.Serializer):
     service = serializers.IntegerField()
     start = serializers.CharField()
     end = serializers.CharField()
     count = serializers.IntegerField()
     slots = SlotSerializer(many=True)
+    full_days = FullDaySerializer(
+        many=True,
+        required=False,
+        help_text="The signed-in client's days in the window on which they already hold the "
+        "most appointments allowed per day (empty for anyone else).",
+    )
 
 
 # --- appointments -----------------------------------------------------------------------

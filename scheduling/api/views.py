@@ -55,7 +55,7 @@ WINDOW_PARAMETERS = [
 ]
 
 
-def _slots_response(*, service, start, end, slots, providers=None) -> Response:
+def _slots_response(*, service, start, end, slots, providers=None, full_days=()) -> Response:
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
     else:
@@ -73,6 +73,7 @@ def _slots_response(*, service, start, end, slots, providers=None) -> Response:
             slot_data(slot, service_id=service.pk, provider_name=names.get(slot.provider_id, ""))
             for slot in slots
         ],
+        "full_days": [{"date": day, "reason": reason} for day, reason in full_days],
     }
     return Response(SlotListSerializer(payload).data)
 
@@ -110,21 +111,27 @@ class AvailableSlotsApi(APIView):
         else:
             client = request.user  # their own appointments and per-day limit apply
         providers = [provider] if provider else None
-        slots = selectors.available_slots(
-            service=data["service"],
-            start=data["start"],
-            end=data["end"],
-            providers=providers,
-            client=client,
-            moving=moving,
-            policy=policy,
-        )
+        slots, full_days = [], []
+        if data["service"].is_active:
+            snapshot, slots = selectors.slot_offer(
+                service=data["service"],
+                start=data["start"],
+                end=data["end"],
+                providers=providers,
+                client=client,
+                moving=moving,
+                policy=policy,
+            )
+            full_days = selectors.client_full_days(
+                snapshot=snapshot, start=data["start"], end=data["end"]
+            )
         return _slots_response(
             service=data["service"],
             start=data["start"],
             end=data["end"],
             slots=slots,
             providers=providers,
+            full_days=full_days,
         )
 
 

@@ -137,7 +137,10 @@
       recommendedSection.hidden = false;
     }
 
-    function renderDays(slots, windowStart, windowEnd) {
+    /* Every local day of the window, in order, so weeks line up: a day with times lists
+       them, a day the client already has their most appointments on says so (the rules'
+       own words, from the API), any other day says it has no free times. */
+    function renderDays(slots, fullDays, windowStart, windowEnd) {
       daysBox.textContent = "";
       windowLabel.textContent = SB.formatDay(windowStart.toISOString(), zone) + " – " + SB.formatDay(new Date(windowEnd.getTime() - 1).toISOString(), zone);
       const byDay = new Map();
@@ -148,14 +151,28 @@
         if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, providers: [] });
         times.get(slot.start).providers.push({ id: slot.providerId, name: slot.providerName });
       });
+      const full = new Map((fullDays || []).map(function (day) { return [day.date, day.reason]; }));
       if (!byDay.size) {
         const empty = SB.element("p", { id: "no-slots" }, ["No free slots in this window — ", SB.element("button", { type: "button", className: "sb-secondary", text: "try the next two weeks" })]);
         empty.querySelector("button").addEventListener("click", function () { move(1); });
         daysBox.appendChild(empty);
-        return;
       }
-      // Every local day of the window in order (keys sort as dates), however long its day.
-      Array.from(byDay.keys()).sort().forEach(function (key) {
+      for (let offset = 0; ; offset++) {
+        const dayBegins = offset === 0 ? windowStart : SB.dayStart(windowStart, zone, offset);
+        if (dayBegins.getTime() >= windowEnd.getTime()) break;
+        const key = SB.dayKey(dayBegins.toISOString(), zone);
+        const title = SB.formatDay(dayBegins.toISOString(), zone);
+        // On a wide screen the days sit in weekday columns (Monday first): the first day
+        // starts in its own column, the rest follow.
+        const column = offset === 0 ? " sb-starts-" + ((new Date(key + "T12:00:00Z").getUTCDay() + 6) % 7 + 1) : "";
+        if (!byDay.has(key)) {
+          const note = full.has(key) ? full.get(key) : "No free times.";
+          daysBox.appendChild(SB.element("section", { className: "sb-day sb-card sb-day-empty" + (full.has(key) ? " is-full" : "") + column, "aria-label": title, "data-day": key }, [
+            SB.element("h3", { text: title }),
+            SB.element("p", { className: "sb-muted", text: note }),
+          ]));
+          continue;
+        }
         const times = Array.from(byDay.get(key).values()).sort(function (a, b) { return a.start < b.start ? -1 : 1; });
         const list = SB.element("div", { className: "sb-slots" });
         times.forEach(function (time) {
@@ -170,11 +187,11 @@
           });
           list.appendChild(button);
         });
-        daysBox.appendChild(SB.element("section", { className: "sb-day sb-card", "aria-label": SB.formatDay(times[0].start, zone) }, [
-          SB.element("h3", { text: SB.formatDay(times[0].start, zone) }),
+        daysBox.appendChild(SB.element("section", { className: "sb-day sb-card" + column, "aria-label": title, "data-day": key }, [
+          SB.element("h3", { text: title }),
           list,
         ]));
-      });
+      }
     }
 
     async function load(message) {
@@ -218,7 +235,7 @@
         SB.setStatus(status, "", "info");
       }
       renderRecommendations(recommended.ok ? recommended.data : null);
-      renderDays(available.ok ? SB.items(available.data) : [], windowStart, windowEnd);
+      renderDays(available.ok ? SB.items(available.data) : [], available.ok ? available.data.full_days : [], windowStart, windowEnd);
       browseSection.hidden = false;
     }
 

@@ -1,0 +1,82 @@
+"""The booking page as a newcomer meets it: every day of the window in its place, a day the
+client cannot book any more said to be full before they pick, and what they chose shown."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from e2e.support import login_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _slots_on_a_later_day(service, provider, days_ahead: int = 2):
+    """The open slots of the first working day at least `days_ahead` days away."""
+    from scheduling.selectors import available_slots
+
+    now = timezone.now()
+    slots = available_slots(
+        service=service,
+        start=now + timedelta(days=days_ahead),
+        end=now + timedelta(days=days_ahead + 7),
+        providers=[provider],
+    )
+    assert slots, "the test clinic has no open slot that week"
+    return slots
+
+
+def test_a_day_with_the_clients_daily_maximum_says_so_and_offers_no_time(
+    new_page, live_server, clinic, screenshot
+):
+    from accounts.tests.factories import UserFactory
+    from scheduling.services import appointment_book
+
+    service, provider = clinic["service"], clinic["providers"][0]
+    policy = clinic["policy"]
+    policy.max_client_appointments_per_day = 1
+    policy.save()
+    client_user = UserFactory(timezone="Europe/London")
+    first = _slots_on_a_later_day(service, provider)[0]
+    appointment_book(client=client_user, provider=provider, service=service, start=first.start)
+    full_day = first.start.astimezone(ZoneInfo("Europe/London")).date().isoformat()
+
+    page = new_page()
+    login_as(page, live_server, client_user)
+    page.goto(f"/book?service={service.pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+
+    day = page.locator(f".sb-day[data-day='{full_day}']")
+    assert "at most 1" in day.inner_text()
+    assert day.locator("button.sb-slot").count() == 0
+    # The recommendations keep off that day too.
+    picks = page.locator("#recommendations button.sb-rec-pick")
+    assert picks.count() > 0
+    for i in range(picks.count()):
+        start = picks.nth(i).get_attribute("data-start")
+        assert not start.startswith(full_day)
+    screenshot(page, "book-full-day")
+
+
+def test_every_day_of_the_window_is_shown_closed_ones_included(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    service = clinic["service"]
+    client_user = UserFactory(timezone="Europe/London")
+    page = new_page()
+    login_as(page, live_server, client_user)
+    page.goto(f"/book?service={service.pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+
+    days = page.locator(".sb-day")
+    keys = [days.nth(i).get_attribute("data-day") for i in range(days.count())]
+    today = timezone.localtime(timezone.now(), ZoneInfo("Europe/London")).date()
+    assert keys == [(today + timedelta(days=i)).isoformat() for i in range(14)]
+    # The providers do not work at weekends: those days are there, saying so.
+    weekend = [key for key in keys if timezone.datetime.fromisoformat(key).weekday() >= 5]
+    assert weekend
+    for key in weekend:
+        day = page.locator(f".sb-day[data-day='{key}']")
+        assert "No free times" in day.inner_text()
+        assert day.locator("button.sb-slot").count() == 0
