@@ -2,15 +2,14 @@
 
 - Only http and https. The host is resolved once; if any of its addresses is private,
   loopback, link-local, multicast, reserved, unspecified or otherwise not public, the request
-  is refused before connecting, unless the address lies in `WEBHOOK_ALLOWED_NETWORKS`.
+  is refused before connecting, unless the address lies in `WEBHOOK_ALLOWED_NETWORKS`
+  (`smartbook.outbound`, the guard external calendars call too).
 - The connection goes to the address that was checked (the name is sent as `Host` and, for
   https, used for SNI and the certificate check), so a second lookup cannot swap it.
 - Redirects are not followed and nothing is retried here (retries are the delivery's own).
 - `WEBHOOK_TIMEOUT_SECONDS` to connect and to read; at most 64 KiB of the answer is read.
 """
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,22 +17,13 @@ from urllib.parse import urlsplit
 import urllib3
 from django.conf import settings
 
+from smartbook import outbound
+from smartbook.outbound import AddressRefused, RequestFailed
+
+__all__ = ["AddressRefused", "RequestFailed", "Response", "check_address", "post", "resolve"]
+
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "SmartBook-Webhooks/1"
-
-
-class RequestFailed(Exception):
-    """The request did not get a 2xx answer; `str()` says why in plain words."""
-
-    def __init__(self, message: str, *, status: int | None = None, duration_ms: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.duration_ms = duration_ms
-
-
-class AddressRefused(RequestFailed):
-    """The address may not be called (never connected)."""
 
 
 @dataclass(frozen=True)
@@ -43,55 +33,18 @@ class Response:
     duration_ms: int
 
 
-def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """What makes `ip` not a public address, or None when it is one."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    for attribute, word in (
-        ("is_unspecified", "unspecified"),
-        ("is_loopback", "loopback"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_reserved", "reserved"),
-        ("is_private", "private"),
-    ):
-        if getattr(ip, attribute):
-            return word
-    if not ip.is_global:
-        return "not public"
-    return None
-
-
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [
-        ipaddress.ip_network(cidr, strict=False)
-        for cidr in getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", [])
-    ]
+def _allowed_networks() -> list[str]:
+    return list(getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", []))
 
 
 def check_address(address: str) -> None:
     """Raise AddressRefused unless `address` (an IP literal) may be called."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    kind = _kind(ip)
-    if kind is None:
-        return
-    if any(ip.version == net.version and ip in net for net in _allowed_networks()):
-        return
-    raise AddressRefused(f"the address {ip} is {kind} and not allowed")
+    outbound.check_address(address, _allowed_networks())
 
 
 def resolve(host: str, port: int) -> str:
     """The one address to connect to, after checking every address the name has."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise RequestFailed(f"the host name {host} could not be resolved ({exc})") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not addresses:
-        raise RequestFailed(f"the host name {host} has no address")
-    for address in addresses:
-        check_address(address)
-    return addresses[0]
+    return outbound.resolve(host, port, _allowed_networks())
 
 
 _pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
