@@ -12,14 +12,12 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Appointment, AppointmentStatus, appointment_event_uid
+
+__all__ = ["appointment_event_uid"]  # the one UID rule lives with the appointment
 
 PRODID = "-//SmartBook//Appointments//EN"
 ICS_MIMETYPE = "text/calendar"
-
-
-def appointment_event_uid(appointment: Appointment) -> str:
-    return f"{appointment.uid}@smartbook"
 
 
 def appointment_url(appointment: Appointment) -> str:

@@ -433,7 +433,7 @@ def external_busy_replace(
     *,
     source_id: int,
     periods: Iterable[BusyPeriod],
-    synced_at: datetime,
+    synced_at: datetime | None,
     resources: Collection[str] | None = None,
 ) -> int:
     """Replace what a source holds and record the import as successful at `synced_at`.
@@ -441,7 +441,9 @@ def external_busy_replace(
     With `resources` None the source's busy time is replaced whole (a feed read again);
     otherwise only the rows of those resources go (the files that changed or vanished on the
     server) and `periods` are their new occurrences. The source row is locked first, so two
-    imports of one source run one after the other. Returns how many periods the source holds.
+    imports of one source run one after the other. `synced_at` None changes what is held
+    without counting as an import (a calendar the provider stopped counting as busy).
+    Returns how many periods the source holds.
     """
     source = BusySource.objects.select_for_update().get(pk=source_id)
     rows = [_busy_row(source, period) for period in periods]
@@ -453,6 +455,7 @@ def external_busy_replace(
         for first in range(0, len(names), _RESOURCE_CHUNK):
             stale.filter(resource__in=names[first : first + _RESOURCE_CHUNK]).delete()
     ExternalBusy.objects.bulk_create(rows, batch_size=1000)
-    source.synced_at = synced_at
-    source.save(update_fields=["synced_at"])
+    if synced_at is not None:
+        source.synced_at = synced_at
+        source.save(update_fields=["synced_at"])
     return ExternalBusy.objects.filter(source=source).count()

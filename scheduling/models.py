@@ -142,6 +142,15 @@ class BookingPolicy(SingletonModel):
         return local >= start or local < end
 
 
+# The UID of an appointment's calendar event wherever it goes (invites, feeds, the providers'
+# CalDAV calendars): the suffix is how SmartBook's own events are told apart when read back.
+EVENT_UID_SUFFIX = "@smartbook"
+
+
+def appointment_event_uid(appointment: "Appointment") -> str:
+    return f"{appointment.uid}{EVENT_UID_SUFFIX}"
+
+
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
     CONFIRMED = "confirmed", "Confirmed"
