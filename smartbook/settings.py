@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "integrations",
+    "calendars",
     "web",
 ]
 
@@ -329,6 +330,17 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 72)
 # How long a rotated secret's predecessor still signs (both signatures are sent).
 WEBHOOK_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_ROTATION_OVERLAP_HOURS", 24)
+
+# --- external calendars (calendars) ---
+# Networks (CIDRs, comma-separated) calendar addresses may reach although they are not public;
+# empty refuses every private, loopback and link-local address.
+CALENDAR_ALLOWED_NETWORKS = env_list("CALENDAR_ALLOWED_NETWORKS", [])
+# Seconds to connect, to read, and for a whole download of one calendar request.
+CALENDAR_TIMEOUT_SECONDS = env_int("CALENDAR_TIMEOUT_SECONDS", 15)
+# The most one answer of a calendar server may be (bytes); past it the sync fails.
+CALENDAR_MAX_BYTES = env_int("CALENDAR_MAX_BYTES", 10 * 1024 * 1024)
+# A Fernet key for the stored app passwords; empty derives one from SECRET_KEY.
+CALENDAR_CREDENTIALS_KEY = env_str("CALENDAR_CREDENTIALS_KEY", "")
 
 # --- security (production) ---
 SESSION_COOKIE_SECURE = not DEBUG

@@ -1,0 +1,372 @@
+"""Writes of external calendars: connecting, choosing calendars, syncing, and pushing
+appointments out. Busy time is written through `providers.services` (the snapshot's side).
+
+A sync claims its connection first (`claimed_until`, one UPDATE that only one worker wins),
+so two runs never overlap; the import itself replaces the source's busy time under the
+source's row lock (`providers.services.external_busy_replace`). A failed sync keeps the
+busy time known so far, records the error in plain words and backs off.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from calendars import caldav_sync, crypto, http, ical
+from calendars.models import (
+    CalendarConnection,
+    ConnectionKind,
+    PushedAppointment,
+    RemoteCalendar,
+)
+from providers.models import Provider
+from providers.services import busy_source_create, busy_source_delete, external_busy_replace
+from scheduling.models import ACTIVE_STATUSES, Appointment, BookingPolicy
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY = timedelta(minutes=5)
+# Back-off after failures: 5, 10, 20 ... minutes, at most 6 hours.
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=6)
+# How long one run may hold a connection before another may take it over.
+CLAIM_FOR = timedelta(minutes=10)
+# Busy time is expanded this far past the booking horizon; a full read comes once less than
+# a day of that is left.
+EXPAND_PAST_HORIZON = timedelta(days=7)
+LOOK_BACK = timedelta(days=1)
+
+
+class SyncBusy(Exception):
+    """Another run holds the connection."""
+
+
+def _ensure_may_manage(actor: User | None, provider: Provider) -> None:
+    if actor is None or actor.is_staff_member or actor.pk == provider.user_id:
+        return
+    raise PermissionDenied("Only the provider or staff can change these calendars.")
+
+
+def _check_url(field: str, url: str) -> str:
+    try:
+        url = http.normalise_url(url.strip())
+        http.check_url(url)
+    except http.RequestFailed as failure:
+        raise ValidationError(
+            {field: [f"This address cannot be used: {failure.message}."]}
+        ) from None
+    return url
+
+
+# --- connecting ----------------------------------------------------------------------------
+
+
+def connection_create_ics(
+    *, provider: Provider, url: str, name: str = "", actor: User | None
+) -> CalendarConnection:
+    """Subscribe the provider to an ICS address; its first sync runs at once (on commit)."""
+    _ensure_may_manage(actor, provider)
+    url = _check_url("url", url)
+    with transaction.atomic():
+        name = name.strip() or "Calendar subscription"
+        source = busy_source_create(provider=provider, label=name)
+        connection = CalendarConnection(
+            provider=provider, kind=ConnectionKind.ICS, name=name, url=url, source=source
+        )
+        connection.full_clean()
+        connection.save()
+    return connection
+
+
+def connection_create_caldav(
+    *,
+    provider: Provider,
+    url: str,
+    username: str,
+    password: str,
+    name: str = "",
+    actor: User | None,
+) -> CalendarConnection:
+    """Connect a CalDAV account: the server is asked for its calendars before anything is
+    saved (a refused password or an unknown server is a 400 naming the field). Every calendar
+    counts as busy at first; none receives appointments until the provider picks one."""
+    _ensure_may_manage(actor, provider)
+    url = _check_url("url", url)
+    try:
+        found = caldav_sync.calendars_of(
+            caldav_sync.client(url=url, username=username, password=password)
+        )
+    except caldav_sync.CalDAVFailure as failure:
+        field = "password" if "password" in str(failure) else "url"
+        raise ValidationError({field: [f"The account could not be used: {failure}."]}) from None
+    with transaction.atomic():
+        name = name.strip() or urlsplit_host(url)
+        source = busy_source_create(provider=provider, label=name)
+        connection = CalendarConnection(
+            provider=provider,
+            kind=ConnectionKind.CALDAV,
+            name=name,
+            url=url,
+            username=username,
+            password_encrypted=crypto.encrypt(password),
+            source=source,
+        )
+        connection.full_clean()
+        connection.save()
+        RemoteCalendar.objects.bulk_create(
+            RemoteCalendar(connection=connection, url=calendar.url, name=calendar.name[:200])
+            for calendar in found
+        )
+    return connection
+
+
+def urlsplit_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or "CalDAV account"
+
+
+@transaction.atomic
+def connection_delete(*, connection: CalendarConnection, actor: User | None) -> None:
+    """Disconnect: its busy time stops blocking at once. Events already pushed stay on the
+    provider's server (they are the provider's calendar now)."""
+    _ensure_may_manage(actor, connection.provider)
+    source = connection.source
+    connection.delete()
+    busy_source_delete(source=source)
+
+
+@transaction.atomic
+def connection_calendars_update(
+    *,
+    connection: CalendarConnection,
+    busy_calendar_ids: list[int],
+    receiving_calendar_id: int | None,
+    actor: User | None,
+) -> CalendarConnection:
+    """Choose which of a CalDAV account's calendars count as busy and which one receives
+    appointments. A calendar no longer counted stops blocking at once."""
+    _ensure_may_manage(actor, connection.provider)
+    calendars = {calendar.pk: calendar for calendar in connection.calendars.select_for_update()}
+    unknown = sorted(set(busy_calendar_ids) - set(calendars))
+    if unknown:
+        raise ValidationError({"busy_calendars": [f"Unknown calendars: {unknown}."]})
+    if receiving_calendar_id is not None and receiving_calendar_id not in calendars:
+        raise ValidationError({"receiving_calendar": ["Unknown calendar."]})
+    dropped: set[str] = set()
+    for calendar in calendars.values():
+        counts = calendar.pk in busy_calendar_ids
+        if calendar.counts_as_busy and not counts:
+            dropped.update(calendar.etags)
+            calendar.etags, calendar.ctag = {}, ""
+        elif counts and not calendar.counts_as_busy:
+            calendar.etags, calendar.ctag = {}, ""  # read it whole at the next sync
+        calendar.counts_as_busy = counts
+        calendar.receives_appointments = False
+        calendar.save(update_fields=["counts_as_busy", "receives_appointments", "etags", "ctag"])
+    if receiving_calendar_id is not None:
+        RemoteCalendar.objects.filter(pk=receiving_calendar_id).update(receives_appointments=True)
+    if dropped:
+        external_busy_replace(
+            source_id=connection.source_id, periods=[], resources=dropped, synced_at=None
+        )
+    CalendarConnection.objects.filter(pk=connection.pk).update(next_attempt_at=None)
+    connection.refresh_from_db()
+    return connection
+
+
+# --- syncing -------------------------------------------------------------------------------
+
+
+def backoff(failures: int) -> timedelta:
+    return min(BACKOFF_FIRST * 2 ** max(failures - 1, 0), BACKOFF_MAX)
+
+
+def _claim(connection_id: int, now: datetime) -> bool:
+    return (
+        CalendarConnection.objects.filter(pk=connection_id)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM_FOR)
+        == 1
+    )
+
+
+def connection_sync(*, connection_id: int, now: datetime | None = None) -> CalendarConnection:
+    """Import the connection's busy time now. Raises SyncBusy when another run holds it;
+    otherwise records success or failure on the connection and returns it."""
+    now = now or timezone.now()
+    if not _claim(connection_id, now):
+        raise SyncBusy("This calendar is being synced right now.")
+    connection = CalendarConnection.objects.select_related("provider", "source").get(
+        pk=connection_id
+    )
+    policy = BookingPolicy.load()
+    horizon_end = now + timedelta(days=policy.horizon_days)
+    window_start, window_end = now - LOOK_BACK, horizon_end + EXPAND_PAST_HORIZON
+    full = connection.expanded_until is None or connection.expanded_until < horizon_end + (
+        timedelta(days=1)
+    )
+    state = {
+        "last_attempt_at": now,
+        "claimed_until": None,
+    }
+    try:
+        if connection.kind == ConnectionKind.ICS:
+            count = _sync_ics(connection, window_start, window_end, now)
+        else:
+            count = _sync_caldav(connection, window_start, window_end, now, full=full)
+    except (http.RequestFailed, ical.CalendarUnreadable, caldav_sync.CalDAVFailure) as failure:
+        failures = connection.failures + 1
+        message = failure.message if isinstance(failure, http.RequestFailed) else str(failure)
+        state.update(
+            last_error=message[:500],
+            failures=failures,
+            failing_since=connection.failing_since or now,
+            next_attempt_at=now + backoff(failures),
+        )
+        log.info("calendar connection %s failed to sync: %s", connection.pk, message)
+    else:
+        state.update(
+            last_success_at=now,
+            last_error="",
+            failures=0,
+            failing_since=None,
+            next_attempt_at=now + SYNC_EVERY,
+            events_imported=count,
+        )
+        if connection.kind == ConnectionKind.ICS or full:
+            state["expanded_until"] = window_end
+    CalendarConnection.objects.filter(pk=connection_id).update(**state)
+    connection.refresh_from_db()
+    return connection
+
+
+def _sync_ics(connection, window_start, window_end, now) -> int:
+    data = http.fetch(connection.url)
+    periods = ical.busy_periods(
+        data, window_start=window_start, window_end=window_end, zone=connection.provider.timezone
+    )
+    return external_busy_replace(source_id=connection.source_id, periods=periods, synced_at=now)
+
+
+def _dav_client(connection: CalendarConnection):
+    return caldav_sync.client(
+        url=connection.url,
+        username=connection.username,
+        password=crypto.decrypt(connection.password_encrypted),
+    )
+
+
+def _sync_caldav(connection, window_start, window_end, now, *, full: bool) -> int:
+    dav_client = _dav_client(connection)
+    calendars = list(connection.calendars.filter(counts_as_busy=True))
+    reads = [
+        (
+            calendar,
+            caldav_sync.read_calendar(
+                dav_client,
+                url=calendar.url,
+                known_tag=calendar.ctag,
+                known_etags=calendar.etags,
+                full=full,
+                window_start=window_start,
+                window_end=window_end,
+                zone=connection.provider.timezone,
+            ),
+        )
+        for calendar in calendars
+    ]
+    resources: set[str] = set()
+    periods = []
+    for _, read in reads:
+        resources |= read.resources
+        periods.extend(read.periods)
+    with transaction.atomic():
+        count = external_busy_replace(
+            source_id=connection.source_id,
+            periods=periods,
+            resources=None if full else resources,
+            synced_at=now,
+        )
+        for calendar, read in reads:
+            if not read.unchanged:
+                calendar.ctag, calendar.etags = read.tag, read.etags
+                calendar.save(update_fields=["ctag", "etags"])
+    return count
+
+
+def connections_due(*, now: datetime, limit: int = 100) -> list[int]:
+    return list(
+        CalendarConnection.objects.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- appointments out ----------------------------------------------------------------------
+
+
+def appointment_href(appointment: Appointment) -> str:
+    return f"{appointment.uid}.ics"
+
+
+def appointment_push(*, appointment_id: int) -> list[str]:
+    """Put the appointment into each of its provider's receiving calendars, or take it out
+    once it is cancelled. Idempotent: the event's path and UID come from the appointment.
+    Returns what was done per calendar. A CalDAVFailure is left to the task to retry."""
+    appointment = (
+        Appointment.objects.select_related("provider", "service", "client")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return []
+    calendars = list(
+        RemoteCalendar.objects.select_related("connection").filter(
+            receives_appointments=True,
+            connection__provider_id=appointment.provider_id,
+            connection__kind=ConnectionKind.CALDAV,
+        )
+    )
+    done = []
+    active = appointment.status in ACTIVE_STATUSES
+    for calendar in calendars:
+        dav_client = _dav_client(calendar.connection)
+        href = appointment_href(appointment)
+        pushed = PushedAppointment.objects.filter(
+            calendar=calendar, appointment=appointment
+        ).first()
+        if active:
+            path = caldav_sync.put_event(
+                dav_client,
+                calendar_url=calendar.url,
+                href=href,
+                ics=ical.appointment_calendar(appointment),
+            )
+            PushedAppointment.objects.update_or_create(
+                calendar=calendar,
+                appointment=appointment,
+                defaults={"href": path, "sequence": appointment.sequence, "removed": False},
+            )
+            done.append("put")
+        elif pushed is not None and not pushed.removed:
+            caldav_sync.delete_event(dav_client, calendar_url=calendar.url, href=href)
+            pushed.removed = True
+            pushed.save(update_fields=["removed", "pushed_at"])
+            done.append("deleted")
+    return done
+
+
+def appointment_has_receiving_calendar(appointment_id: int) -> bool:
+    """Whether the appointment's provider has a calendar receiving appointments (one query)."""
+    return RemoteCalendar.objects.filter(
+        receives_appointments=True,
+        connection__provider__appointments__id=appointment_id,
+    ).exists()
