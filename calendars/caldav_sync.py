@@ -203,16 +203,20 @@ def _periods(calendar, hrefs: list[str], window_start, window_end, zone) -> Iter
 
 
 def put_event(dav_client, *, calendar_url: str, href: str, ics: bytes) -> str:
-    """Create or replace the object at `href` (a path under the calendar)."""
+    """Create or replace the object at `href` (a path under the calendar). A plain PUT: the
+    library's save would raise the event's SEQUENCE, and ours is the appointment's."""
     try:
-        calendar = caldav.Calendar(client=dav_client, url=calendar_url)
-        event = caldav.Event(
-            client=dav_client, url=calendar.url.join(href), data=ics.decode(), parent=calendar
+        url = caldav.Calendar(client=dav_client, url=calendar_url).url.join(href)
+        response = dav_client.put(
+            str(url), ics, headers={"Content-Type": "text/calendar; charset=utf-8"}
         )
-        event.save()
-        return urlsplit(str(event.url)).path
     except FAILURES as exc:
         raise CalDAVFailure(plain_failure(_unwrap(exc))) from exc
+    if response.status == 401:
+        raise CalDAVFailure(plain_failure(dav_error.AuthorizationError()))
+    if response.status not in (200, 201, 204):
+        raise CalDAVFailure(f"the server did not take the event (it answered {response.status})")
+    return urlsplit(str(url)).path
 
 
 def delete_event(dav_client, *, calendar_url: str, href: str) -> None:
