@@ -40,6 +40,12 @@ def _max_bytes() -> int:
     return int(getattr(settings, "CALENDAR_MAX_BYTES", 10 * 1024 * 1024))
 
 
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{limit / 1024:g} KB"
+
+
 def normalise_url(url: str) -> str:
     """`webcal://` as https; anything but http(s) with a host is refused."""
     if url.lower().startswith("webcal://"):
@@ -136,13 +142,13 @@ def _read_bounded(response, deadline: float) -> bytes:
     limit = _max_bytes()
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise RequestFailed(f"the calendar is larger than {limit // (1024 * 1024)} MB")
+        raise RequestFailed(f"the calendar is larger than {_size(limit)}")
     chunks, size = [], 0
     try:
         for chunk in response.stream(CHUNK):
             size += len(chunk)
             if size > limit:
-                raise RequestFailed(f"the calendar is larger than {limit // (1024 * 1024)} MB")
+                raise RequestFailed(f"the calendar is larger than {_size(limit)}")
             if time.monotonic() > deadline:
                 raise RequestFailed(f"the download took longer than {_timeout():g} s")
             chunks.append(chunk)
@@ -171,9 +177,7 @@ class GuardedAdapter(HTTPAdapter):
                 size += len(chunk)
                 if size > limit:
                     response.close()
-                    raise RequestFailed(
-                        f"the server's answer is larger than {limit // (1024 * 1024)} MB"
-                    )
+                    raise RequestFailed(f"the server's answer is larger than {_size(limit)}")
                 if time.monotonic() > deadline:
                     response.close()
                     raise RequestFailed(f"the server took longer than {timeout:g} s")
