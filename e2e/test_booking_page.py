@@ -80,3 +80,59 @@ def test_every_day_of_the_window_is_shown_closed_ones_included(new_page, live_se
         day = page.locator(f".sb-day[data-day='{key}']")
         assert "No free times" in day.inner_text()
         assert day.locator("button.sb-slot").count() == 0
+
+
+def test_moving_inside_the_cutoff_is_warned_before_and_leaves_a_way_to_the_provider(
+    new_page, live_server, clinic, screenshot
+):
+    from accounts.tests.factories import UserFactory
+    from scheduling.models import Appointment
+    from scheduling.services import appointment_book
+
+    service, provider = clinic["service"], clinic["providers"][0]
+    provider.user.phone = "+44 20 7946 0000"
+    provider.user.save()
+    policy = clinic["policy"]
+    policy.client_cutoff_hours = 7 * 24  # a week: every time in the first week is inside it
+    policy.save()
+    client_user = UserFactory(timezone="Europe/London")
+    later = _slots_on_a_later_day(service, provider, days_ahead=9)[0]
+    mine = appointment_book(
+        client=client_user, provider=provider, service=service, start=later.start
+    )
+
+    page = new_page()
+    login_as(page, live_server, client_user)
+    page.goto(f"/appointments/{mine.pk}/reschedule")
+    page.wait_for_selector("#browse:not([aria-busy]) button.sb-slot")
+    page.locator("button.sb-slot").first.click()
+
+    warning = page.locator("#confirm-cutoff-warning")
+    warning.wait_for(state="visible")
+    text = warning.inner_text()
+    assert "cannot be changed or cancelled online" in text
+    assert page.locator(f"#confirm-cutoff-warning a[href='mailto:{provider.user.email}']").count()
+    assert page.locator("#confirm-cutoff-warning a[href='tel:+44 20 7946 0000']").count()
+    screenshot(page, "reschedule-inside-cutoff-warning")
+
+    page.click("#confirm-button")
+    page.wait_for_selector("#moved-banner")
+    note = page.locator("#cutoff-note")
+    assert "can no longer be changed or cancelled online" in note.inner_text()
+    assert note.locator(f"a[href='mailto:{provider.user.email}']").count() == 1
+    mine.refresh_from_db()
+    assert mine.start != later.start
+    assert Appointment.objects.filter(client=client_user).count() == 1
+
+
+def test_a_time_beyond_the_cutoff_is_confirmed_without_a_warning(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    service = clinic["service"]  # the clinic's cut-off is one hour
+    page = new_page()
+    login_as(page, live_server, UserFactory(timezone="Europe/London"))
+    page.goto(f"/book?service={service.pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) button.sb-slot")
+    page.locator("button.sb-slot").last.click()  # days away: far beyond the one-hour cut-off
+    page.locator("#confirm").wait_for(state="visible")
+    assert page.locator("#confirm-cutoff-warning").is_hidden()

@@ -54,6 +54,7 @@ class Recommendation:
     log: RecommendationLog
     slots: list[ScoredSlot]
     providers: dict[int, Provider]
+    snapshot: rules.Snapshot  # what the slots were offered from (its clock and policy)
 
 
 def ranker_for(*, settings_row: SchedulerSettings) -> tuple[Ranker, ModelVersion | None]:
@@ -188,7 +189,9 @@ def recommendation_for_client(
                 for slot in slots
             ]
         )
-    return Recommendation(log=log, slots=slots, providers=inputs.providers)
+    return Recommendation(
+        log=log, slots=slots, providers=inputs.providers, snapshot=inputs.snapshot
+    )
 
 
 def recommendation_pick_record(*, appointment: Appointment, context: dict[str, Any]) -> None:

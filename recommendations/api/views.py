@@ -10,12 +10,15 @@ from scheduling.api.serializers import slot_data
 
 def _as_payload(recommendation: Recommendation) -> dict:
     log = recommendation.log
+    snapshot = recommendation.snapshot
     results = [
         {
             **slot_data(
                 slot.candidate,
                 service_id=log.service_id,
                 provider_name=recommendation.providers[slot.candidate.provider_id].display_name,
+                policy=snapshot.policy,
+                now=snapshot.now,
             ),
             "recommendation_id": log.pk,
             "rank": slot.rank,

@@ -1,5 +1,6 @@
 """Shapes of the scheduling API. Serializers check types; the services decide."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
@@ -7,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Role, User
 from providers.models import Provider, Service, Urgency
+from scheduling import rules
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from scheduling.selectors import appointment_for_user
 from smartbook.api.fields import (
@@ -106,13 +108,26 @@ class SlotSerializer(serializers.Serializer):
     local_start = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
     local_end = serializers.CharField(help_text="Provider-local, ISO 8601 with offset.")
     timezone = serializers.CharField(help_text="The provider's IANA time zone.")
+    change_until = serializers.CharField(
+        help_text="UTC, ISO 8601: booked at this time, the client may change or cancel it "
+        "online until then (the client cut-off)."
+    )
+    changeable = serializers.BooleanField(
+        help_text="False when that moment has already passed: booked now, the appointment "
+        "could not be changed or cancelled online."
+    )
 
 
-def slot_data(slot, *, service_id: int, provider_name: str) -> dict:
+def slot_data(
+    slot, *, service_id: int, provider_name: str, policy: rules.Policy, now: datetime
+) -> dict:
     """A slot (anything with provider_id, start, end, local_start, timezone) as
-    `SlotSerializer` shows it."""
+    `SlotSerializer` shows it, with what the cut-off rule would say of it once booked."""
     zone = slot.local_start.tzinfo
     return {
+        "change_until": utc_iso(rules.client_cutoff(slot.start, policy)),
+        "changeable": rules.cutoff_refusal(start=slot.start, now=now, policy=policy, bound=True)
+        is None,
         "provider": {"id": slot.provider_id, "name": provider_name},
         "service": service_id,
         "start": utc_iso(slot.start),

@@ -55,7 +55,11 @@ WINDOW_PARAMETERS = [
 ]
 
 
-def _slots_response(*, service, start, end, slots, providers=None, full_days=()) -> Response:
+def _slots_response(
+    *, service, start, end, slots, snapshot=None, providers=None, full_days=()
+) -> Response:
+    """The slots the rules offered from `snapshot` (its clock and policy say what the
+    cut-off would allow once each is booked)."""
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
     else:
@@ -70,7 +74,13 @@ def _slots_response(*, service, start, end, slots, providers=None, full_days=())
         "end": utc_iso(end),
         "count": len(slots),
         "slots": [
-            slot_data(slot, service_id=service.pk, provider_name=names.get(slot.provider_id, ""))
+            slot_data(
+                slot,
+                service_id=service.pk,
+                provider_name=names.get(slot.provider_id, ""),
+                policy=snapshot.policy,
+                now=snapshot.now,
+            )
             for slot in slots
         ],
         "full_days": [{"date": day, "reason": reason} for day, reason in full_days],
@@ -111,7 +121,7 @@ class AvailableSlotsApi(APIView):
         else:
             client = request.user  # their own appointments and per-day limit apply
         providers = [provider] if provider else None
-        slots, full_days = [], []
+        snapshot, slots, full_days = None, [], []
         if data["service"].is_active:
             snapshot, slots = selectors.slot_offer(
                 service=data["service"],
@@ -130,6 +140,7 @@ class AvailableSlotsApi(APIView):
             start=data["start"],
             end=data["end"],
             slots=slots,
+            snapshot=snapshot,
             providers=providers,
             full_days=full_days,
         )
@@ -159,7 +170,12 @@ class ProviderAvailabilityApi(APIView):
             raise BookingRuleViolation(refused.field, refused.message)
         slots = rules.offered_slots(snapshot, service.pk, Interval(start, end))
         return _slots_response(
-            service=service, start=start, end=end, slots=slots, providers=[provider]
+            service=service,
+            start=start,
+            end=end,
+            slots=slots,
+            snapshot=snapshot,
+            providers=[provider],
         )
 
 

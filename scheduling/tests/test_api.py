@@ -324,6 +324,9 @@ def test_available_lists_slots_across_providers(client_api, clinic_provider, ser
         "local_start": "2026-01-13T09:00:00+00:00",
         "local_end": "2026-01-13T09:30:00+00:00",
         "timezone": "Europe/London",
+        # Frozen at 08:00 on the 12th, a 24-hour cut-off closes at 09:00 that day.
+        "change_until": "2026-01-12T09:00:00Z",
+        "changeable": True,
     }
     assert {slot["provider"]["id"] for slot in data["slots"]} == {clinic_provider.pk, second.pk}
     only = client_api.get(

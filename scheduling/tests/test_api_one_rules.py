@@ -11,7 +11,17 @@ from scheduling.tests.support import at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
-SLOT_KEYS = {"provider", "service", "start", "end", "local_start", "local_end", "timezone"}
+SLOT_KEYS = {
+    "provider",
+    "service",
+    "start",
+    "end",
+    "local_start",
+    "local_end",
+    "timezone",
+    "change_until",
+    "changeable",
+}
 
 
 def window(day: int) -> dict:

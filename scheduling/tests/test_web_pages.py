@@ -177,8 +177,9 @@ def test_appointment_page_explains_the_cutoff_once_it_has_passed(
         page = client.get(f"/appointments/{appointment.pk}").content.decode()
 
     assert 'id="cutoff-note"' in page
-    assert "until 24 hours before they start" in page
-    assert "please contact" in page
+    assert "starts in less than 24 hours, so it can no longer be changed or cancelled" in page
+    # How to reach the provider instead, not a dead end.
+    assert f'href="mailto:{clinic_provider.user.email}"' in page
     assert 'id="cancel-form"' not in page
     assert 'id="reschedule-link"' not in page
 
@@ -443,7 +444,8 @@ def test_past_the_cutoff_the_list_and_reschedule_page_say_changes_are_closed(
     assert "Too close to the start to change online" in listing
     assert f'href="/appointments/{booked.pk}/reschedule"' not in listing
     assert 'id="locked-note"' in reschedule
-    assert "please contact" in reschedule
+    assert f'href="mailto:{booked.provider.user.email}"' in reschedule
+    assert f'href="mailto:{booked.provider.user.email}"' in listing
     assert 'data-locked="1"' in reschedule
 
 

@@ -35,6 +35,8 @@
     const confirmProvider = document.getElementById("confirm-provider");
     const confirmButton = document.getElementById("confirm-button");
     const confirmCancel = document.getElementById("confirm-cancel");
+    const cutoffWarning = document.getElementById("confirm-cutoff-warning");
+    const cutoffHours = Number(form.dataset.cutoffHours || 0);
 
     const state = {
       windowStart: startOfToday(),
@@ -62,6 +64,8 @@
         providerName: item.provider.name || providerName(item.provider.id),
         reasons: item.reasons || [],
         score: item.score,
+        // The cut-off rule's answer, from the API: booked now, could it still be changed online?
+        changeable: item.changeable !== false,
       };
     }
 
@@ -103,9 +107,37 @@
         confirmProvider.appendChild(SB.element("option", { value: p.id, text: p.name }));
       });
       confirmProviderRow.hidden = choice.providers.length < 2;
+      showCutoffWarning(choice);
       document.getElementById("start-error").textContent = "";
       confirmSection.hidden = false;
       confirmButton.focus();
+    }
+
+    /* A time inside the client cut-off can be booked, but not changed or cancelled online
+       afterwards: say so before confirming, with how to reach the provider. */
+    function showCutoffWarning(choice) {
+      cutoffWarning.textContent = "";
+      cutoffWarning.hidden = choice.changeable;
+      if (choice.changeable) return;
+      const providerId = confirmProvider.value || choice.providers[0].id;
+      const option = providerSelect && providerSelect.querySelector('option[value="' + providerId + '"]');
+      const name = option ? option.textContent.trim() : choice.providers[0].name;
+      const hours = cutoffHours === 1 ? "1 hour" : cutoffHours + " hours";
+      const done = mode === "reschedule" ? "Once moved here" : "Once booked";
+      const parts = [
+        SB.element("strong", { text: "Please note: " }),
+        done + ", this appointment cannot be changed or cancelled online, because it starts in less than " + hours + ". ",
+      ];
+      if (option && option.dataset.email) {
+        parts.push("To change it later, contact " + name + " at ");
+        parts.push(SB.element("a", { href: "mailto:" + option.dataset.email, text: option.dataset.email }));
+        if (option.dataset.phone) {
+          parts.push(" or ");
+          parts.push(SB.element("a", { href: "tel:" + option.dataset.phone, text: option.dataset.phone }));
+        }
+        parts.push(".");
+      }
+      parts.forEach(function (part) { cutoffWarning.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
     }
 
     function renderRecommendations(data) {
@@ -122,7 +154,7 @@
           text: "Choose this time",
         });
         button.addEventListener("click", function () {
-          choose({ start: slot.start, end: slot.end, providers: [{ id: slot.providerId, name: slot.providerName }], fromRecommendation: true }, button);
+          choose({ start: slot.start, end: slot.end, changeable: slot.changeable, providers: [{ id: slot.providerId, name: slot.providerName }], fromRecommendation: true }, button);
         });
         const reasons = SB.element("ul", {}, slot.reasons.map(function (reason) {
           return SB.element("li", { text: typeof reason === "string" ? reason : (reason.text || reason.label || String(reason)) });
@@ -148,7 +180,7 @@
         const key = SB.dayKey(slot.start, zone);
         if (!byDay.has(key)) byDay.set(key, new Map());
         const times = byDay.get(key);
-        if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, providers: [] });
+        if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, changeable: slot.changeable, providers: [] });
         times.get(slot.start).providers.push({ id: slot.providerId, name: slot.providerName });
       });
       const full = new Map((fullDays || []).map(function (day) { return [day.date, day.reason]; }));
@@ -183,7 +215,7 @@
             "data-start": time.start, "aria-label": label + " with " + who, text: label,
           });
           button.addEventListener("click", function () {
-            choose({ start: time.start, end: time.end, providers: time.providers, fromRecommendation: false }, button);
+            choose({ start: time.start, end: time.end, changeable: time.changeable, providers: time.providers, fromRecommendation: false }, button);
           });
           list.appendChild(button);
         });
@@ -300,6 +332,7 @@
     nextButton.addEventListener("click", function () { move(1); });
     confirmButton.addEventListener("click", confirm);
     confirmCancel.addEventListener("click", function () { hideConfirm(); });
+    confirmProvider.addEventListener("change", function () { if (state.choice) showCutoffWarning(state.choice); });
 
     filterProviders();
     load();

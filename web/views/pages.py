@@ -84,6 +84,7 @@ def _booking_context(request: HttpRequest) -> dict:
         "urgencies": Urgency.choices,
         "viewer_timezone": _zone_of(request.user).key,
         "window_days": BOOKING_WINDOW_DAYS,
+        "cutoff_hours": BookingPolicy.load().client_cutoff_hours,
     }
 
 
@@ -140,7 +141,9 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 def appointment_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     # Only the viewer's own bookings as a client (a provider's diary is on /schedule).
-    mine = Appointment.objects.filter(client=request.user).select_related("service", "provider")
+    mine = Appointment.objects.filter(client=request.user).select_related(
+        "service", "provider__user"
+    )
     upcoming = list(mine.filter(end__gt=now, status__in=ACTIVE_STATUSES).order_by("start"))
     policy = BookingPolicy.load()
     for appointment in upcoming:
