@@ -12,6 +12,7 @@ api_urlpatterns = [
     path("", include("waitlist.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("calendars.api.urls")),
 ]
 
 urlpatterns = [
