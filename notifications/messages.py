@@ -73,9 +73,11 @@ def recipient_role(appointment: Appointment, user) -> str:
 
 
 def actor_label(appointment: Appointment, actor_id: int | None, role: str) -> str:
-    """Who did it, as the recipient would say it."""
+    """Who did it, as the recipient would say it: empty when nobody did (a job, or the
+    clinic acting on the client's own answer), where the sentence names no one and the
+    reason says why."""
     if actor_id is None:
-        return "the system"
+        return ""
     if actor_id == appointment.client_id:
         return "you" if role == CLIENT else "the client"
     if actor_id == appointment.provider.user_id:
@@ -139,6 +141,10 @@ def _lead_text(minutes: int | None) -> str:
     return f"in {minutes} minutes"
 
 
+def _by(ctx: dict[str, Any]) -> str:
+    return f" by {ctx['actor']}" if ctx["actor"] else ""
+
+
 def headline(ctx: dict[str, Any]) -> tuple[str, str]:
     """(title, one-line summary) for the inbox and the email subject."""
     kind, role, when = ctx["kind"], ctx["role"], ctx["when"]
@@ -150,10 +156,10 @@ def headline(ctx: dict[str, Any]) -> tuple[str, str]:
     if kind == NotificationKind.RESCHEDULED:
         # One sentence each: the times name their zone in brackets already.
         moved = f" It was {ctx['old_when']}." if ctx["old_when"] else ""
-        return "Appointment moved", f"{what} moved to {when} by {ctx['actor']}.{moved}"
+        return "Appointment moved", f"{what} moved to {when}{_by(ctx)}.{moved}"
     if kind == NotificationKind.CANCELLED:
         reason = f" Reason: {ctx['reason']}" if ctx["reason"] else ""
-        return "Appointment cancelled", f"{what} on {when} was cancelled by {ctx['actor']}.{reason}"
+        return "Appointment cancelled", f"{what} on {when} was cancelled{_by(ctx)}.{reason}"
     if kind == NotificationKind.REMINDER:
         return (
             f"Reminder: {ctx['service_name']} {_lead_text(ctx['lead_minutes'])}",

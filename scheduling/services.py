@@ -534,6 +534,8 @@ def _reschedule(
     old_start, old_end = appointment.start, appointment.end
     _set_time(appointment, start=new_start, service=service)
     appointment.sequence += 1
+    # The client confirmed the old time, not this one (and its answer links are gone).
+    appointment.status, appointment.confirmed_at = AppointmentStatus.BOOKED, None
     _save_checked(appointment)
     change = AppointmentChange(
         appointment=appointment,
@@ -713,13 +715,14 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) ->
 
 
 def appointment_confirm(*, appointment: Appointment, actor: User | None) -> Appointment:
-    """The client says they are coming: `confirmed_at` is set once (a second confirmation
-    changes nothing and sends nothing). Only a booked appointment that has not started may
-    be confirmed; `actor` None is the client's word through a signed link."""
+    """The client says they are coming: the appointment becomes confirmed and `confirmed_at`
+    is set once (a second confirmation changes nothing and sends nothing; a move clears
+    both, see `_reschedule`). Only an appointment that is booked and has not started may be
+    confirmed; `actor` None is the client's word through a signed link."""
     with _own_transaction():
         appointment = _lock_appointment(appointment)
         _ensure_may_change(appointment=appointment, actor=actor)
-        if appointment.status != AppointmentStatus.BOOKED:
+        if appointment.status not in ACTIVE_STATUSES:
             raise InvalidTransition(
                 f"A {appointment.get_status_display().lower()} appointment cannot be confirmed."
             )
@@ -729,8 +732,9 @@ def appointment_confirm(*, appointment: Appointment, actor: User | None) -> Appo
         if appointment.start <= now:
             raise InvalidTransition("An appointment cannot be confirmed once it has started.")
         appointment.confirmed_at = now
+        appointment.status = AppointmentStatus.CONFIRMED
         _validate_fields(appointment)
-        appointment.save(update_fields=["confirmed_at", "updated_at"])
+        appointment.save(update_fields=["status", "confirmed_at", "updated_at"])
         events.send_on_commit(
             events.appointment_confirmed,
             appointment_id=appointment.pk,

@@ -211,8 +211,21 @@ def test_coming_confirms_once(risky, committed):
     assert again.confirmed_at == confirmed_at
     assert sent == [risky.pk]
     risky.refresh_from_db()
-    assert risky.status == AppointmentStatus.BOOKED
+    assert risky.status == AppointmentStatus.CONFIRMED
     assert risky.confirmed_at == confirmed_at
+
+
+def test_a_move_clears_the_confirmation_of_the_old_time(risky, committed):
+    with committed():
+        actions.attendance_coming(appointment=risky)
+        moved = appointment_reschedule(appointment=risky, new_start=at(14, 11), actor=risky.client)
+    assert moved.status == AppointmentStatus.BOOKED and moved.confirmed_at is None
+    risky.refresh_from_db()
+    assert risky.status == AppointmentStatus.BOOKED and risky.confirmed_at is None
+    high_risk(risky)  # whatever its new time's score, a high-risk move is reminded again
+    policy = BookingPolicy.load()
+    policy.extra_reminder_hours_before = 72
+    assert list(actions.extra_reminders_due(now=timezone.now(), policy=policy)) == [risky]
 
 
 def test_cannot_come_frees_the_time_to_the_waitlist_even_after_the_cut_off(
@@ -371,9 +384,13 @@ def test_a_confirmed_untold_or_low_risk_appointment_is_not_released(
     told = {risky.pk: at(13, 10), low.pk: at(13, 12)}
     assert actions.appointments_release(now=timezone.now(), told=told) == []
     assert {a.pk for a in actions.releases_due(now=timezone.now())} == {untold.pk}
-    for appointment in (risky, untold, low):
+    for appointment, status in (
+        (risky, AppointmentStatus.CONFIRMED),
+        (untold, AppointmentStatus.BOOKED),
+        (low, AppointmentStatus.BOOKED),
+    ):
         appointment.refresh_from_db()
-        assert appointment.status == AppointmentStatus.BOOKED
+        assert appointment.status == status
 
 
 # --- standby places ----------------------------------------------------------------------------
