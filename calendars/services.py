@@ -42,7 +42,15 @@ LOOK_BACK = timedelta(days=1)
 
 
 class SyncBusy(Exception):
-    """Another run holds the connection."""
+    """Another run holds the connection (a domain error: the API answers 409)."""
+
+    status_code = 409
+    code = "sync_running"
+    field = None
+
+    def __init__(self, message: str = "This calendar is being synced right now; try again soon."):
+        super().__init__(message)
+        self.message = message
 
 
 def _ensure_may_manage(actor: User | None, provider: Provider) -> None:
@@ -68,7 +76,8 @@ def _check_url(field: str, url: str) -> str:
 def connection_create_ics(
     *, provider: Provider, url: str, name: str = "", actor: User | None
 ) -> CalendarConnection:
-    """Subscribe the provider to an ICS address; its first sync runs at once (on commit)."""
+    """Subscribe the provider to an ICS address; its first sync runs at once (a failing one
+    is shown on the connection, which is kept)."""
     _ensure_may_manage(actor, provider)
     url = _check_url("url", url)
     with transaction.atomic():
@@ -79,7 +88,7 @@ def connection_create_ics(
         )
         connection.full_clean()
         connection.save()
-    return connection
+    return connection_sync(connection_id=connection.pk)
 
 
 def connection_create_caldav(
@@ -121,7 +130,7 @@ def connection_create_caldav(
             RemoteCalendar(connection=connection, url=calendar.url, name=calendar.name[:200])
             for calendar in found
         )
-    return connection
+    return connection_sync(connection_id=connection.pk)
 
 
 def urlsplit_host(url: str) -> str:
@@ -200,7 +209,7 @@ def connection_sync(*, connection_id: int, now: datetime | None = None) -> Calen
     otherwise records success or failure on the connection and returns it."""
     now = now or timezone.now()
     if not _claim(connection_id, now):
-        raise SyncBusy("This calendar is being synced right now.")
+        raise SyncBusy()
     connection = CalendarConnection.objects.select_related("provider", "source").get(
         pk=connection_id
     )
