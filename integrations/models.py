@@ -17,6 +17,7 @@ class WebhookEvent(models.TextChoices):
     BOOKED = "appointment.booked", "Appointment booked"
     RESCHEDULED = "appointment.rescheduled", "Appointment rescheduled"
     CANCELLED = "appointment.cancelled", "Appointment cancelled"
+    CONFIRMED = "appointment.confirmed", "Appointment confirmed by the client"
     COMPLETED = "appointment.completed", "Appointment completed"
     NO_SHOW = "appointment.no_show", "Appointment marked no-show"
     OFFER_ACCEPTED = "waitlist.offer_accepted", "Waitlist offer accepted"

@@ -42,6 +42,7 @@ APPOINTMENT_EVENTS = {
     events.appointment_booked: WebhookEvent.BOOKED,
     events.appointment_rescheduled: WebhookEvent.RESCHEDULED,
     events.appointment_cancelled: WebhookEvent.CANCELLED,
+    events.appointment_confirmed: WebhookEvent.CONFIRMED,
     events.appointment_completed: WebhookEvent.COMPLETED,
     events.appointment_no_show: WebhookEvent.NO_SHOW,
 }

@@ -12,6 +12,7 @@ from scheduling.services import (
     appointment_book,
     appointment_cancel,
     appointment_complete,
+    appointment_confirm,
     appointment_mark_no_show,
     appointment_reschedule,
 )
@@ -49,6 +50,8 @@ def test_every_appointment_event_arrives_once_per_endpoint_signed(
     with committed():
         appointment_cancel(appointment=moved, actor=None, reason="ill")
     done = book(at(12, 10))
+    with committed():
+        appointment_confirm(appointment=done, actor=done.client)
     missed = book(at(12, 11), client=other_client_user)
     time_machine.move_to(at(12, 12), tick=False)
     with committed():
@@ -61,6 +64,7 @@ def test_every_appointment_event_arrives_once_per_endpoint_signed(
         "appointment.rescheduled",
         "appointment.cancelled",
         "appointment.booked",
+        "appointment.confirmed",
         "appointment.booked",
         "appointment.completed",
         "appointment.no_show",

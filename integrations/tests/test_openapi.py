@@ -8,6 +8,7 @@ EVENT_TYPES = {
     "appointment.booked",
     "appointment.rescheduled",
     "appointment.cancelled",
+    "appointment.confirmed",
     "appointment.completed",
     "appointment.no_show",
     "waitlist.offer_accepted",
