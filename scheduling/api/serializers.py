@@ -143,6 +143,15 @@ class FullDaySerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why no time is offered that day, in plain words.")
 
 
+class StaleCalendarSerializer(serializers.Serializer):
+    provider = serializers.IntegerField()
+    provider_name = serializers.CharField()
+    stale_since = serializers.CharField()
+    still_offered = serializers.BooleanField(
+        help_text="Whether the policy keeps offering this provider's times meanwhile."
+    )
+
+
 class SlotListSerializer(serializers.Serializer):
     service = serializers.IntegerField()
     start = serializers.CharField()
@@ -154,6 +163,12 @@ class SlotListSerializer(serializers.Serializer):
         required=False,
         help_text="The signed-in client's days in the window on which they already hold the "
         "most appointments allowed per day (empty for anyone else).",
+    )
+    stale_calendars = StaleCalendarSerializer(
+        many=True,
+        required=False,
+        help_text="For staff: providers whose external calendars have not synced within the "
+        "policy's limit, so their busy time may be out of date (empty for anyone else).",
     )
 
 

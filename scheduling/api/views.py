@@ -56,10 +56,11 @@ WINDOW_PARAMETERS = [
 
 
 def _slots_response(
-    *, service, start, end, slots, snapshot=None, providers=None, full_days=()
+    *, service, start, end, slots, snapshot=None, providers=None, full_days=(), staff=False
 ) -> Response:
     """The slots the rules offered from `snapshot` (its clock and policy say what the
-    cut-off would allow once each is booked)."""
+    cut-off would allow once each is booked). Staff also read which providers' external
+    calendars are stale (`ProviderFacts.calendar_stale_since`) and whether they are offered."""
     if providers is not None:
         names = {provider.pk: provider.display_name for provider in providers}
     else:
@@ -84,6 +85,18 @@ def _slots_response(
             for slot in slots
         ],
         "full_days": [{"date": day, "reason": reason} for day, reason in full_days],
+        "stale_calendars": [
+            {
+                "provider": facts.provider_id,
+                "provider_name": facts.name,
+                "stale_since": utc_iso(facts.calendar_stale_since),
+                "still_offered": snapshot.policy.offer_when_calendar_stale,
+            }
+            for _, facts in sorted(snapshot.providers.items())
+            if facts.calendar_stale_since is not None
+        ]
+        if staff and snapshot is not None
+        else [],
     }
     return Response(SlotListSerializer(payload).data)
 
@@ -143,6 +156,7 @@ class AvailableSlotsApi(APIView):
             snapshot=snapshot,
             providers=providers,
             full_days=full_days,
+            staff=request.user.is_staff_member,
         )
 
 
@@ -176,6 +190,7 @@ class ProviderAvailabilityApi(APIView):
             slots=slots,
             snapshot=snapshot,
             providers=[provider],
+            staff=getattr(request.user, "is_staff_member", False),
         )
 
 
