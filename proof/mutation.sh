@@ -24,7 +24,7 @@ PY=${PY:-$ROOT/.venv/bin/python}
 MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
 MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
 notifications/services/reminders.py recommendations/engine/scoring.py \
-recommendations/engine/features.py attendance/policy_simulation.py}
+recommendations/engine/features.py attendance/features.py attendance/policy_simulation.py}
 
 tests_for() {
     case "$1" in
@@ -57,6 +57,10 @@ tests_for() {
                 recommendations/tests/test_engine_client_timezone.py \
                 recommendations/tests/test_scoring_terms.py \
                 recommendations/tests/test_engine_scoring.py ;;
+        attendance/features.py)
+            # The pure edge tests first, then the exact values and leakage read from the
+            # database.
+            echo attendance/tests/test_feature_edges.py attendance/tests/test_features.py ;;
         attendance/policy_simulation.py)
             # The exact-value tests of each policy's outcomes (the whole-clinic ones are slow
             # and check direction only).
