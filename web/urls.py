@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, attendance, pages, waitlist
+from web.views import account, attendance, calendars, pages, waitlist
 
 urlpatterns = [
     path("", account.home, name="home"),
@@ -16,6 +16,22 @@ urlpatterns = [
         name="appointment-reschedule",
     ),
     path("schedule", pages.provider_schedule, name="provider-schedule"),
+    path("schedule/calendars", calendars.calendars_page, name="calendars-page"),
+    path("schedule/calendars/subscribe", calendars.calendar_subscribe, name="calendar-subscribe"),
+    path(
+        "schedule/calendars/caldav",
+        calendars.calendar_connect_caldav,
+        name="calendar-connect-caldav",
+    ),
+    path(
+        "schedule/calendars/<int:pk>/calendars", calendars.calendar_choose, name="calendar-choose"
+    ),
+    path("schedule/calendars/<int:pk>/sync", calendars.calendar_sync, name="calendar-sync"),
+    path(
+        "schedule/calendars/<int:pk>/disconnect",
+        calendars.calendar_disconnect,
+        name="calendar-disconnect",
+    ),
     path("notifications", pages.notifications_page, name="notifications-page"),
     path("profile", pages.profile_page, name="profile-page"),
     path("appointments/<int:pk>/earlier", waitlist.appointment_earlier, name="appointment-earlier"),
