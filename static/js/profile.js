@@ -20,7 +20,7 @@
       first_name: form.querySelector("#first_name").value.trim(),
       last_name: form.querySelector("#last_name").value.trim(),
       phone: form.querySelector("#phone").value.trim(),
-      timezone: form.querySelector("#timezone").value.trim(),
+      timezone: form.querySelector("#timezone").value,
       profile: {
         preferred_weekdays: checkedValues(form, "preferred_weekdays", true),
         preferred_times_of_day: checkedValues(form, "preferred_times_of_day", false),
@@ -32,9 +32,32 @@
     };
   }
 
+  /* The zone picker's search: hides the options (and regions) that do not match. */
+  function zoneSearch(search, select) {
+    const normal = function (text) { return text.toLowerCase().replace(/[_\s–-]+/g, " ").trim(); };
+    search.addEventListener("input", function () {
+      const query = normal(search.value);
+      let first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        const group = option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "";
+        const match = !query || normal(option.value + " " + option.textContent + " " + group).indexOf(query) !== -1;
+        option.hidden = !match;
+        if (match && !first) first = option;
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+      // The first match is chosen, so typing "tokyo" and saving is enough.
+      const chosen = select.options[select.selectedIndex];
+      if (query && first && (!chosen || chosen.hidden)) select.value = first.value;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     const form = document.getElementById("profile-form");
     if (!form) return;
+    const search = document.getElementById("timezone-search");
+    if (search) zoneSearch(search, form.querySelector("#timezone"));
     const status = document.getElementById("profile-status");
     form.addEventListener("submit", async function (event) {
       event.preventDefault();

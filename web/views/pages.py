@@ -316,6 +316,32 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe")
+ZONE_REGIONS += ("Indian", "Pacific")
+
+
+def _zone_label(name: str) -> str:
+    """`America/Argentina/Buenos_Aires` as a person reads it: `Argentina – Buenos Aires`."""
+    return " – ".join(part.replace("_", " ") for part in name.split("/")[1:]) or name
+
+
+def zone_choices(current: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The zone picker's options by region: the places of the zone list (not its legacy
+    aliases such as `US/Eastern` or `Etc/GMT+5`), UTC, and the user's own zone whatever it is."""
+    names = _timezone_names()
+    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in ZONE_REGIONS}
+    for name in sorted(names):
+        region = name.split("/", 1)[0]
+        if region in groups and "/" in name:
+            groups[region].append((name, _zone_label(name)))
+    other = [("UTC", "UTC (Coordinated Universal Time)")]
+    if current and current != "UTC" and current.split("/", 1)[0] not in groups:
+        other.append((current, current.replace("_", " ")))
+    return [
+        (region, sorted(items, key=lambda item: item[1])) for region, items in groups.items()
+    ] + [("Other", other)]
+
+
 @login_required
 def profile_page(request: HttpRequest) -> HttpResponse:
     profile = profile_ensure(user=request.user)
@@ -326,7 +352,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "weekdays": Weekday.choices,
             "times_of_day": TimeOfDay.choices,
-            "timezones": sorted(_timezone_names()),
+            "zone_groups": zone_choices(request.user.timezone),
             "page_title": "Your profile",
         },
     )

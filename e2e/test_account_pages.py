@@ -1,0 +1,59 @@
+"""Signing up and the profile as a newcomer meets them: the browser's own time zone is
+taken at sign-up and offered on the profile when it differs."""
+
+import pytest
+
+from e2e.support import PASSWORD, login_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _page_in_zone(browser, live_server, zone: str):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id=zone)
+    context.set_default_timeout(15_000)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+def test_sign_up_takes_the_browsers_zone(browser, live_server, clinic):
+    from accounts.models import User
+
+    context, page, errors = _page_in_zone(browser, live_server, "Asia/Tokyo")
+    try:
+        page.goto("/accounts/signup/")
+        page.fill("input[name=email]", "kenji@example.com")
+        page.fill("input[name=password1]", PASSWORD)
+        page.fill("input[name=password2]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+    finally:
+        context.close()
+
+    assert User.objects.get(email="kenji@example.com").timezone == "Asia/Tokyo"
+    assert errors == []
+
+
+def test_the_profile_offers_the_browsers_zone_when_it_differs(browser, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(timezone="UTC")
+    context, page, errors = _page_in_zone(browser, live_server, "America/New_York")
+    try:
+        login_as(page, live_server, user)
+        page.goto("/profile")
+        offer = page.locator("#zone-suggestion")
+        offer.wait_for(state="visible")
+        assert "America/New York" in offer.inner_text()
+        page.click("#use-browser-zone")
+        page.wait_for_url("**/profile?saved=1")
+        # Saved, and now that the zones agree nothing is offered.
+        assert page.input_value("#timezone") == "America/New_York"
+        assert page.locator("#zone-suggestion").is_hidden()
+    finally:
+        context.close()
+
+    user.refresh_from_db()
+    assert user.timezone == "America/New_York"
+    assert errors == []
