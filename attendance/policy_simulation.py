@@ -58,6 +58,31 @@ def _held_out(history: pd.DataFrame, targets: pd.DataFrame, test_rows: int) -> p
     return finished.sort_values("start", kind="stable").reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class HeldFacts:
+    """What the policies need to know of each held-out appointment."""
+
+    predict_at: pd.Series  # when the extra reminder is due (at booking, if booked later)
+    confirmed_before: np.ndarray  # a confirmation recorded before the confirm-by deadline
+    minutes: np.ndarray
+    missed: np.ndarray
+
+
+def _held_facts(held: pd.DataFrame, assumptions: Assumptions) -> HeldFacts:
+    start = pd.to_datetime(held["start"], utc=True)
+    created = pd.to_datetime(held["created_at"], utc=True)
+    reminder_at = start - pd.Timedelta(hours=assumptions.reminder_hours_before)
+    confirmed_at = pd.to_datetime(held["confirmed_at"], utc=True)
+    deadline = start - pd.Timedelta(hours=assumptions.confirm_by_hours_before)
+    return HeldFacts(
+        predict_at=reminder_at.where(reminder_at > created, created),
+        confirmed_before=(confirmed_at.notna() & (confirmed_at < deadline)).to_numpy(),
+        minutes=(pd.to_datetime(held["end"], utc=True) - start).dt.total_seconds().to_numpy()
+        / 60.0,
+        missed=(held["status"] == MISSED).to_numpy(),
+    )
+
+
 def _outcomes(
     *,
     missed: np.ndarray,
@@ -109,22 +134,15 @@ def simulate(
         features, targets["missed"].to_numpy(), targets["start"], seed=seed
     )
     held = _held_out(history, targets, evaluation.test_rows)
-    start = pd.to_datetime(held["start"], utc=True)
-    created = pd.to_datetime(held["created_at"], utc=True)
-    reminder_at = start - pd.Timedelta(hours=assumptions.reminder_hours_before)
-    predict_at = reminder_at.where(reminder_at > created, created)
+    facts = _held_facts(held, assumptions)
     scored = feature_frame(
         history,
         clinic.reminders,
-        pd.DataFrame({"appointment_id": held["id"], "predict_at": predict_at}),
+        pd.DataFrame({"appointment_id": held["id"], "predict_at": facts.predict_at}),
     )
     probability = evaluation.model.probabilities(scored)
     flagged = probability >= assumptions.high_from
-    confirmed_at = pd.to_datetime(held["confirmed_at"], utc=True)
-    deadline = start - pd.Timedelta(hours=assumptions.confirm_by_hours_before)
-    confirmed_before = (confirmed_at.notna() & (confirmed_at < deadline)).to_numpy()
-    minutes = (pd.to_datetime(held["end"], utc=True) - start).dt.total_seconds().to_numpy() / 60.0
-    missed = (held["status"] == MISSED).to_numpy()
+    missed, minutes, confirmed_before = facts.missed, facts.minutes, facts.confirmed_before
     draws = np.random.default_rng(seed).random((4, len(held)))
     settings = [(False, False), (True, False), (True, True)]
     return {

@@ -68,7 +68,10 @@ tests_for() {
                 the_extra_reminder_saves_a_high_risk_no_show_with_its_draw \
                 confirm_or_release_releases_the_unconfirmed_and_refills_from_the_waitlist \
                 a_confirmation_before_the_deadline_keeps_the_appointment \
-                time_released_without_a_refill_is_lost; do
+                time_released_without_a_refill_is_lost \
+                held_out_are_the_finished_appointments_none_of_whose_rows_was_trained_on \
+                held_facts_reminder_time_deadline_and_length \
+                the_assumptions_default_to_the_products_settings_and_the_literature; do
                 printf 'attendance/tests/test_policy_simulation.py::test_%s ' "$name"
             done ;;
         *) echo "no tests listed for $1" >&2; exit 2 ;;

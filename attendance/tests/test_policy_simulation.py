@@ -2,12 +2,24 @@
 same draws in every scenario, and the command reports the product's own defaults."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from attendance.policy_simulation import SCENARIOS, Assumptions, _outcomes, simulate
+from attendance.features import HISTORY_COLUMNS
+from attendance.models import NoShowSettings
+from attendance.policy_simulation import (
+    SCENARIOS,
+    Assumptions,
+    _held_facts,
+    _held_out,
+    _outcomes,
+    simulate,
+)
+from scheduling.models import BookingPolicy
 
 # Four appointments of 30, 60, 30 and 60 minutes: the first two high risk, the second and
 # fourth missed; the draws decide the reminder's effect, the confirmation and the refill.
@@ -86,6 +98,97 @@ def test_a_confirmation_before_the_deadline_keeps_the_appointment():
 def test_time_released_without_a_refill_is_lost():
     row = outcomes(reminders=True, release=True, confirm_if_coming=0.3, refill_share=0.0)
     assert (row["appointments"], row["refilled"], row["utilisation"]) == (2, 0, 0.1667)
+
+
+T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _history(rows):
+    base = dict.fromkeys(HISTORY_COLUMNS)
+    return pd.DataFrame([{**base, **row} for row in rows], columns=list(HISTORY_COLUMNS))
+
+
+def test_held_out_are_the_finished_appointments_none_of_whose_rows_was_trained_on():
+    history = _history(
+        [
+            {"id": pk, "status": status, "start": T + timedelta(days=days)}
+            for pk, status, days in [
+                (1, "completed", 1),
+                (2, "no_show", 2),
+                (3, "completed", 3),
+                (4, "no_show", 9),
+                (5, "cancelled", 5),
+                (6, "completed", 6),
+            ]
+        ]
+    )
+    # The last four rows are held out; appointment 3 also has a row in training.
+    targets = pd.DataFrame({"appointment_id": [1, 2, 3, 3, 4, 5, 6]})
+    held = _held_out(history, targets, test_rows=4)
+    assert held["id"].tolist() == [6, 4]  # by start; the cancelled one is no outcome
+    assert held.index.tolist() == [0, 1]
+
+
+def test_held_facts_reminder_time_deadline_and_length():
+    held = _history(
+        [
+            {
+                "id": 1,
+                "start": T,
+                "end": T + timedelta(minutes=30),
+                "created_at": T - timedelta(days=5),
+                "confirmed_at": T - timedelta(hours=25),
+                "status": "no_show",
+            },
+            {
+                "id": 2,
+                "start": T,
+                "end": T + timedelta(minutes=60),
+                "created_at": T - timedelta(days=1),  # booked after the reminder was due
+                "confirmed_at": T - timedelta(hours=24),  # at the deadline: too late
+                "status": "completed",
+            },
+            {
+                "id": 3,
+                "start": T,
+                "end": T + timedelta(minutes=45),
+                "created_at": T - timedelta(days=3),
+                "confirmed_at": None,
+                "status": "completed",
+            },
+        ]
+    )
+    facts = _held_facts(held, Assumptions())
+    assert facts.predict_at.tolist() == [
+        pd.Timestamp(T - timedelta(hours=48)),
+        pd.Timestamp(T - timedelta(days=1)),
+        pd.Timestamp(T - timedelta(hours=48)),
+    ]
+    assert facts.confirmed_before.tolist() == [True, False, False]
+    assert facts.minutes.tolist() == [30.0, 60.0, 45.0]
+    assert facts.missed.tolist() == [True, False, False]
+    later = _held_facts(held, Assumptions(confirm_by_hours_before=23, reminder_hours_before=12))
+    assert later.confirmed_before.tolist() == [True, True, False]
+    assert later.predict_at.tolist()[1] == pd.Timestamp(T - timedelta(hours=12))
+
+
+def test_the_assumptions_default_to_the_products_settings_and_the_literature():
+    assumptions = Assumptions()
+    policy = BookingPolicy._meta
+    assert assumptions.high_from == NoShowSettings._meta.get_field("high_from").default
+    assert (
+        assumptions.reminder_hours_before == policy.get_field("extra_reminder_hours_before").default
+    )
+    assert (
+        assumptions.confirm_by_hours_before == policy.get_field("confirm_by_hours_before").default
+    )
+    assert (
+        assumptions.reminder_risk_ratio,
+        assumptions.confirm_if_coming,
+        assumptions.confirm_if_missing,
+        assumptions.refill_share,
+        assumptions.refill_no_show,
+    ) == (0.77, 0.8, 0.2, 0.5, 0.05)
 
 
 @pytest.mark.slow
