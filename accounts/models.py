@@ -11,7 +11,10 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 def validate_timezone_name(value: str) -> None:
     if value not in _timezone_names():
-        raise ValidationError(f"'{value}' is not a known IANA time zone (e.g. 'Europe/London').")
+        raise ValidationError(
+            f"“{value}” is not a time zone we know. Choose one from the list, such as "
+            "Europe/London."
+        )
 
 
 _TZ_CACHE: set[str] = set()

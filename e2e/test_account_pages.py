@@ -57,3 +57,29 @@ def test_the_profile_offers_the_browsers_zone_when_it_differs(browser, live_serv
     user.refresh_from_db()
     assert user.timezone == "America/New_York"
     assert errors == []
+
+
+def test_profile_reminders_are_choices_and_refusals_read_plainly(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(timezone="Europe/London")
+    page = new_page()
+    login_as(page, live_server, user)
+    page.goto("/profile")
+
+    page.fill("#max_wait_days", "400")
+    page.uncheck("input[name=reminder_lead_minutes][value='1440']")
+    page.check("input[name=reminder_lead_minutes][value='180']")
+    page.click("#profile-save")
+    page.wait_for_selector("#profile-status.is-error")
+    assert page.inner_text("#profile-status") == (
+        "Your changes were not saved. Please check the highlighted fields."
+    )
+    assert page.inner_text("#max_wait_days-error") == "Enter at most 365 days."
+
+    page.fill("#max_wait_days", "30")
+    page.click("#profile-save")
+    page.wait_for_selector("#profile-status.is-ok")
+    user.profile.refresh_from_db()
+    assert sorted(user.profile.reminder_lead_minutes) == [60, 180]
+    assert user.profile.max_wait_days == 30

@@ -26,18 +26,25 @@ class StrictEmailField(serializers.EmailField):
 
 
 class FlatListField(serializers.ListField):
-    """A list whose item errors are reported under the list's own name ("Item 2: ...")."""
+    """A list whose item errors are reported under the list's own name, each naming the
+    value it refuses ("“abc” is not accepted: Enter a whole number of minutes.")."""
 
     def run_child_validation(self, data):
         try:
             return super().run_child_validation(data)
         except serializers.ValidationError as exc:
             messages = [
-                f"Item {index + 1}: {message}"
+                f"“{str(data[index])[:40]}” is not accepted: {message}"
                 for index, item_errors in exc.detail.items()
                 for message in item_errors
             ]
             raise serializers.ValidationError(messages) from exc
+
+
+def _messages(text: str) -> dict[str, str]:
+    """A number field's words for any value it refuses, in place of DRF's ("A valid integer
+    is required."); a field may say more for a value out of range."""
+    return dict.fromkeys(("invalid", "max_string_length", "min_value", "max_value"), text)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -119,7 +126,9 @@ class ProfileInputSerializer(InputSerializer):
     phone = StrictCharField(max_length=32, required=False, allow_blank=True)
     timezone = StrictCharField(max_length=64, required=False, validators=[validate_timezone_name])
     preferred_weekdays = FlatListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
+        child=serializers.IntegerField(
+            min_value=0, max_value=6, error_messages=_messages("Choose days from Monday to Sunday.")
+        ),
         required=False,
         max_length=7,
         help_text="0 = Monday ... 6 = Sunday.",
@@ -132,13 +141,30 @@ class ProfileInputSerializer(InputSerializer):
     email_notifications = StrictBooleanField(required=False)
     reminders_enabled = StrictBooleanField(required=False)
     reminder_lead_minutes = FlatListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_REMINDER_LEAD_MINUTES),
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_REMINDER_LEAD_MINUTES,
+            error_messages={
+                **_messages("Enter a whole number of minutes before the appointment."),
+                "min_value": "A reminder goes at least 1 minute before the appointment.",
+                "max_value": "A reminder goes at most four weeks before the appointment.",
+            },
+        ),
         required=False,
         max_length=MAX_REMINDERS,
+        error_messages={"max_length": f"Choose at most {MAX_REMINDERS} reminders."},
         help_text="Minutes before an appointment at which a reminder is sent.",
     )
     max_wait_days = serializers.IntegerField(
-        min_value=0, max_value=365, required=False, allow_null=True
+        min_value=0,
+        max_value=365,
+        required=False,
+        allow_null=True,
+        error_messages={
+            **_messages("Enter a whole number of days, or leave it empty."),
+            "min_value": "Enter 0 days or more.",
+            "max_value": "Enter at most 365 days.",
+        },
     )
 
     def to_internal_value(self, data):

@@ -294,18 +294,20 @@ def explain(
         elif ctx.request.urgency == "soon" and f["urgency_fit"] >= 0.5:
             offer(w("urgency_fit", 0) * f["urgency_fit"], "soon, as you asked")
         if least_busy.get(slot.provider_id) == slot.local_start.date():
-            offer(w("load_balance", 0) * f["load_balance"] + 0.1, f"{name}'s least busy day")
+            offer(w("load_balance", 0) * f["load_balance"] + 0.1, f"a quieter day for {name}")
         if gaps.after[position] == 0:
             ends = slot.blocked_end.astimezone(client_zone)
-            offer(w("adjacency", 0) * 0.6, f"no gap left before {ends:%H:%M}")
+            offer(w("adjacency", 0) * 0.6, f"fills the free time right up to {ends:%H:%M}")
         elif gaps.before[position] == 0:
             starts = slot.blocked_start.astimezone(client_zone)
-            offer(w("adjacency", 0) * 0.5, f"no gap left after {starts:%H:%M}")
+            offer(w("adjacency", 0) * 0.5, f"starts at {starts:%H:%M}, as soon as time is free")
         if f["lead_time_fit"] >= 0.8:
             offer(w("lead_time_fit", 0) * f["lead_time_fit"], "as far ahead as you usually book")
         if f["specialisation"] >= 0.5 and len(ctx.providers) > 1:
             offer(w("specialisation", 0) * f["specialisation"], f"{name} often does this service")
         options.sort(key=lambda item: -item[0])
-        fallback = "earliest available" if slot.start.timestamp() == earliest else "good fit"
+        fallback = (
+            "the earliest free time" if slot.start.timestamp() == earliest else "a good match"
+        )
         out.append(tuple(text for _, text in options[:MAX_REASONS]) or (fallback,))
     return out

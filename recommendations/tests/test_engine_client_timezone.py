@@ -129,9 +129,9 @@ def test_no_gap_reasons_print_the_new_york_clock_time():
     )
     ctx = client_context(NEW_YORK, providers=[provider])
     (before,) = recommend([slot(2, 10, 30)], ctx, weights=DEFAULT_WEIGHTS, limit=1)
-    assert "no gap left before 06:00" in before.reasons
+    assert "fills the free time right up to 06:00" in before.reasons
     (after,) = recommend([slot(2, 12)], ctx, weights=DEFAULT_WEIGHTS, limit=1)
-    assert "no gap left after 07:00" in after.reasons
+    assert "starts at 07:00, as soon as time is free" in after.reasons
 
 
 def test_the_providers_least_busy_day_is_its_own_local_date():
@@ -144,4 +144,4 @@ def test_the_providers_least_busy_day_is_its_own_local_date():
     ctx = client_context(NEW_YORK, providers=[provider])
     top = recommend([kolkata_slot(1, 9), kolkata_slot(2, 9)], ctx, weights=DEFAULT_WEIGHTS)
     quiet = next(r for r in top if r.candidate == kolkata_slot(1, 9))
-    assert "Dr. Rao's least busy day" in quiet.reasons
+    assert "a quieter day for Dr. Rao" in quiet.reasons

@@ -116,7 +116,7 @@ def test_a_missing_weight_gives_its_reason_no_strength():
     candidate = slot(1, 15)
     # Continuity 0.5 * 1.0 beats the least busy day's 0 * 1.0 + 0.1.
     reasons = reasons_of([candidate, slot(2, 15)], ctx, {"provider_continuity": 0.5})
-    assert reasons[candidate][:2] == ("with Dr. One, as usual", "Dr. One's least busy day")
+    assert reasons[candidate][:2] == ("with Dr. One, as usual", "a quieter day for Dr. One")
 
 
 def test_no_gap_before_the_end_of_the_day_is_six_tenths_of_the_adjacency_weight():
@@ -126,9 +126,9 @@ def test_no_gap_before_the_end_of_the_day_is_six_tenths_of_the_adjacency_weight(
     ctx = context(providers=[provider])
     last = slot(2, 16, 30)
     light = reasons_of([last, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 0.8})
-    assert light[last] == ("Dr. Q's least busy day", "no gap left before 17:00")
+    assert light[last] == ("a quieter day for Dr. Q", "fills the free time right up to 17:00")
     heavy = reasons_of([last, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 1.0})
-    assert heavy[last] == ("no gap left before 17:00", "Dr. Q's least busy day")
+    assert heavy[last] == ("fills the free time right up to 17:00", "a quieter day for Dr. Q")
 
 
 def test_a_slot_between_two_appointments_names_the_gap_it_closes_before():
@@ -138,8 +138,8 @@ def test_a_slot_between_two_appointments_names_the_gap_it_closes_before():
         busy=(TimeRange(at(2, 9), at(2, 10)), TimeRange(at(2, 10, 30), at(2, 17))),
     )
     (result,) = recommend([slot(2, 10)], context(providers=[provider]), weights=DEFAULT_WEIGHTS)
-    assert "no gap left before 10:30" in result.reasons
-    assert not any(reason.startswith("no gap left after") for reason in result.reasons)
+    assert "fills the free time right up to 10:30" in result.reasons
+    assert not any(reason.endswith("as soon as time is free") for reason in result.reasons)
 
 
 # --- each strength is its weight times its own fit (a fit below 1 makes it weaker) ----------
@@ -210,7 +210,7 @@ def test_a_soon_slot_two_days_ahead_weighs_its_urgency_fit():
     assert reasons_of([candidate], ctx, weights)[candidate] == (
         "with Dr. 1, as usual",
         "soon, as you asked",
-        "no gap left after 09:00",
+        "starts at 09:00, as soon as time is free",
     )
 
 
@@ -238,7 +238,7 @@ def test_a_half_specialist_is_weaker_than_no_gap_at_the_start_of_the_day():
     )
     candidate = slot(2, 9)
     assert reasons_of([candidate], ctx)[candidate] == (
-        "no gap left after 09:00",
+        "starts at 09:00, as soon as time is free",
         "Dr. Half often does this service",
     )
 
@@ -249,7 +249,7 @@ def test_the_usual_time_on_another_day_names_the_time_only():
     assert reasons_of([thursday_nine, slot(3, 15)], ctx)[thursday_nine] == (
         "in the morning, as you usually book",
         "with Dr. 1, as usual",
-        "no gap left after 09:00",
+        "starts at 09:00, as soon as time is free",
     )
 
 

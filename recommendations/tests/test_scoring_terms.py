@@ -277,7 +277,7 @@ def test_a_slot_right_after_busy_time_leaves_no_gap_after_it():
     ctx = context(providers=[provider_context(1, busy=busy)])
     after_busy = slot(2, 11)  # 11:00-11:30, free until 17:00 after it
     reasons = reasons_of([after_busy, slot(2, 14)], ctx)[after_busy]
-    assert "no gap left after 11:00" in reasons
+    assert "starts at 11:00, as soon as time is free" in reasons
 
 
 def test_usual_lead_time_is_a_reason_only_near_it():
@@ -306,7 +306,7 @@ def test_least_busy_day_needs_days_that_differ():
     even = provider_context(1, day_load={at(1, 0).date(): 0.5, at(2, 0).date(): 0.5})
     candidate = slot(1, 12)
     reasons = reasons_of([candidate], context(providers=[even]))[candidate]
-    assert not any("least busy" in r for r in reasons)
+    assert not any("quieter day" in r for r in reasons)
 
 
 # --- reasons: the fallbacks and their order -------------------------------------------------
@@ -316,8 +316,8 @@ def test_without_any_signal_the_earliest_is_earliest_available_and_the_rest_a_go
     ctx = context(providers=[provider_context(1, working=())])  # no free time: no gap reasons
     first, second = slot(0, 10), slot(1, 10)
     reasons = reasons_of([first, second], ctx, weights={})
-    assert reasons[first] == ("earliest available",)
-    assert reasons[second] == ("good fit",)
+    assert reasons[first] == ("the earliest free time",)
+    assert reasons[second] == ("a good match",)
 
 
 def test_reasons_are_strongest_first_by_weight_times_feature():
@@ -472,7 +472,7 @@ def test_without_weights_only_the_least_busy_day_has_strength_and_the_rest_keep_
     )
     candidate = slot(1, 10)
     assert reasons_of([candidate, slot(2, 10, provider_id=2)], ctx, weights={})[candidate] == (
-        "Dr. One's least busy day",
+        "a quieter day for Dr. One",
         "matches your usual Tuesday mornings",
         "with Dr. One, as usual",
     )
@@ -496,25 +496,28 @@ def test_without_weights_a_reason_comes_after_the_least_busy_day(ctx_kwargs, rea
     ctx = context(providers=[_quiet_tuesday_provider(working=())], **ctx_kwargs)
     candidate = slot(1, 15)
     reasons = reasons_of([candidate, slot(2, 15)], ctx, weights={})[candidate]
-    assert reasons == ("Dr. One's least busy day", reason)
+    assert reasons == ("a quieter day for Dr. One", reason)
 
 
 def test_without_weights_an_urgent_slot_within_a_day_comes_after_the_least_busy_day():
     ctx = context(urgency="urgent", providers=[_quiet_tuesday_provider(working=())])
     within_a_day = slot(1, 7)
     reasons = reasons_of([slot(0, 10), within_a_day], ctx, weights={})[within_a_day]
-    assert reasons == ("Dr. One's least busy day", "within a day, for an urgent need")
+    assert reasons == ("a quieter day for Dr. One", "within a day, for an urgent need")
 
 
 @pytest.mark.parametrize(
     ("hour", "minute", "reason"),
-    [(9, 0, "no gap left after 09:00"), (16, 30, "no gap left before 17:00")],
+    [
+        (9, 0, "starts at 09:00, as soon as time is free"),
+        (16, 30, "fills the free time right up to 17:00"),
+    ],
 )
 def test_without_weights_a_gap_reason_comes_after_the_least_busy_day(hour, minute, reason):
     ctx = context(providers=[_quiet_tuesday_provider()])
     at_an_edge = slot(1, hour, minute)
     reasons = reasons_of([at_an_edge, slot(2, 12)], ctx, weights={})[at_an_edge]
-    assert reasons == ("Dr. One's least busy day", reason)
+    assert reasons == ("a quieter day for Dr. One", reason)
 
 
 def test_the_least_busy_day_is_its_weight_times_its_fit_plus_a_tenth():
@@ -526,6 +529,12 @@ def test_the_least_busy_day_is_its_weight_times_its_fit_plus_a_tenth():
     ctx = context(providers=[provider])
     candidate = slot(2, 9)
     after = reasons_of([candidate, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 0.8})
-    assert after[candidate] == ("Dr. Q's least busy day", "no gap left after 09:00")
+    assert after[candidate] == (
+        "a quieter day for Dr. Q",
+        "starts at 09:00, as soon as time is free",
+    )
     before = reasons_of([candidate, slot(3, 12)], ctx, {"load_balance": 0.5, "adjacency": 1.2})
-    assert before[candidate] == ("no gap left after 09:00", "Dr. Q's least busy day")
+    assert before[candidate] == (
+        "starts at 09:00, as soon as time is free",
+        "a quieter day for Dr. Q",
+    )

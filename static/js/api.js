@@ -77,12 +77,15 @@
     return orphans;
   }
 
-  /* The sentence to show for a refusal: the messages no field took, else the API's detail
-     (whose "Invalid input: field." summary is only useful when nothing better exists). */
+  /* The sentence to show for a refusal: the messages no field took; when every message
+     found its field, the page's own fallback ("Please check the highlighted fields."), never
+     the API's "Invalid input: field, field." summary, which names fields for programs;
+     otherwise the API's detail. */
   function refusal(result, orphans, fallback) {
-    const detail = result.data && result.data.detail;
+    const data = result.data || {};
     if (orphans && orphans.length) return orphans.join(" ");
-    return detail || fallback;
+    if (data.errors && Object.keys(data.errors).length) return fallback;
+    return data.detail || fallback;
   }
 
   function viewerZone() {

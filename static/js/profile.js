@@ -9,11 +9,6 @@
     });
   }
 
-  function leadMinutes(text) {
-    const parts = text.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
-    return parts.map(function (part) { return /^\d+$/.test(part) ? Number(part) : part; });
-  }
-
   function payload(form) {
     const maxWait = form.querySelector("#max_wait_days").value.trim();
     return {
@@ -27,7 +22,7 @@
         max_wait_days: maxWait === "" ? null : (/^\d+$/.test(maxWait) ? Number(maxWait) : maxWait),
         email_notifications: form.querySelector("#email_notifications").checked,
         reminders_enabled: form.querySelector("#reminders_enabled").checked,
-        reminder_lead_minutes: leadMinutes(form.querySelector("#reminder_lead_minutes").value),
+        reminder_lead_minutes: checkedValues(form, "reminder_lead_minutes", true),
       },
     };
   }

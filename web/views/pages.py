@@ -342,6 +342,29 @@ def zone_choices(current: str) -> list[tuple[str, list[tuple[str, str]]]]:
     ] + [("Other", other)]
 
 
+# The reminders offered on the profile, in minutes before the appointment (at most
+# MAX_REMINDERS may be chosen; the API says so in plain words).
+REMINDER_CHOICES = (7 * 24 * 60, 2 * 24 * 60, 24 * 60, 3 * 60, 60)
+
+
+def reminder_label(minutes: int) -> str:
+    """`1440` as a person reads it: `1 day before`."""
+    for size, unit in ((7 * 24 * 60, "week"), (24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'} before"
+    return f"{minutes} minutes before"  # pragma: no cover (every whole minute divides by 1)
+
+
+def reminder_choices(chosen: list[int]) -> list[dict]:
+    """The reminder choices, longest first: ours, and any other the user already has."""
+    leads = sorted(set(REMINDER_CHOICES) | set(chosen or ()), reverse=True)
+    return [
+        {"minutes": lead, "label": reminder_label(lead), "checked": lead in (chosen or ())}
+        for lead in leads
+    ]
+
+
 @login_required
 def profile_page(request: HttpRequest) -> HttpResponse:
     profile = profile_ensure(user=request.user)
@@ -353,6 +376,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             "weekdays": Weekday.choices,
             "times_of_day": TimeOfDay.choices,
             "zone_groups": zone_choices(request.user.timezone),
+            "reminder_choices": reminder_choices(profile.reminder_lead_minutes),
             "page_title": "Your profile",
         },
     )
