@@ -166,6 +166,7 @@ def connection_calendars_update(
         raise ValidationError({"busy_calendars": [f"Unknown calendars: {unknown}."]})
     if receiving_calendar_id is not None and receiving_calendar_id not in calendars:
         raise ValidationError({"receiving_calendar": ["Unknown calendar."]})
+    was_receiving = {pk for pk, calendar in calendars.items() if calendar.receives_appointments}
     dropped: set[str] = set()
     for calendar in calendars.values():
         counts = calendar.pk in busy_calendar_ids
@@ -178,7 +179,10 @@ def connection_calendars_update(
         calendar.receives_appointments = False
         calendar.save(update_fields=["counts_as_busy", "receives_appointments", "etags", "ctag"])
     if receiving_calendar_id is not None:
+        newly = receiving_calendar_id not in was_receiving
         RemoteCalendar.objects.filter(pk=receiving_calendar_id).update(receives_appointments=True)
+        if newly:
+            _push_upcoming(connection.provider_id)
     if dropped:
         external_busy_replace(
             source_id=connection.source_id, periods=[], resources=dropped, synced_at=None
@@ -320,6 +324,23 @@ def connections_due(*, now: datetime, limit: int = 100) -> list[int]:
 
 
 # --- appointments out ----------------------------------------------------------------------
+
+# A calendar chosen to receive appointments gets the provider's upcoming ones, at most these.
+PUSH_UPCOMING_LIMIT = 500
+
+
+def _push_upcoming(provider_id: int) -> None:
+    """After commit, queue the push of the provider's upcoming active appointments."""
+    from calendars import tasks  # the tasks call these services
+
+    ids = list(
+        Appointment.objects.filter(
+            provider_id=provider_id, status__in=ACTIVE_STATUSES, end__gt=timezone.now()
+        )
+        .order_by("start")
+        .values_list("pk", flat=True)[:PUSH_UPCOMING_LIMIT]
+    )
+    transaction.on_commit(lambda: [tasks.push_appointment.delay(appointment_id=pk) for pk in ids])
 
 
 def appointment_href(appointment: Appointment) -> str:

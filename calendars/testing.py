@@ -24,9 +24,10 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 
 class RadicaleServer:
-    """Radicale with users from `users` (name -> password), storage under `folder`."""
+    """Radicale with users from `users` (name -> password), storage under `folder`; `wrap`
+    may put a WSGI middleware in front (a server that fails for a while)."""
 
-    def __init__(self, folder: Path, users: dict[str, str]):
+    def __init__(self, folder: Path, users: dict[str, str], wrap: Callable | None = None):
         htpasswd = folder / "users"
         htpasswd.write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
         configuration = config.load()
@@ -49,13 +50,15 @@ class RadicaleServer:
         self.server = make_server(
             "127.0.0.1",
             0,
-            Application(configuration),
+            (wrap or (lambda app: app))(Application(configuration)),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietWSGIHandler,
         )
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def client(self, user: str, password: str) -> caldav.DAVClient:
@@ -97,7 +100,9 @@ class FileServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import caldav
 import pytest
 
-from calendars import caldav_sync, crypto, services
+from calendars import caldav_sync, crypto, services, tasks
 from calendars.models import CalendarConnection, PushedAppointment
 from calendars.tests.conftest import PASSWORD, USER
-from calendars.tests.support import vcalendar, vevent
+from calendars.tests.support import RadicaleServer, vcalendar, vevent
 from providers.models import ExternalBusy
 from scheduling.errors import SlotUnavailable
 from scheduling.models import appointment_event_uid
@@ -269,3 +269,95 @@ def test_a_calendar_no_longer_counted_stops_blocking(work_calendar, connection, 
     assert utc(1, 14, 13) in starts(service, utc(1, 14, 0))
     services.connection_sync(connection_id=connection.pk)
     assert utc(1, 14, 13) in starts(service, utc(1, 14, 0))
+
+
+def test_choosing_a_receiving_calendar_puts_the_upcoming_appointments_there(
+    work_calendar,
+    connection,
+    service,
+    client_user,
+    cal_provider,
+    django_capture_on_commit_callbacks,
+):
+    appointment = appointment_book(
+        client=client_user, provider=cal_provider, service=service, start=utc(1, 16, 11)
+    )
+    (calendar,) = connection.calendars.all()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connection_calendars_update(
+            connection=connection,
+            busy_calendar_ids=[calendar.pk],
+            receiving_calendar_id=calendar.pk,
+            actor=cal_provider.user,
+        )
+    event = work_calendar.event_by_uid(appointment_event_uid(appointment))
+    assert event.icalendar_component["DTSTART"].dt == utc(1, 16, 11)
+
+
+def test_a_failing_server_gets_the_push_again_until_it_takes_it(
+    tmp_path,
+    loopback_allowed,
+    service,
+    client_user,
+    cal_provider,
+    django_capture_on_commit_callbacks,
+):
+    puts = []
+
+    def unavailable_twice(app):
+        def middleware(environ, start_response):
+            if environ["REQUEST_METHOD"] == "PUT" and environ["PATH_INFO"].endswith(".ics"):
+                puts.append(environ["PATH_INFO"])
+                if len(puts) <= 2:
+                    start_response("503 Service Unavailable", [("Content-Length", "0")])
+                    return [b""]
+            return app(environ, start_response)
+
+        return middleware
+
+    server = RadicaleServer(tmp_path, {USER: PASSWORD}, wrap=unavailable_twice)
+    try:
+        work = server.make_calendar(USER, PASSWORD, "Work")
+        connection = services.connection_create_caldav(
+            provider=cal_provider,
+            url=server.url,
+            username=USER,
+            password=PASSWORD,
+            actor=cal_provider.user,
+        )
+        (calendar,) = connection.calendars.all()
+        services.connection_calendars_update(
+            connection=connection,
+            busy_calendar_ids=[calendar.pk],
+            receiving_calendar_id=calendar.pk,
+            actor=cal_provider.user,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment = appointment_book(
+                client=client_user, provider=cal_provider, service=service, start=utc(1, 14, 10)
+            )
+        # Two refusals retried by the task, then the server's password challenge and the PUT
+        # it takes.
+        assert len(puts) == 4
+        assert work.event_by_uid(appointment_event_uid(appointment))
+    finally:
+        server.stop()
+
+
+def test_a_push_to_a_server_that_is_gone_fails_for_the_task_to_retry(
+    work_calendar, connection, radicale, service, client_user, cal_provider
+):
+    (calendar,) = connection.calendars.all()
+    services.connection_calendars_update(
+        connection=connection,
+        busy_calendar_ids=[calendar.pk],
+        receiving_calendar_id=calendar.pk,
+        actor=cal_provider.user,
+    )
+    appointment = appointment_book(
+        client=client_user, provider=cal_provider, service=service, start=utc(1, 14, 10)
+    )
+    radicale.stop()
+    with pytest.raises(caldav_sync.CalDAVFailure, match="could not connect"):
+        services.appointment_push(appointment_id=appointment.pk)
+    assert caldav_sync.CalDAVFailure in tasks.push_appointment.autoretry_for

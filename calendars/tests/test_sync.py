@@ -136,7 +136,23 @@ def test_the_policy_can_stop_offering_a_provider_whose_calendar_is_stale(
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="real concurrent transactions")
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_import_once(files, cal_provider):
-    connection = subscribe(files, cal_provider)
+    # The real clock (threads with their own connections): the event is two days ahead.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    stamp = "%Y%m%dT%H%M%SZ"
+    files.serve(
+        "/cal.ics",
+        vcalendar(
+            vevent(
+                "meeting",
+                f"DTSTART:{start.strftime(stamp)}",
+                f"DTEND:{(start + timedelta(hours=1)).strftime(stamp)}",
+            )
+        ),
+    )
+    connection = services.connection_create_ics(
+        provider=cal_provider, url=files.url("/cal.ics"), actor=cal_provider.user
+    )
+    assert connection.events_imported == 1
     CalendarConnection.objects.update(next_attempt_at=None)
     done, failed = race([lambda: services.connection_sync(connection_id=connection.pk)] * 4)
     assert len(done) >= 1
