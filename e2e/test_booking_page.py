@@ -48,7 +48,7 @@ def test_a_day_with_the_clients_daily_maximum_says_so_and_offers_no_time(
     page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
 
     day = page.locator(f".sb-day[data-day='{full_day}']")
-    assert "at most 1" in day.inner_text()
+    assert "You already have 1 appointment on this day" in day.inner_text()
     assert day.locator("button.sb-slot").count() == 0
     # The recommendations keep off that day too.
     picks = page.locator("#recommendations button.sb-rec-pick")

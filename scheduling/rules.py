@@ -319,7 +319,10 @@ def client_day_open(candidate: Candidate) -> Refusal | None:
     if client_day_count(client, candidate.start) < limit:
         return None
     return _refuse(
-        "client_day_open", "start", f"You can hold at most {limit} appointments on one day."
+        "client_day_open",
+        "start",
+        f"You already have {limit} appointment{'' if limit == 1 else 's'} on this day, the "
+        "most you can book for one day.",
     )
 
 

@@ -301,7 +301,7 @@ def test_client_daily_limit_in_the_clients_own_zone():
         refused(snapshot(client=kolkata), MONDAY_10),
         "client_day_open",
         "start",
-        "You can hold at most 2 appointments on one day.",
+        "You already have 2 appointments on this day, the most you can book for one day.",
     )
     assert refused(snapshot(client=kolkata, may_override=True), MONDAY_10) is None
     one = client(active_per_day={date(2026, 1, 12): 1})

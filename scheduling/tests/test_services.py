@@ -185,7 +185,7 @@ def test_client_daily_limit_counts_days_in_the_client_zone(clinic_provider, serv
         appointment_book(
             client=tokyo_client, provider=clinic_provider, service=service, start=at(14, 10)
         )
-    refused(exc_info, "start", "at most 2 appointments on one day")
+    refused(exc_info, "start", "You already have 2 appointments on this day")
     # Staff may override the limit explicitly.
     staff = UserFactory(role="admin", is_staff=True)
     assert appointment_book(

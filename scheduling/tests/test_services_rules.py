@@ -172,7 +172,7 @@ def test_reschedule_applies_the_clients_daily_limit_but_not_against_itself(book,
     appointment = book(at(14, 10))
     with pytest.raises(BookingRuleViolation) as exc_info:
         appointment_reschedule(appointment=appointment, new_start=at(13, 14), actor=client_user)
-    refused(exc_info, "start", "at most 1 appointments on one day")
+    refused(exc_info, "start", "You already have 1 appointment on this day")
     assert _stored(appointment).start == at(14, 10)
     # Moving within its own day does not count the appointment twice.
     moved = appointment_reschedule(appointment=appointment, new_start=at(14, 14), actor=client_user)
