@@ -26,6 +26,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.emails import account_email_context
 from accounts.exceptions import EmailNotVerified, InvalidCredentials, InvalidToken, LoginLockedOut
 from accounts.models import APIKey, Profile, Role, User
 
@@ -264,15 +265,19 @@ def password_reset_request(*, email: str) -> None:
 
 def password_reset_email_send(*, user: User) -> None:
     context = {
+        **account_email_context(user, user.email),
+        "title": "Choose a new password",
         "user": user,
         "reset_url": password_reset_link(token=password_reset_token_make(user=user)),
         "timeout_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     subject = render_to_string("account/email/api_password_reset_subject.txt", context)
     body = render_to_string("account/email/api_password_reset_message.txt", context)
+    html_body = render_to_string("account/email/api_password_reset_message.html", context)
     send_mail(
         subject=" ".join(subject.split()),
         message=body,
+        html_message=html_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )

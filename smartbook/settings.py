@@ -189,6 +189,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmartBook <no-reply@smartbook.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write to us: shown on the account pages and in the account emails.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "help@smartbook.local")
 
 # --- django-allauth (web sign-up, login, verification, reset) ---
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -203,6 +205,17 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SmartBook] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupZoneForm"  # the browser's time zone
+ACCOUNT_FORMS = {  # our labels on allauth's forms
+    name: f"accounts.allauth_forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+    }.items()
+}
 ACCOUNT_RATE_LIMITS = False  # django-axes and DRF throttling own brute-force protection
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -3,6 +3,7 @@
 The values are lazy: nothing is queried unless a template shows them.
 """
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -30,6 +31,7 @@ def _service_catalogue() -> list[dict]:
 def page_context(request: HttpRequest) -> dict:
     """Template context processor for the layout and the home page."""
     context: dict = {
+        "contact_email": settings.CONTACT_EMAIL,
         "service_catalogue": SimpleLazyObject(_service_catalogue),
         "catalogue_providers": SimpleLazyObject(lambda: list(provider_list())),
     }
