@@ -61,8 +61,8 @@ class RadicaleServer:
         )
         self.thread.start()
 
-    def client(self, user: str, password: str) -> caldav.DAVClient:
-        return caldav.DAVClient(self.url, username=user, password=password, timeout=10)
+    def client(self, user: str, password: str, timeout: int = 10) -> caldav.DAVClient:
+        return caldav.DAVClient(self.url, username=user, password=password, timeout=timeout)
 
     def make_calendar(self, user: str, password: str, name: str) -> caldav.Calendar:
         return self.client(user, password).principal().make_calendar(name=name)

@@ -158,3 +158,13 @@ def test_two_runs_at_once_import_once(files, cal_provider):
     assert len(done) >= 1
     assert all(isinstance(exc, services.SyncBusy) for exc in failed)
     assert ExternalBusy.objects.filter(uid="meeting").count() == 1
+
+
+def test_the_sync_is_in_the_beat_schedule(db):
+    from django_celery_beat.models import PeriodicTask
+
+    from calendars.beat import SYNC_TASK_NAME
+
+    entry = PeriodicTask.objects.get(name=SYNC_TASK_NAME)
+    assert entry.task == "calendars.tasks.sync_due_calendars"
+    assert (entry.interval.every, entry.interval.period) == (2, "minutes")

@@ -97,7 +97,10 @@ class Command(BaseCommand):
         logging.getLogger("radicale").setLevel(logging.ERROR)
         with (
             scratch_database("bench_calendars"),
-            override_settings(CALENDAR_ALLOWED_NETWORKS=["127.0.0.0/8"]),
+            # Loopback allowed, and the sync's timeout as generous as the client's.
+            override_settings(
+                CALENDAR_ALLOWED_NETWORKS=["127.0.0.0/8"], CALENDAR_TIMEOUT_SECONDS=120
+            ),
             tempfile.TemporaryDirectory(prefix="bench_radicale_") as folder,
         ):
             results = self.run_benchmark(options, Path(folder))
@@ -149,9 +152,10 @@ class Command(BaseCommand):
         window_end = window_start + timedelta(days=options["days"])
         radicale = RadicaleServer(folder, {USER: PASSWORD})
         try:
-            calendar = radicale.make_calendar(USER, PASSWORD, "Busy")
+            # Generous timeouts: a shared machine may make the local server slow to answer.
+            client = radicale.client(USER, PASSWORD, timeout=300)
+            calendar = client.principal().make_calendar(name="Busy")
             data = calendar_file(events=options["events"], today=window_start, seed=options["seed"])
-            client = radicale.client(USER, PASSWORD)
             # Radicale takes a whole calendar in one PUT on the collection (one object each).
             answer = client.put(str(calendar.url), data, {"Content-Type": "text/calendar"})
             if answer.status not in (200, 201, 204):
