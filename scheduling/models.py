@@ -107,6 +107,27 @@ class BookingPolicy(SingletonModel):
         help_text="Keep offering a provider's times while one of their external calendars is "
         "stale (its last known busy time still blocks). Off: offer none until it syncs again.",
     )
+    # Recurring series (`scheduling.series`): every occurrence is checked by the same rules.
+    series_enabled = models.BooleanField(
+        default=True, help_text="Clients and staff may book a repeating series of appointments."
+    )
+    series_max_occurrences = models.PositiveSmallIntegerField(
+        default=52,
+        validators=[MinValueValidator(2), MaxValueValidator(104)],
+        help_text="The most appointments one series may hold.",
+    )
+    series_horizon_days = models.PositiveSmallIntegerField(
+        default=366,
+        validators=[MinValueValidator(1), MaxValueValidator(731)],
+        help_text="How far ahead a series may reach (its first appointment stays within the "
+        "normal horizon; the later ones may go up to this many days ahead).",
+    )
+    series_excluded_services = models.ManyToManyField(
+        Service,
+        blank=True,
+        related_name="+",
+        help_text="Services that cannot be booked as a series.",
+    )
 
     class Meta:
         verbose_name = "booking policy"
@@ -130,6 +151,14 @@ class BookingPolicy(SingletonModel):
                     "extra reminder: give fewer hours than the reminder's."
                 }
             )
+        if self.series_horizon_days is not None and self.horizon_days is not None:
+            if self.series_horizon_days < self.horizon_days:
+                raise ValidationError(
+                    {
+                        "series_horizon_days": "A series reaches at least as far as single "
+                        "bookings: give at least the horizon's days."
+                    }
+                )
 
     def offer_quiet_at(self, local: time) -> bool:
         """Whether `local` (a client's wall-clock time) is in the offer quiet hours, which
@@ -229,6 +258,16 @@ class Appointment(models.Model):
     )
     # Increases on every change of time, so calendar clients update the same event.
     sequence = models.PositiveIntegerField(default=0)
+    # An occurrence of a recurring series, and the start the series' rule gave it (its
+    # RECURRENCE-ID): it stays when the occurrence moves, so invites can say what moved.
+    series = models.ForeignKey(
+        "AppointmentSeries",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+    )
+    series_original_start = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -256,6 +295,14 @@ class Appointment(models.Model):
                 condition=Q(status__in=HOLD_STATUSES, hold_expires_at__isnull=False)
                 | (~Q(status__in=HOLD_STATUSES) & Q(hold_expires_at__isnull=True)),
                 name="appt_hold_expiry_iff_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, series_original_start__isnull=True)
+                | Q(series__isnull=False, series_original_start__isnull=False),
+                name="appt_series_original_iff_series",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_original_start"], name="appt_series_occurrence_unique"
             ),
         ]
         # The exclusion constraints (no overlap per provider and per client) are PostgreSQL-only
@@ -288,3 +335,48 @@ class AppointmentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}: {self.old_start:%Y-%m-%d %H:%M} -> {self.new_start:%H:%M}"
+
+
+class SeriesFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Every week"
+    BIWEEKLY = "biweekly", "Every two weeks"
+    MONTHLY = "monthly", "Every month on the same weekday"
+
+
+class AppointmentSeries(models.Model):
+    """A recurring series booked in one step: its rule, and its occurrences (appointments
+    with `series` set), each with its own status and history."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointment_series"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="series")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
+    frequency = models.CharField(max_length=16, choices=SeriesFrequency.choices)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True, help_text="The last provider-local date.")
+    # The first occurrence's start (UTC) and the zone its wall-clock time repeats in.
+    first_start = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Increases on every change of any occurrence, so calendars update the series' event.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["first_start", "pk"]
+        verbose_name_plural = "appointment series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__isnull=True, until__isnull=False)
+                | Q(count__isnull=False, until__isnull=True),
+                name="series_count_xor_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()}: {self.service} with {self.provider}"
