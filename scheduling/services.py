@@ -240,12 +240,18 @@ def _save_checked(appointment: Appointment) -> None:
     try:
         appointment.save()
     except IntegrityError as exc:
-        message = str(exc)
-        if PROVIDER_OVERLAP_CONSTRAINT in message:
-            raise SlotUnavailable(SLOT_TAKEN) from exc
-        if CLIENT_OVERLAP_CONSTRAINT in message:
-            raise SlotUnavailable(CLIENT_BUSY) from exc
+        _raise_overlap(exc)
         raise
+
+
+def _raise_overlap(exc: IntegrityError) -> None:
+    """An exclusion constraint's violation as the domain error it means (any other
+    integrity error is left to the caller to re-raise)."""
+    message = str(exc)
+    if PROVIDER_OVERLAP_CONSTRAINT in message:
+        raise SlotUnavailable(SLOT_TAKEN) from exc
+    if CLIENT_OVERLAP_CONSTRAINT in message:
+        raise SlotUnavailable(CLIENT_BUSY) from exc
 
 
 def _set_time(appointment: Appointment, *, start: datetime, service: Service) -> None:
@@ -497,7 +503,10 @@ def _reschedule(
     reason: str,
     override_policy: bool,
     hold: Appointment | None = None,
+    event_extra: dict[str, Any] | None = None,
 ) -> Appointment:
+    """`event_extra` rides on the event (a series move says which series, and whether its
+    own message covers this occurrence: `scheduling.series`)."""
     _check_override_allowed(actor=actor, override_policy=override_policy)
     # An appointment's service never changes: the one in hand is the one under the lock.
     provider = _lock_provider(appointment.provider, service=appointment.service)
@@ -556,6 +565,7 @@ def _reschedule(
         provider_id=appointment.provider_id,
         old_start=old_start,
         old_end=old_end,
+        **(event_extra or {}),
     )
     return appointment
 
@@ -642,7 +652,12 @@ def appointment_cancel_in_transaction(
 
 
 def _cancel(
-    *, appointment: Appointment, actor: User | None, reason: str, override_policy: bool
+    *,
+    appointment: Appointment,
+    actor: User | None,
+    reason: str,
+    override_policy: bool,
+    event_extra: dict[str, Any] | None = None,
 ) -> Appointment:
     _check_override_allowed(actor=actor, override_policy=override_policy)
     appointment = _lock_appointment(appointment)
@@ -678,6 +693,7 @@ def _cancel(
         blocked_start=appointment.blocked_start,
         blocked_end=appointment.blocked_end,
         reason=reason,
+        **(event_extra or {}),
     )
     return appointment
 
