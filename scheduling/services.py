@@ -221,7 +221,7 @@ def _check_bookable(
 def _validate_fields(appointment: Appointment) -> None:
     """The model's field validation, without queries (see `_save_checked`)."""
     appointment.full_clean(
-        exclude=["client", "provider", "service", "cancelled_by"],
+        exclude=["client", "provider", "service", "cancelled_by", "series"],
         validate_unique=False,
         validate_constraints=False,
     )
