@@ -151,14 +151,17 @@ class BookingPolicy(SingletonModel):
                     "extra reminder: give fewer hours than the reminder's."
                 }
             )
-        if self.series_horizon_days is not None and self.horizon_days is not None:
-            if self.series_horizon_days < self.horizon_days:
-                raise ValidationError(
-                    {
-                        "series_horizon_days": "A series reaches at least as far as single "
-                        "bookings: give at least the horizon's days."
-                    }
-                )
+        if (
+            self.series_horizon_days is not None
+            and self.horizon_days is not None
+            and self.series_horizon_days < self.horizon_days
+        ):
+            raise ValidationError(
+                {
+                    "series_horizon_days": "A series reaches at least as far as single "
+                    "bookings: give at least the horizon's days."
+                }
+            )
 
     def offer_quiet_at(self, local: time) -> bool:
         """Whether `local` (a client's wall-clock time) is in the offer quiet hours, which

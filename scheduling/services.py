@@ -10,6 +10,7 @@ the exclusion constraints have the last word: their violation becomes `SlotUnava
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -495,6 +496,16 @@ def appointment_reschedule_in_transaction(
     )
 
 
+def _series_reach(policy: BookingPolicy, *, appointment: Appointment) -> BookingPolicy:
+    """An occurrence of a recurring series moves within the series' reach: its horizon is
+    the policy's `series_horizon_days` (a copy; the row is not changed)."""
+    if appointment.series_id is None or policy.series_horizon_days <= policy.horizon_days:
+        return policy
+    reach = copy(policy)
+    reach.horizon_days = policy.series_horizon_days
+    return reach
+
+
 def _reschedule(
     *,
     appointment: Appointment,
@@ -516,7 +527,7 @@ def _reschedule(
         raise InvalidTransition(
             f"A {appointment.get_status_display().lower()} appointment cannot be moved."
         )
-    policy = BookingPolicy.load()
+    policy = _series_reach(BookingPolicy.load(), appointment=appointment)
     now = timezone.now()
     _check_client_cutoff(
         appointment=appointment,

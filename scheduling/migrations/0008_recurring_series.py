@@ -8,77 +8,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0002_external_busy'),
-        ('scheduling', '0007_external_calendar_policy'),
+        ("providers", "0002_external_busy"),
+        ("scheduling", "0007_external_calendar_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appointment',
-            name='series_original_start',
+            model_name="appointment",
+            name="series_original_start",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='series_enabled',
-            field=models.BooleanField(default=True, help_text='Clients and staff may book a repeating series of appointments.'),
+            model_name="bookingpolicy",
+            name="series_enabled",
+            field=models.BooleanField(
+                default=True,
+                help_text="Clients and staff may book a repeating series of appointments.",
+            ),
         ),
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='series_excluded_services',
-            field=models.ManyToManyField(blank=True, help_text='Services that cannot be booked as a series.', related_name='+', to='providers.service'),
+            model_name="bookingpolicy",
+            name="series_excluded_services",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Services that cannot be booked as a series.",
+                related_name="+",
+                to="providers.service",
+            ),
         ),
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='series_horizon_days',
-            field=models.PositiveSmallIntegerField(default=366, help_text='How far ahead a series may reach (its first appointment stays within the normal horizon; the later ones may go up to this many days ahead).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(731)]),
+            model_name="bookingpolicy",
+            name="series_horizon_days",
+            field=models.PositiveSmallIntegerField(
+                default=366,
+                help_text="How far ahead a series may reach (its first appointment stays within the normal horizon; the later ones may go up to this many days ahead).",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(731),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='bookingpolicy',
-            name='series_max_occurrences',
-            field=models.PositiveSmallIntegerField(default=52, help_text='The most appointments one series may hold.', validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(104)]),
+            model_name="bookingpolicy",
+            name="series_max_occurrences",
+            field=models.PositiveSmallIntegerField(
+                default=52,
+                help_text="The most appointments one series may hold.",
+                validators=[
+                    django.core.validators.MinValueValidator(2),
+                    django.core.validators.MaxValueValidator(104),
+                ],
+            ),
         ),
         migrations.CreateModel(
-            name='AppointmentSeries',
+            name="AppointmentSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('frequency', models.CharField(choices=[('weekly', 'Every week'), ('biweekly', 'Every two weeks'), ('monthly', 'Every month on the same weekday')], max_length=16)),
-                ('count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('until', models.DateField(blank=True, help_text='The last provider-local date.', null=True)),
-                ('first_start', models.DateTimeField()),
-                ('timezone', models.CharField(max_length=64)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointment_series', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='series', to='providers.provider')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='series', to='providers.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("weekly", "Every week"),
+                            ("biweekly", "Every two weeks"),
+                            ("monthly", "Every month on the same weekday"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "until",
+                    models.DateField(
+                        blank=True, help_text="The last provider-local date.", null=True
+                    ),
+                ),
+                ("first_start", models.DateTimeField()),
+                ("timezone", models.CharField(max_length=64)),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointment_series",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="series",
+                        to="providers.provider",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="series",
+                        to="providers.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'appointment series',
-                'ordering': ['first_start', 'pk'],
+                "verbose_name_plural": "appointment series",
+                "ordering": ["first_start", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='occurrences', to='scheduling.appointmentseries'),
+            model_name="appointment",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="occurrences",
+                to="scheduling.appointmentseries",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('series__isnull', True), ('series_original_start__isnull', True)), models.Q(('series__isnull', False), ('series_original_start__isnull', False)), _connector='OR'), name='appt_series_original_iff_series'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("series__isnull", True), ("series_original_start__isnull", True)),
+                    models.Q(("series__isnull", False), ("series_original_start__isnull", False)),
+                    _connector="OR",
+                ),
+                name="appt_series_original_iff_series",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(fields=('series', 'series_original_start'), name='appt_series_occurrence_unique'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                fields=("series", "series_original_start"), name="appt_series_occurrence_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointmentseries',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('count__isnull', True), ('until__isnull', False)), models.Q(('count__isnull', False), ('until__isnull', True)), _connector='OR'), name='series_count_xor_until'),
+            model_name="appointmentseries",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("count__isnull", True), ("until__isnull", False)),
+                    models.Q(("count__isnull", False), ("until__isnull", True)),
+                    _connector="OR",
+                ),
+                name="series_count_xor_until",
+            ),
         ),
     ]
