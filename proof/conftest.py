@@ -37,6 +37,7 @@ class World:
     entry_a: object = None
     offer_a: object = None
     offer_token_a: str = ""
+    calendar_p1: object = None  # P1's calendar subscription (a private address: never fetched)
     clients: dict = field(default_factory=dict)
 
     def api(self, role: str) -> APIClient:
@@ -151,6 +152,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     from waitlist.links import offer_token
 
     return World(
+        calendar_p1=_calendar_subscription(p1),
         users=users,
         p1=p1,
         p2=p2,
@@ -164,4 +166,19 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         entry_a=entry_a,
         offer_a=offer_a,
         offer_token_a=offer_token(offer_a),
+    )
+
+
+def _calendar_subscription(provider):
+    """A subscription of the provider's, written as its rows: its address is a private one, so
+    a sync only records the refusal (no network)."""
+    from calendars.models import CalendarConnection, ConnectionKind
+    from providers.services import busy_source_create
+
+    return CalendarConnection.objects.create(
+        provider=provider,
+        kind=ConnectionKind.ICS,
+        name="P1's practice calendar",
+        url="https://203.0.113.5/secret-p1.ics",
+        source=busy_source_create(provider=provider, label="P1's practice calendar"),
     )

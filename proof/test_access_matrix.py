@@ -48,6 +48,12 @@ def own_only(status: int) -> dict[str, int]:
     return {ANON: 401, A: status, B: 404, P1: 404, P2: 404, ADMIN: 404}
 
 
+def p1_only(status: int) -> dict[str, int]:
+    """P1's own calendar connection: everyone else, staff too (the admin shows them),
+    does not learn it exists."""
+    return {ANON: 401, A: 404, B: 404, P1: status, P2: 404, ADMIN: 404}
+
+
 def page(status: int, *, anon_redirects: bool = True) -> dict[str, int]:
     return {**everyone(status), **({ANON: 302} if anon_redirects else {})}
 
@@ -77,6 +83,7 @@ def _paths(world) -> dict[str, object]:
         "entry_a": world.entry_a.pk,
         "offer_a": world.offer_a.pk,
         "offer_token_a": world.offer_token_a,
+        "calendar_p1": world.calendar_p1.pk,
         "wl_first": (monday + timedelta(days=1)).date().isoformat(),
         "wl_last": (monday + timedelta(days=4)).date().isoformat(),
         "window": f"service={world.service.pk}&start={monday.isoformat().replace('+', '%2B')}"
@@ -302,6 +309,45 @@ ROWS = [
         signed_in(201),
     ),
     # --- waitlist ------------------------------------------------------------------------------
+    # --- external calendars: a provider's own only ---------------------------------------
+    Row("own calendar connections", "read", "GET", "/api/calendars/connections", signed_in(200)),
+    Row(
+        "connect a calendar",
+        "change",
+        "POST",
+        "/api/calendars/connections",
+        {ANON: 401, A: 403, B: 403, P1: 400, P2: 400, ADMIN: 403},  # providers only; the
+        body={"kind": "ics", "url": "https://203.0.113.9/c.ics"},  # address is refused
+    ),
+    Row(
+        "calendar connection detail",
+        "read",
+        "GET",
+        "/api/calendars/connections/{calendar_p1}",
+        p1_only(200),
+    ),
+    Row(
+        "choose a connection's calendars",
+        "change",
+        "PUT",
+        "/api/calendars/connections/{calendar_p1}/calendars",
+        p1_only(200),
+        body={"busy_calendars": [], "receiving_calendar": None},
+    ),
+    Row(
+        "sync a calendar now",
+        "change",
+        "POST",
+        "/api/calendars/connections/{calendar_p1}/sync",
+        p1_only(200),
+    ),
+    Row(
+        "disconnect a calendar",
+        "delete",
+        "DELETE",
+        "/api/calendars/connections/{calendar_p1}",
+        p1_only(204),
+    ),
     Row("own waitlist entries", "read", "GET", "/api/waitlist/entries", signed_in(200)),
     Row(
         "join a waitlist",
@@ -462,6 +508,14 @@ ROWS = [
         "read",
         "GET",
         "/schedule",
+        {ANON: 302, A: 403, B: 403, P1: 200, P2: 200, ADMIN: 403},
+        web=True,
+    ),
+    Row(
+        "provider calendars page",
+        "read",
+        "GET",
+        "/schedule/calendars",
         {ANON: 302, A: 403, B: 403, P1: 200, P2: 200, ADMIN: 403},
         web=True,
     ),
