@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling.api import views
+from scheduling.api import series, views
 
 urlpatterns = [
     path("appointments", views.AppointmentListCreateApi.as_view(), name="appointment-list"),
@@ -21,6 +21,11 @@ urlpatterns = [
         views.ProviderAvailabilityApi.as_view(),
         name="provider-availability",
     ),
+    path("series", series.SeriesListCreateApi.as_view(), name="series-list"),
+    path("series/check", series.SeriesCheckApi.as_view(), name="series-check"),
+    path("series/<int:pk>", series.SeriesDetailApi.as_view(), name="series-detail"),
+    path("series/<int:pk>/cancel", series.SeriesCancelApi.as_view(), name="series-cancel"),
+    path("series/<int:pk>/move", series.SeriesMoveApi.as_view(), name="series-move"),
     path(
         "admin/appointments",
         views.AdminAppointmentListApi.as_view(),
