@@ -20,6 +20,7 @@ import icalendar
 import recurring_ical_events
 
 from providers.services import BusyPeriod
+from scheduling.availability import local_to_utc
 from scheduling.models import EVENT_UID_SUFFIX, appointment_event_uid
 
 PRODID = "-//SmartBook//Provider calendar//EN"
@@ -33,12 +34,15 @@ class CalendarUnreadable(ValueError):
 
 
 def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of an event time. Floating times and dates (the start of that local
+    day) are the provider's wall clock, read by the availability core's one rule for clock
+    changes (`local_to_utc`: a skipped time moves to the transition, a repeated one is its
+    first occurrence)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # floating: the provider's wall clock
-            value = value.replace(tzinfo=zone)
-        return value.astimezone(UTC)
-    # A date: the start of that local day for the provider.
-    return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return local_to_utc(value.date(), value.time(), zone)
+    return local_to_utc(value, time(0), zone)
 
 
 def parse_calendar(data: bytes) -> icalendar.Calendar:

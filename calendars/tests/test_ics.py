@@ -226,3 +226,10 @@ def test_only_occurrences_in_the_window_are_kept():
         data, zone="UTC", window_start=utc(1, 12, 0), window_end=utc(1, 15, 0)
     )
     assert [p.start for p in periods] == [utc(1, 12, 9), utc(1, 13, 9), utc(1, 14, 9)]
+
+
+def test_an_all_day_event_on_a_day_whose_midnight_is_skipped_starts_at_the_transition():
+    # Santiago sets its clocks forward at 00:00 on 6 September 2026: midnight never happens.
+    data = vcalendar(vevent("day-off", "DTSTART;VALUE=DATE:20260906", "DTEND;VALUE=DATE:20260907"))
+    (period,) = ical.busy_periods(data, zone="America/Santiago", **WINDOW)
+    assert (period.start, period.end) == (utc(9, 6, 4), utc(9, 7, 3))
