@@ -135,6 +135,7 @@ def test_client_signs_up_books_a_recommendation_reschedules_and_cancels(
     # Cancel with a reason.
     page.fill("#reason", "Feeling better")
     page.click("#cancel-button")
+    page.click("#cancel-yes")  # the confirmation step
     page.wait_for_selector("#appointment-status:has-text('Cancelled')")
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -314,6 +315,7 @@ def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
     policy.save()
     page.fill("#reason", "Cannot make it")
     page.click("#cancel-button")
+    page.click("#cancel-yes")
     page.wait_for_selector("#cancel-status.is-error")
     assert "until 720 hours before they start" in page.inner_text("#cancel-status")
     appointment.refresh_from_db()

@@ -1,6 +1,7 @@
 """The booking page as a newcomer meets it: every day of the window in its place, a day the
 client cannot book any more said to be full before they pick, and what they chose shown."""
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,3 +137,102 @@ def test_a_time_beyond_the_cutoff_is_confirmed_without_a_warning(new_page, live_
     page.locator("button.sb-slot").last.click()  # days away: far beyond the one-hour cut-off
     page.locator("#confirm").wait_for(state="visible")
     assert page.locator("#confirm-cutoff-warning").is_hidden()
+
+
+def test_cards_name_their_end_zone_and_price_and_a_chosen_one_shows_it(
+    new_page, live_server, clinic
+):
+    from accounts.tests.factories import UserFactory
+
+    service = clinic["service"]
+    page = new_page()
+    login_as(page, live_server, UserFactory(timezone="Europe/London"))
+    page.goto(f"/book?service={service.pk}")
+    page.wait_for_selector("#recommended:not([aria-busy]) li.sb-rec")
+
+    cards = page.locator("#recommendations li.sb-rec")
+    assert cards.count() >= 2
+    first = cards.first
+    when = first.locator(".sb-rec-when").inner_text()
+    assert re.search(r"\d\d:\d\d–\d\d:\d\d \(Europe/London\)$", when), when
+    assert first.locator(".sb-rec-service").inner_text() == "Knee assessment · 30 min · £50.00"
+    # Each button has a name of its own.
+    picks = page.locator("#recommendations button.sb-rec-pick")
+    names = [picks.nth(i).get_attribute("aria-label") for i in range(picks.count())]
+    assert len(set(names)) == len(names) and all(n.startswith("Choose ") for n in names)
+
+    first.locator("button.sb-rec-pick").click()
+    assert "is-chosen" in first.get_attribute("class")
+    assert first.locator("button.sb-rec-pick").inner_text() == "Chosen"
+    # One provider for this time: no drop-down of one.
+    assert page.locator("#confirm-provider-row").is_hidden()
+    assert "£50.00" in page.inner_text("#confirm-summary")
+
+    cards.nth(1).locator("button.sb-rec-pick").click()
+    assert "is-chosen" not in first.get_attribute("class")
+    assert "is-chosen" in cards.nth(1).get_attribute("class")
+
+
+def test_a_time_two_providers_share_offers_the_choice_of_provider(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    page = new_page()
+    login_as(page, live_server, UserFactory(timezone="Europe/London"))
+    page.goto(f"/book?service={clinic['service'].pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) button.sb-slot")
+    shared = page.locator("button.sb-slot[aria-label$='with 2 providers']").first
+    shared.click()
+    assert page.locator("#confirm-provider-row").is_visible()
+    assert page.locator("#confirm-provider option").count() == 2
+
+
+def test_cancelling_asks_first_then_says_it_is_done(new_page, live_server, clinic, screenshot):
+    from accounts.tests.factories import UserFactory
+    from scheduling.models import AppointmentStatus
+    from scheduling.services import appointment_book
+
+    service, provider = clinic["service"], clinic["providers"][0]
+    client_user = UserFactory(timezone="Europe/London")
+    slot = _slots_on_a_later_day(service, provider, days_ahead=3)[0]
+    mine = appointment_book(
+        client=client_user, provider=provider, service=service, start=slot.start
+    )
+
+    page = new_page()
+    login_as(page, live_server, client_user)
+    page.goto(f"/appointments/{mine.pk}")
+    page.fill("#reason", "Feeling better")
+    page.click("#cancel-button")
+    page.locator("#cancel-confirm").wait_for(state="visible")
+    page.click("#cancel-no")  # keep it after all
+    assert page.locator("#cancel-confirm").is_hidden()
+    mine.refresh_from_db()
+    assert mine.status == AppointmentStatus.BOOKED
+
+    page.click("#cancel-button")
+    page.click("#cancel-yes")
+    page.wait_for_selector("#cancelled-banner")
+    screenshot(page, "appointment-cancelled")
+    assert page.locator("#ics-link").count() == 0
+    mine.refresh_from_db()
+    assert mine.status == AppointmentStatus.CANCELLED
+
+
+def test_the_admin_heat_map_shows_whole_weekday_names(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+    from scheduling.services import appointment_book
+
+    service, provider = clinic["service"], clinic["providers"][0]
+    slot = _slots_on_a_later_day(service, provider, days_ahead=1)[0]
+    appointment_book(client=UserFactory(), provider=provider, service=service, start=slot.start)
+    staff = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    page = new_page()
+    login_as(page, live_server, staff)
+    start = timezone.localdate().isoformat()
+    end = (timezone.localdate() + timedelta(days=14)).isoformat()
+    page.goto(f"/admin/?start={start}&end={end}")
+    headers = page.locator("table.analytics-heatmap th[scope=row]")
+    assert headers.count() > 0
+    for i in range(headers.count()):
+        clipped = headers.nth(i).evaluate("th => th.scrollWidth > th.clientWidth")
+        assert not clipped, headers.nth(i).inner_text()

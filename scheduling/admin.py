@@ -5,12 +5,15 @@ The change page's Reschedule button and the list's reschedule column lead to the
 reschedule page, which the admin site (web.admin_site) mounts as `admin:analytics_reschedule`.
 """
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from scheduling import services
@@ -102,11 +105,18 @@ class AppointmentChangeInline(admin.TabularInline):
         return False
 
 
+def _viewer_zone(user) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(user, "timezone", "") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     list_display = [
-        "start",
-        "end",
+        "starts",
+        "ends",
         "client",
         "provider",
         "service",
@@ -117,6 +127,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     ]
     list_filter = [("start", admin.DateFieldListFilter), "status", "provider", "service"]
     date_hierarchy = "start"
+    ordering = ["-start", "-pk"]  # the latest first, as staff look for them
     search_fields = ["client__email", "client__first_name", "client__last_name"]
     list_select_related = ["client", "provider", "service"]
     inlines = [AppointmentChangeInline]
@@ -142,6 +153,23 @@ class AppointmentAdmin(admin.ModelAdmin):
     fields = ["client_notes", "urgency", *readonly_fields]
     # Only the notes are edited here; time and status change through the actions (services).
     readonly_fields = [*readonly_fields, "urgency"]
+
+    def changelist_view(self, request, extra_context=None):
+        # Times in the staff member's own zone (named in each cell), rendered while it is on.
+        with timezone.override(_viewer_zone(request.user)):
+            response = super().changelist_view(request, extra_context=extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    @admin.display(description="Starts", ordering="start")
+    def starts(self, appointment: Appointment) -> str:
+        local = timezone.localtime(appointment.start)
+        return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()} ({local.tzinfo.key})"
+
+    @admin.display(description="Ends", ordering="end")
+    def ends(self, appointment: Appointment) -> str:
+        return f"{timezone.localtime(appointment.end):%H:%M}"
 
     def has_add_permission(self, request) -> bool:
         # Booking goes through the booking service (API or web pages), never a raw form.

@@ -189,6 +189,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmartBook <no-reply@smartbook.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The clinic's currency (ISO 4217): prices are shown with it.
+CURRENCY = env_str("CURRENCY", "GBP")
 # Where people write to us: shown on the account pages and in the account emails.
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "help@smartbook.local")
 

@@ -15,7 +15,7 @@ from web.views import staff
 class SmartBookAdminSite(admin.AdminSite):
     site_header = "SmartBook staff dashboard"
     site_title = "SmartBook staff"
-    index_title = "Dashboard"
+    index_title = "Overview"  # the dashboard section below is headed "Dashboard"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -9,8 +9,13 @@ from providers.models import Provider, Service
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input shows only ISO dates; the locale's format (14/12/2025) leaves it empty.
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     provider = forms.ModelChoiceField(
         queryset=Provider.objects.order_by("display_name"), required=False
     )

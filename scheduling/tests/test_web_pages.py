@@ -1,5 +1,6 @@
 """The client and provider web pages: who may see each page, and what it shows."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -204,7 +205,8 @@ def test_book_page_lists_services_by_category_and_names_the_zone(
     page = client.get(f"/book?service={service.pk}").content.decode()
 
     assert f'<optgroup label="{service.category.name}">' in page
-    assert f'<option value="{service.pk}" data-duration="30" selected>' in page
+    assert f'<option value="{service.pk}" data-duration="30" ' in page
+    assert re.search(rf'<option value="{service.pk}" data-duration="30" [^>]*selected>', page)
     assert clinic_provider.display_name in page
     assert "Times are shown in <strong>Europe/London</strong>" in page
     for field in ("service", "provider", "urgency", "client_notes"):
@@ -337,9 +339,12 @@ def test_profile_page_shows_current_values_with_labelled_fields(client, client_u
 
     page = client.get("/profile").content.decode()
 
-    for field in ("first_name", "last_name", "phone", "timezone", "reminder_lead_minutes"):
+    for field in ("first_name", "last_name", "phone", "timezone"):
         assert f'<label for="{field}">' in page
         assert f'id="{field}-error"' in page
+    # Reminders are a group of choices under one legend, with their error slot.
+    assert 'id="reminder_lead_minutes-error"' in page
+    assert '<legend class="sb-legend">When to remind me</legend>' in page
     assert 'name="preferred_weekdays" value="1" checked' in page
     assert 'name="preferred_weekdays" value="0" >' in page
     assert 'name="preferred_times_of_day" value="morning" checked' in page

@@ -10,7 +10,12 @@
     const cancelForm = document.getElementById("cancel-form");
     if (cancelForm) {
       const status = document.getElementById("cancel-status");
-      cancelForm.addEventListener("submit", async function (event) {
+      const ask = document.getElementById("cancel-confirm");
+      const yes = document.getElementById("cancel-yes");
+      const no = document.getElementById("cancel-no");
+      const first = cancelForm.querySelector("button[type=submit]");
+      // First the reason, then one more step: "Yes, cancel it" or "No, keep it".
+      cancelForm.addEventListener("submit", function (event) {
         event.preventDefault();
         SB.clearErrors(cancelForm);
         const reason = cancelForm.querySelector("#reason").value.trim();
@@ -18,7 +23,18 @@
           SB.showErrors(cancelForm, { reason: ["Please tell us why you are cancelling."] });
           return;
         }
-        const button = cancelForm.querySelector("button[type=submit]");
+        ask.hidden = false;
+        first.hidden = true;
+        yes.focus();
+      });
+      no.addEventListener("click", function () {
+        ask.hidden = true;
+        first.hidden = false;
+        first.focus();
+      });
+      yes.addEventListener("click", async function () {
+        const reason = cancelForm.querySelector("#reason").value.trim();
+        const button = yes;
         button.disabled = true;
         SB.setStatus(status, "Cancelling…", "info");
         const id = cancelForm.dataset.appointmentId;
@@ -29,6 +45,8 @@
           window.location.assign("/appointments/" + id + "?cancelled=1");
           return;
         }
+        ask.hidden = true;
+        first.hidden = false;
         const orphans = SB.showErrors(cancelForm, (result.data && result.data.errors) || {});
         SB.setStatus(status, SB.refusal(result, orphans, "The appointment could not be cancelled."), "error");
       });

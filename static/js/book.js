@@ -92,15 +92,38 @@
       confirmSection.hidden = true;
       state.choice = null;
       document.querySelectorAll('[aria-pressed="true"]').forEach(function (el) { el.setAttribute("aria-pressed", "false"); });
+      document.querySelectorAll(".sb-rec.is-chosen").forEach(function (card) {
+        card.classList.remove("is-chosen");
+        card.querySelector("button.sb-rec-pick").textContent = "Choose this time";
+      });
+    }
+
+    /* "Tuesday 13 January, 10:00–10:30 (Europe/London)": start, end and the zone named. */
+    function when(start, end) {
+      return SB.formatDateTime(start, zone) + "–" + SB.formatTime(end, zone) + " (" + zone + ")";
+    }
+
+    /* "Knee assessment · 30 min · £50.00" for the chosen service. */
+    function serviceLine() {
+      const option = serviceSelect.options[serviceSelect.selectedIndex];
+      if (!option || !option.value) return "";
+      return [option.dataset.name || option.textContent.trim(), option.dataset.duration ? option.dataset.duration + " min" : "", option.dataset.price || ""]
+        .filter(Boolean).join(" · ");
     }
 
     function choose(choice, button) {
       hideConfirm();
       state.choice = choice;
-      if (button) button.setAttribute("aria-pressed", "true");
+      if (button) {
+        button.setAttribute("aria-pressed", "true");
+        const card = button.closest(".sb-rec");
+        if (card) {
+          card.classList.add("is-chosen");
+          button.textContent = "Chosen";
+        }
+      }
       const names = choice.providers.map(function (p) { return p.name; });
-      confirmSummary.textContent = serviceSelect.options[serviceSelect.selectedIndex].textContent.trim() +
-        " on " + SB.formatDateTime(choice.start, zone) + " (" + zone + ")" +
+      confirmSummary.textContent = serviceLine() + ", " + when(choice.start, choice.end) +
         (choice.providers.length === 1 ? " with " + names[0] : "") + ".";
       confirmProvider.textContent = "";
       choice.providers.forEach(function (p) {
@@ -151,6 +174,8 @@
         const button = SB.element("button", {
           type: "button", className: "sb-rec-pick", "aria-pressed": "false",
           "data-start": slot.start, "data-provider": slot.providerId,
+          // Each button names its own time: three "Choose this time" read alike.
+          "aria-label": "Choose " + SB.formatDateTime(slot.start, zone) + " with " + slot.providerName,
           text: "Choose this time",
         });
         button.addEventListener("click", function () {
@@ -160,8 +185,9 @@
           return SB.element("li", { text: typeof reason === "string" ? reason : (reason.text || reason.label || String(reason)) });
         }));
         recommendationList.appendChild(SB.element("li", { className: "sb-rec", "data-rank": String(index + 1) }, [
-          SB.element("strong", { text: SB.formatDateTime(slot.start, zone) }),
+          SB.element("strong", { className: "sb-rec-when", text: when(slot.start, slot.end) }),
           SB.element("div", { text: "with " + slot.providerName }),
+          SB.element("div", { className: "sb-rec-service sb-muted", text: serviceLine() }),
           reasons,
           button,
         ]));

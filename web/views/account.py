@@ -4,6 +4,8 @@ Sign up, login, logout, verification and allauth's own password reset are allaut
 (mounted at /accounts/), rendered with our templates.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +16,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import services
 from accounts.exceptions import InvalidToken
 
+RETURNING_AFTER = timedelta(hours=1)  # a login this long after joining is a return visit
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    # "Welcome back" is for someone who has been here before: booked, or logged in earlier
+    # than this visit; a new account is simply welcomed.
+    user = request.user
+    returning = user.is_authenticated and (
+        user.appointments.exists()
+        or (user.last_login is not None and user.last_login - user.date_joined > RETURNING_AFTER)
+    )
+    return render(request, "home.html", {"returning": returning})
 
 
 @never_cache

@@ -135,7 +135,16 @@ def dashboard_context(request: HttpRequest) -> dict:
     context: dict = {"analytics_form": form, "analytics_charts": CHARTS}
     if form.is_bound and not form.is_valid():
         return context
-    query = form.query if form.is_bound else form_default_query(request)
+    if form.is_bound:
+        query = form.query
+    else:
+        query = form_default_query(request)
+        # The inputs show the period the figures are for, not empty boxes.
+        form = DashboardFilterForm(
+            initial={"start": query.first_day, "end": query.last_day, "tz": query.tz},
+            default_tz=query.tz,
+        )
+        context["analytics_form"] = form
     result = dashboard(query)
     charts = {name: frame_records(frame) for name, frame in result.charts.items()}
     context.update(
