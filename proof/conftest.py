@@ -38,6 +38,7 @@ class World:
     offer_a: object = None
     offer_token_a: str = ""
     calendar_p1: object = None  # P1's calendar subscription (a private address: never fetched)
+    series_a: object = None  # client A's weekly series with P1 (two Wednesdays, 09:00)
     clients: dict = field(default_factory=dict)
 
     def api(self, role: str) -> APIClient:
@@ -63,6 +64,20 @@ def _book(**kwargs):
     from scheduling.services import appointment_book
 
     return appointment_book(**kwargs)
+
+
+def _series(*, client, provider, service):
+    from scheduling.recurrence import Frequency, Recurrence
+    from scheduling.series import series_book
+
+    return series_book(
+        client=client,
+        provider=provider,
+        service=service,
+        first_start=next_weekday_at(2, 9),
+        rule=Recurrence(Frequency.WEEKLY, count=2),
+        actor=client,
+    ).series
 
 
 def _past_appointment(*, client, provider, service):
@@ -153,6 +168,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
 
     return World(
         calendar_p1=_calendar_subscription(p1),
+        series_a=_series(client=users["client_a"], provider=p1, service=service),
         users=users,
         p1=p1,
         p2=p2,

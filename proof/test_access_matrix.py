@@ -84,6 +84,10 @@ def _paths(world) -> dict[str, object]:
         "offer_a": world.offer_a.pk,
         "offer_token_a": world.offer_token_a,
         "calendar_p1": world.calendar_p1.pk,
+        "series_a": world.series_a.pk,
+        "series_a_first": world.series_a.occurrences.order_by("start").first().pk,
+        "series_a_moved": next_weekday_at(2, 13).isoformat(),
+        "series_free": next_weekday_at(3, 11, weeks_ahead=2).isoformat(),
         "wl_first": (monday + timedelta(days=1)).date().isoformat(),
         "wl_last": (monday + timedelta(days=4)).date().isoformat(),
         "window": f"service={world.service.pk}&start={monday.isoformat().replace('+', '%2B')}"
@@ -184,6 +188,54 @@ ROWS = [
         "/api/admin/appointments/{appt_a}",
         admin_only(200),
         body={"status": "cancelled", "reason": "clinic closed"},
+    ),
+    # --- recurring series ----------------------------------------------------------------
+    Row("list own series", "read", "GET", "/api/series", signed_in(200)),
+    Row("series detail", "read", "GET", "/api/series/{series_a}", parties_of_a(200)),
+    Row(
+        "check a series",
+        "read",
+        "POST",
+        "/api/series/check",
+        signed_in(200),
+        body={
+            "provider": "{p1}",
+            "service": "{service}",
+            "start": "{series_free}",
+            "frequency": "weekly",
+            "count": 2,
+        },
+    ),
+    Row(
+        "book a series",
+        "change",
+        "POST",
+        "/api/series",
+        # P1 is the provider booked: "Providers cannot book themselves" names the field.
+        signed_in(201) | {P1: 400},
+        body={
+            "provider": "{p1}",
+            "service": "{service}",
+            "start": "{series_free}",
+            "frequency": "weekly",
+            "count": 2,
+        },
+    ),
+    Row(
+        "move a series occurrence",
+        "change",
+        "POST",
+        "/api/series/{series_a}/move",
+        parties_of_a(200),
+        body={"appointment": "{series_a_first}", "start": "{series_a_moved}", "scope": "this"},
+    ),
+    Row(
+        "cancel a series",
+        "delete",
+        "POST",
+        "/api/series/{series_a}/cancel",
+        parties_of_a(200),
+        body={"appointment": "{series_a_first}", "scope": "all"},
     ),
     # --- providers and services: public ---------------------------------------------------
     Row("services", "read", "GET", "/api/services", everyone(200)),
@@ -606,12 +658,13 @@ def _ids(response) -> set[int]:
 
 
 def test_appointment_lists_show_each_role_exactly_its_own(world):
+    series = set(world.series_a.occurrences.values_list("pk", flat=True))
     expected = {
-        A: {world.appt_a.pk, world.past_a.pk},
+        A: {world.appt_a.pk, world.past_a.pk, *series},
         B: {world.appt_b.pk},
-        P1: {world.appt_a.pk, world.past_a.pk},
+        P1: {world.appt_a.pk, world.past_a.pk, *series},
         P2: {world.appt_b.pk},
-        ADMIN: {world.appt_a.pk, world.appt_b.pk, world.past_a.pk},
+        ADMIN: {world.appt_a.pk, world.appt_b.pk, world.past_a.pk, *series},
     }
     for role, ids in expected.items():
         response = world.api(role).get("/api/appointments", {"page_size": 100})
@@ -714,6 +767,13 @@ KEY_GRANTS = {
     "cancel appointment": {K_WRITE: 200},
     # With a key the client booked for must be named: this body names none.
     "book": {K_WRITE: 400},
+    "list own series": {K_READ: 200},
+    "series detail": {K_READ: 200},
+    # With a key the client must be named: these bodies name none.
+    "check a series": {K_READ: 400},
+    "book a series": {K_WRITE: 400},
+    "move a series occurrence": {K_WRITE: 200},
+    "cancel a series": {K_WRITE: 200},
     "bookings analytics": {K_ANALYTICS: 200},
     "users analytics": {K_ANALYTICS: 200},
 }
@@ -817,4 +877,5 @@ def test_a_key_with_appointments_read_lists_every_clients_appointments(world, ap
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_keys[K_READ]}")
     response = client.get("/api/appointments", {"page_size": 100})
     assert response.status_code == 200
-    assert _ids(response) == {world.appt_a.pk, world.appt_b.pk, world.past_a.pk}
+    series = set(world.series_a.occurrences.values_list("pk", flat=True))
+    assert _ids(response) == {world.appt_a.pk, world.appt_b.pk, world.past_a.pk, *series}

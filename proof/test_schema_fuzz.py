@@ -93,6 +93,8 @@ def _object_ids(world, role: str) -> dict[str, int]:
         # Client A's waitlist rows (the provider's and admin's answer 404: own only).
         "entries": world.entry_a.pk,
         "offers": world.offer_a.pk,
+        # Client A's series with P1 (client B's role does not fuzz: the admin reaches it).
+        "series": world.series_a.pk,
     }
 
 
@@ -111,6 +113,8 @@ def _substitute_real_ids(case, world, role: str, n: int) -> None:
     if isinstance(case.body, dict):
         if "token" in case.body:
             case.body["token"] = world.offer_token_a
+        if "appointment" in case.body and "/series/" in path:
+            case.body["appointment"] = world.series_a.occurrences.order_by("start")[0].pk
         for name in ("service", "provider"):
             if name in case.body:
                 case.body[name] = world.service.pk if name == "service" else world.p1.pk

@@ -476,9 +476,10 @@ def series_for_user(*, user, series_id: int) -> AppointmentSeries:
     """A read: the series if `user` may see it, that is one of its occurrences (the one
     access gate, `selectors.appointments_visible_to`); otherwise DoesNotExist, as for
     unknown ids, so callers answer 404 for both."""
-    visible = appointments_visible_to(user=user).filter(series_id=series_id)
-    if not visible.exists():
-        raise AppointmentSeries.DoesNotExist
-    return AppointmentSeries.objects.select_related("provider", "service", "client").get(
+    # The series row first: its primary key lookup refuses ids out of range itself.
+    series = AppointmentSeries.objects.select_related("provider", "service", "client").get(
         pk=series_id
     )
+    if not appointments_visible_to(user=user).filter(series=series).exists():
+        raise AppointmentSeries.DoesNotExist
+    return series
