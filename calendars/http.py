@@ -160,11 +160,29 @@ def _read_bounded(response, deadline: float) -> bytes:
 
 
 class GuardedAdapter(HTTPAdapter):
-    """The CalDAV client's transport: each request's host is checked before sending, the
-    read is time-limited and at most `CALENDAR_MAX_BYTES` of the answer is read."""
+    """The CalDAV client's transport: each request's host (redirects included) is checked
+    before sending and the connection goes to the checked address (the name stays in `Host`
+    and, for https, in SNI and the certificate check); the read is time-limited and at most
+    `CALENDAR_MAX_BYTES` of the answer is read."""
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        name = host_params["host"]
+        host_params["host"] = request.checked_address
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = name
+            pool_kwargs["assert_hostname"] = name
+        return host_params, pool_kwargs
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        check_url(request.url)
+        host, port, request.checked_address = check_url(request.url)
+        scheme = urlsplit(request.url).scheme
+        host_header = host if ":" not in host else f"[{host}]"
+        if port != (443 if scheme == "https" else 80):
+            host_header = f"{host_header}:{port}"
+        request.headers["Host"] = host_header
         timeout = _timeout()
         deadline = time.monotonic() + timeout
         response = super().send(

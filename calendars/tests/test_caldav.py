@@ -361,3 +361,38 @@ def test_a_push_to_a_server_that_is_gone_fails_for_the_task_to_retry(
     with pytest.raises(caldav_sync.CalDAVFailure, match="could not connect"):
         services.appointment_push(appointment_id=appointment.pk)
     assert caldav_sync.CalDAVFailure in tasks.push_appointment.autoretry_for
+
+
+class _Resolver:
+    """Stands in for DNS (outside the machine) in the address guard only: `calendar.test`
+    names `address`; the HTTP library's own lookups cannot resolve it."""
+
+    def __init__(self, address: str):
+        import socket
+
+        self.address, self._socket = address, socket
+
+    def __getattr__(self, name):
+        return getattr(self._socket, name)
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        if host == "calendar.test":
+            return [(self._socket.AF_INET, self._socket.SOCK_STREAM, 6, "", (self.address, port))]
+        return self._socket.getaddrinfo(host, port, *args, **kwargs)
+
+
+def test_caldav_requests_go_to_the_checked_address_and_are_checked_each_time(
+    radicale, work_calendar, cal_provider, monkeypatch
+):
+    from smartbook import outbound
+
+    monkeypatch.setattr(outbound, "socket", _Resolver("127.0.0.1"))
+    url = f"http://calendar.test:{radicale.port}/"
+    connection = services.connection_create_caldav(
+        provider=cal_provider, url=url, username=USER, password=PASSWORD, actor=cal_provider.user
+    )
+    assert connection.last_error == ""  # connected by the checked address, not the name
+
+    monkeypatch.setattr(outbound, "socket", _Resolver("10.20.30.40"))  # the name now points inside
+    failed = services.connection_sync(connection_id=connection.pk)
+    assert failed.last_error == "the address 10.20.30.40 is private and not allowed"
