@@ -39,7 +39,12 @@ _ETAG_QUERY = (
 
 
 class CalDAVFailure(Exception):
-    """The server could not be used; `str()` says why in plain words."""
+    """The server could not be used; `str()` says why in plain words. `not_found`: what was
+    asked for is not there (a calendar deleted on the server)."""
+
+    def __init__(self, message: str, *, not_found: bool = False):
+        super().__init__(message)
+        self.not_found = not_found
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ FAILURES = (
     # The library raises these on answers it cannot parse.
     ValueError,
     KeyError,
+    AttributeError,
+    TypeError,
 )
 
 
@@ -160,12 +167,26 @@ def read_calendar(
         vanished = set(known_etags) - set(etags)
         periods = list(_periods(calendar, changed, window_start, window_end, zone))
     except FAILURES as exc:
-        raise CalDAVFailure(plain_failure(_unwrap(exc))) from exc
+        cause = _unwrap(exc)
+        raise CalDAVFailure(
+            plain_failure(cause), not_found=isinstance(cause, dav_error.NotFoundError)
+        ) from exc
     return CalendarRead(tag, etags, set(changed) | vanished, periods)
 
 
+def _checked(response):
+    """A PROPFIND answer the library would misread is an error of its own kind."""
+    if response.status == 404:
+        raise dav_error.NotFoundError("the calendar is gone")
+    if response.status == 401:
+        raise dav_error.AuthorizationError("the password was refused")
+    if response.status >= 400:
+        raise dav_error.DAVError(f"the server answered {response.status}")
+    return response
+
+
 def _collection_tag(dav_client, url: str) -> str:
-    response = dav_client.propfind(url, props=_TAG_QUERY, depth=0)
+    response = _checked(dav_client.propfind(url, props=_TAG_QUERY, depth=0))
     tree = response.tree
     if tree is None:
         return ""
@@ -177,7 +198,7 @@ def _collection_tag(dav_client, url: str) -> str:
 
 
 def _etag_listing(dav_client, url: str) -> dict[str, dict]:
-    response = dav_client.propfind(url, props=_ETAG_QUERY, depth=1)
+    response = _checked(dav_client.propfind(url, props=_ETAG_QUERY, depth=1))
     return response.expand_simple_props([dav.GetEtag()])
 
 

@@ -274,10 +274,23 @@ def _dav_client(connection: CalendarConnection):
     )
 
 
-def _sync_caldav(connection, window_start, window_end, now, *, full: bool) -> int:
-    dav_client = _dav_client(connection)
-    calendars = list(connection.calendars.filter(counts_as_busy=True))
-    reads = [
+def _refresh_calendars(connection: CalendarConnection, dav_client) -> None:
+    """The account's calendars as the server lists them now: new ones count as busy (as at
+    connecting), ones deleted on the server are forgotten."""
+    found = {calendar.url: calendar for calendar in caldav_sync.calendars_of(dav_client)}
+    known = {calendar.url: calendar for calendar in connection.calendars.all()}
+    RemoteCalendar.objects.filter(
+        pk__in=[calendar.pk for url, calendar in known.items() if url not in found]
+    ).delete()
+    RemoteCalendar.objects.bulk_create(
+        RemoteCalendar(connection=connection, url=url, name=calendar.name[:200])
+        for url, calendar in found.items()
+        if url not in known
+    )
+
+
+def _read_calendars(connection, dav_client, window_start, window_end, *, full: bool) -> list:
+    return [
         (
             calendar,
             caldav_sync.read_calendar(
@@ -291,8 +304,25 @@ def _sync_caldav(connection, window_start, window_end, now, *, full: bool) -> in
                 zone=connection.provider.timezone,
             ),
         )
-        for calendar in calendars
+        for calendar in connection.calendars.filter(counts_as_busy=True)
     ]
+
+
+def _sync_caldav(connection, window_start, window_end, now, *, full: bool) -> int:
+    """A full read (the expansion falls short of the horizon) lists the account's calendars
+    again first; so does a calendar that vanished from the server, and the read is redone
+    whole."""
+    dav_client = _dav_client(connection)
+    if full:
+        _refresh_calendars(connection, dav_client)
+    try:
+        reads = _read_calendars(connection, dav_client, window_start, window_end, full=full)
+    except caldav_sync.CalDAVFailure as failure:
+        if not failure.not_found or full:
+            raise
+        full = True
+        _refresh_calendars(connection, dav_client)
+        reads = _read_calendars(connection, dav_client, window_start, window_end, full=True)
     resources: set[str] = set()
     periods = []
     for _, read in reads:

@@ -396,3 +396,25 @@ def test_caldav_requests_go_to_the_checked_address_and_are_checked_each_time(
     monkeypatch.setattr(outbound, "socket", _Resolver("10.20.30.40"))  # the name now points inside
     failed = services.connection_sync(connection_id=connection.pk)
     assert failed.last_error == "the address 10.20.30.40 is private and not allowed"
+
+
+def test_calendars_added_or_deleted_on_the_server_are_followed(
+    radicale, work_calendar, connection, service
+):
+    work_calendar.save_event(
+        vcalendar(vevent("call", "DTSTART:20260114T130000Z", "DTEND:20260114T140000Z")).decode()
+    )
+    services.connection_sync(connection_id=connection.pk)
+    assert utc(1, 14, 13) not in starts(service, utc(1, 14, 0))
+    holidays = radicale.make_calendar(USER, PASSWORD, "Holidays")
+    holidays.save_event(
+        vcalendar(vevent("trip", "DTSTART:20260115T090000Z", "DTEND:20260115T170000Z")).decode()
+    )
+    work_calendar.delete()
+
+    synced = services.connection_sync(connection_id=connection.pk)
+
+    assert synced.last_error == ""
+    assert [calendar.name for calendar in synced.calendars.all()] == ["Holidays"]
+    assert utc(1, 14, 13) in starts(service, utc(1, 14, 0))
+    assert starts(service, utc(1, 15, 0)) == set()
