@@ -130,7 +130,8 @@ def calendars_of(dav_client: caldav.DAVClient) -> list[FoundCalendar]:
                 name = calendar.get_display_name() or ""
             except FAILURES:
                 name = ""
-            found.append(FoundCalendar(url=str(calendar.url), name=name or _last_part(calendar)))
+            name = (name or _last_part(calendar)).replace("\x00", "")
+            found.append(FoundCalendar(url=str(calendar.url), name=name))
         return found
     except FAILURES as exc:
         raise CalDAVFailure(plain_failure(_unwrap(exc))) from exc

@@ -235,6 +235,7 @@ def connection_sync(*, connection_id: int, now: datetime | None = None) -> Calen
     except (http.RequestFailed, ical.CalendarUnreadable, caldav_sync.CalDAVFailure) as failure:
         failures = connection.failures + 1
         message = failure.message if isinstance(failure, http.RequestFailed) else str(failure)
+        message = message.replace("\x00", "")  # words may quote the server
         state.update(
             last_error=message[:500],
             failures=failures,

@@ -420,9 +420,10 @@ def _busy_row(source: BusySource, period: BusyPeriod) -> ExternalBusy:
     return ExternalBusy(
         source=source,
         provider_id=source.provider_id,
-        resource=period.resource[:500],
-        uid=period.uid[:500],
-        recurrence_id=period.recurrence_id[:64],
+        # Text from another server: a NUL cannot be stored (PostgreSQL) and names nothing.
+        resource=period.resource.replace("\x00", "")[:500],
+        uid=period.uid.replace("\x00", "")[:500],
+        recurrence_id=period.recurrence_id.replace("\x00", "")[:64],
         start=period.start,
         end=period.end,
     )

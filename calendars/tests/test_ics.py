@@ -233,3 +233,15 @@ def test_an_all_day_event_on_a_day_whose_midnight_is_skipped_starts_at_the_trans
     data = vcalendar(vevent("day-off", "DTSTART;VALUE=DATE:20260906", "DTEND;VALUE=DATE:20260907"))
     (period,) = ical.busy_periods(data, zone="America/Santiago", **WINDOW)
     assert (period.start, period.end) == (utc(9, 6, 4), utc(9, 7, 3))
+
+
+def test_a_nul_in_an_events_uid_is_dropped_not_a_crash(files, subscribe):
+    files.serve(
+        "/cal.ics",
+        vcalendar(
+            vevent("odd\\x00uid", "DTSTART:20260114T130000Z", "DTEND:20260114T140000Z")
+        ).replace(b"\\x00", b"\x00"),
+    )
+    synced = services.connection_sync(connection_id=subscribe(files.url("/cal.ics")).pk)
+    assert (synced.last_error, synced.events_imported) == ("", 1)
+    assert ExternalBusy.objects.get().uid == "odduid"
