@@ -245,3 +245,25 @@ def test_a_nul_in_an_events_uid_is_dropped_not_a_crash(files, subscribe):
     synced = services.connection_sync(connection_id=subscribe(files.url("/cal.ics")).pk)
     assert (synced.last_error, synced.events_imported) == ("", 1)
     assert ExternalBusy.objects.get().uid == "odduid"
+
+
+def test_recommendations_never_offer_external_busy_time(files, subscribe, client_user, service):
+    from accounts.tests.support import auth_client
+
+    # Busy all of Wednesday 14 January but 10:00-11:00.
+    files.serve(
+        "/cal.ics",
+        vcalendar(
+            vevent("morning", "DTSTART:20260114T000000Z", "DTEND:20260114T100000Z"),
+            vevent("rest", "DTSTART:20260114T110000Z", "DTEND:20260115T000000Z"),
+        ),
+    )
+    services.connection_sync(connection_id=subscribe(files.url("/cal.ics")).pk)
+    answer = auth_client(client_user).get(
+        "/api/appointments/recommended",
+        {"service": service.pk, "start": "2026-01-14T00:00:00Z", "end": "2026-01-15T00:00:00Z"},
+    )
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["candidate_count"] == 1
+    assert [slot["start"] for slot in body["results"]] == ["2026-01-14T10:00:00Z"]
