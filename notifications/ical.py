@@ -78,7 +78,12 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
 
 
 def appointment_invite(appointment: Appointment) -> bytes:
-    """The attachment for an email: a REQUEST, or a CANCEL once the appointment is cancelled."""
+    """The attachment for an email: a REQUEST, or a CANCEL once the appointment is cancelled.
+    An occurrence of a series sends the whole series, as it is now (`series_ical`)."""
+    if appointment.series_id is not None:
+        from notifications.series_ical import series_invite
+
+        return series_invite(appointment.series_id)
     cancelled = appointment.status == AppointmentStatus.CANCELLED
     calendar = _calendar("CANCEL" if cancelled else "REQUEST")
     calendar.add_component(appointment_event(appointment, cancelled=cancelled))
@@ -97,6 +102,16 @@ def feed_calendar(*, name: str, appointments: Iterable[Appointment]) -> bytes:
     calendar = _calendar("PUBLISH", name=name)
     calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
+    series_ids = set()
     for appointment in appointments:
+        if appointment.series_id is not None:
+            series_ids.add(appointment.series_id)  # one event for the whole series
+            continue
         calendar.add_component(appointment_event(appointment))
+    if series_ids:
+        from notifications.series_ical import feed_series_events, with_timezones
+
+        for event in feed_series_events(series_ids):
+            calendar.add_component(event)
+        return with_timezones(calendar)
     return calendar.to_ical()

@@ -121,6 +121,7 @@ def appointment_context(
         "actor": actor_label(appointment, extra.get("actor_id"), role),
         "reason": extra.get("reason") or appointment.cancellation_reason,
         "lead_minutes": extra.get("lead_minutes"),
+        "series_count": extra.get("series_count") or 0,
         "view_url": url,
         "reschedule_url": f"{url}/reschedule",
         "cancel_url": f"{url}#cancel",
@@ -146,7 +147,32 @@ def _by(ctx: dict[str, Any]) -> str:
 
 
 def headline(ctx: dict[str, Any]) -> tuple[str, str]:
-    """(title, one-line summary) for the inbox and the email subject."""
+    """(title, one-line summary) for the inbox and the email subject; a change of several
+    occurrences of a series says so (one message for all of them)."""
+    title, summary = _headline(ctx)
+    return _series_headline(ctx, title, summary)
+
+
+def _series_headline(ctx: dict[str, Any], title: str, summary: str) -> tuple[str, str]:
+    count, kind = ctx.get("series_count") or 0, ctx["kind"]
+    if count < 2:
+        return title, summary
+    series = ctx["appointment"].series
+    how = series.get_frequency_display().lower() if series is not None else "repeating"
+    if kind == NotificationKind.BOOKED:
+        return (
+            "New series booking" if ctx["role"] == PROVIDER else "Series booked",
+            f"{summary} It is the first of {count} appointments, {how}; the invitation "
+            "holds them all.",
+        )
+    if kind == NotificationKind.RESCHEDULED:
+        return "Series moved", f"{summary} The next {count - 1} of the series moved with it."
+    if kind == NotificationKind.CANCELLED:
+        return "Series cancelled", f"{summary} So were the next {count - 1} of the series."
+    return title, summary
+
+
+def _headline(ctx: dict[str, Any]) -> tuple[str, str]:
     kind, role, when = ctx["kind"], ctx["role"], ctx["when"]
     what = f"{ctx['service_name']} with {ctx['counterpart']}"
     if kind == NotificationKind.BOOKED:

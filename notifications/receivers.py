@@ -52,9 +52,24 @@ def _hand_off(kind: str, *, appointment_id, actor_id=None, **extra) -> None:
         notify_appointment_event_now(**arguments)
 
 
+def _series(kwargs) -> dict:
+    """A series' details of an event (`scheduling.series`): which series, how many
+    occurrences the change touched, and whether another occurrence's message covers this
+    one (`series_quiet`: its reminders are kept in step, nothing is sent)."""
+    if kwargs.get("series_id") is None:
+        return {}
+    return {
+        "series_id": kwargs["series_id"],
+        "series_count": kwargs.get("series_count"),
+        "series_quiet": kwargs.get("series_quiet") or None,
+    }
+
+
 @receiver(events.appointment_booked, dispatch_uid="notifications.booked")
 def on_appointment_booked(sender, *, appointment_id, actor_id=None, **kwargs):
-    _hand_off(NotificationKind.BOOKED, appointment_id=appointment_id, actor_id=actor_id)
+    _hand_off(
+        NotificationKind.BOOKED, appointment_id=appointment_id, actor_id=actor_id, **_series(kwargs)
+    )
 
 
 @receiver(events.appointment_rescheduled, dispatch_uid="notifications.rescheduled")
@@ -67,13 +82,18 @@ def on_appointment_rescheduled(
         actor_id=actor_id,
         old_start=old_start,
         old_end=old_end,
+        **_series(kwargs),
     )
 
 
 @receiver(events.appointment_cancelled, dispatch_uid="notifications.cancelled")
 def on_appointment_cancelled(sender, *, appointment_id, actor_id=None, reason="", **kwargs):
     _hand_off(
-        NotificationKind.CANCELLED, appointment_id=appointment_id, actor_id=actor_id, reason=reason
+        NotificationKind.CANCELLED,
+        appointment_id=appointment_id,
+        actor_id=actor_id,
+        reason=reason,
+        **_series(kwargs),
     )
 
 

@@ -334,6 +334,7 @@ def series_book(
                 appointment_id=appointment.pk,
                 actor_id=_actor_id(actor),
                 series_id=series.pk,
+                series_count=len(appointments),
                 series_quiet=index > 0,
             )
         return SeriesBooking(series, appointments, plan)
@@ -398,6 +399,7 @@ def series_cancel(
                     override_policy=override_policy,
                     event_extra={
                         "series_id": appointment.series_id,
+                        "series_count": len(targets),
                         "series_quiet": index > 0,
                     },
                 )
@@ -464,6 +466,7 @@ def series_move(
                     override_policy=override_policy,
                     event_extra={
                         "series_id": appointment.series_id,
+                        "series_count": len(targets),
                         "series_quiet": index > 0,
                     },
                 )

@@ -58,6 +58,11 @@ def appointment_event_notify(
     appointment = appointment_load(appointment_id=appointment_id)
     if appointment is None:
         return []
+    if extra.get("series_quiet"):
+        # Another occurrence's message tells of this change of the series (one email per
+        # change, with the series' invite); this one's reminders still follow its time.
+        reminders_sync(appointment=appointment)
+        return []
     context = jsonable({"actor_id": actor_id, **extra})
     recipients = {"client": appointment.client, "provider": appointment.provider.user}
     messages, emails = [], []
