@@ -5,12 +5,14 @@ transport.
   `smartbook.outbound` against `CALENDAR_ALLOWED_NETWORKS` before connecting: private,
   loopback and link-local addresses are refused unless a setting lets them in.
 - The ICS GET connects to the checked address (the name goes in `Host` and SNI) and follows
-  at most `MAX_REDIRECTS` redirects, each hop checked again.
+  at most `MAX_REDIRECTS` redirects, each hop checked again. It is conditional when the last
+  answer gave an ETag or Last-Modified (a 304 costs no download and no parse).
 - `CALENDAR_TIMEOUT_SECONDS` bounds connecting, each read and the whole download;
   `CALENDAR_MAX_BYTES` bounds what is read of one answer: past it the download stops.
 """
 
 import time
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -21,9 +23,17 @@ from requests.adapters import HTTPAdapter
 from smartbook import outbound
 from smartbook.outbound import AddressRefused, RequestFailed
 
-__all__ = ["AddressRefused", "RequestFailed", "fetch", "guarded_session", "normalise_url"]
+__all__ = [
+    "AddressRefused",
+    "Fetched",
+    "RequestFailed",
+    "fetch",
+    "guarded_session",
+    "normalise_url",
+]
 
 MAX_REDIRECTS = 5
+_KEPT_HEADERS = ("Location", "ETag", "Last-Modified")
 USER_AGENT = "SmartBook-Calendars/1"
 CHUNK = 64 * 1024
 
@@ -63,16 +73,35 @@ def check_url(url: str) -> tuple[str, int, str]:
     return parts.hostname, port, outbound.resolve(parts.hostname, port, _allowed())
 
 
-def fetch(url: str) -> bytes:
-    """GET `url` (an ICS subscription): the body of its 2xx answer, RequestFailed otherwise."""
+@dataclass(frozen=True)
+class Fetched:
+    """A subscription's answer: its body (None: not modified since the validators sent) and
+    the validators to send next time."""
+
+    body: bytes | None
+    etag: str = ""
+    last_modified: str = ""
+
+
+def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
+    """GET `url` (an ICS subscription), conditionally when validators from the last answer are
+    given: the body of its 2xx answer, None for 304, RequestFailed otherwise."""
     deadline = time.monotonic() + _timeout()
+    conditions = {}
+    if etag:
+        conditions["If-None-Match"] = etag
+    if last_modified:
+        conditions["If-Modified-Since"] = last_modified
     for _ in range(MAX_REDIRECTS + 1):
-        status, location, body = _get_once(url, deadline)
+        status, headers, body = _get_once(url, deadline, conditions)
         if status in (301, 302, 303, 307, 308):
+            location = headers.get("Location", "")
             if not location:
                 raise RequestFailed(f"the server redirected ({status}) without saying where")
             url = urljoin(url, location)
             continue
+        if status == 304 and conditions:
+            return Fetched(None, etag, last_modified)
         if status in (401, 403):
             raise RequestFailed(
                 f"the server refused access ({status}): check the address is the secret one",
@@ -82,11 +111,15 @@ def fetch(url: str) -> bytes:
             raise RequestFailed("the server has no calendar at this address (404)", status=status)
         if not 200 <= status < 300:
             raise RequestFailed(f"the server answered {status}", status=status)
-        return body
+        return Fetched(
+            body,
+            headers.get("ETag", "")[:500],
+            headers.get("Last-Modified", "")[:100],
+        )
     raise RequestFailed(f"the server redirected more than {MAX_REDIRECTS} times")
 
 
-def _get_once(url: str, deadline: float) -> tuple[int, str, bytes]:
+def _get_once(url: str, deadline: float, conditions: dict) -> tuple[int, dict, bytes]:
     url = normalise_url(url)
     parts = urlsplit(url)
     host, port, ip = check_url(url)
@@ -115,7 +148,12 @@ def _get_once(url: str, deadline: float) -> tuple[int, str, bytes]:
         response = pool.urlopen(
             "GET",
             path,
-            headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "text/calendar"},
+            headers={
+                "Host": host_header,
+                "User-Agent": USER_AGENT,
+                "Accept": "text/calendar",
+                **conditions,
+            },
             redirect=False,
             retries=False,
             preload_content=False,
@@ -130,9 +168,10 @@ def _get_once(url: str, deadline: float) -> tuple[int, str, bytes]:
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise RequestFailed(f"the request failed ({type(exc).__name__})") from exc
     try:
+        headers = {name: response.headers.get(name, "") for name in _KEPT_HEADERS}
         if response.status >= 300:
-            return response.status, response.headers.get("Location", ""), b""
-        return response.status, "", _read_bounded(response, deadline)
+            return response.status, headers, b""
+        return response.status, headers, _read_bounded(response, deadline)
     finally:
         response.release_conn()
         pool.close()

@@ -41,6 +41,9 @@ class CalendarConnection(models.Model):
     events_imported = models.PositiveIntegerField(default=0)
     # Recurring events are expanded up to here; a full read comes before the horizon passes.
     expanded_until = models.DateTimeField(null=True, blank=True)
+    # A subscription's validators from its last answer, for a conditional GET.
+    feed_etag = models.CharField(max_length=500, blank=True)
+    feed_last_modified = models.CharField(max_length=100, blank=True)
     # A run holds the connection until then (two workers never sync one at once).
     claimed_until = models.DateTimeField(null=True, blank=True)
 

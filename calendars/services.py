@@ -229,9 +229,10 @@ def connection_sync(*, connection_id: int, now: datetime | None = None) -> Calen
     }
     try:
         if connection.kind == ConnectionKind.ICS:
-            count = _sync_ics(connection, window_start, window_end, now)
+            count, expanded = _sync_ics(connection, window_start, window_end, now, full=full)
         else:
             count = _sync_caldav(connection, window_start, window_end, now, full=full)
+            expanded = full
     except (http.RequestFailed, ical.CalendarUnreadable, caldav_sync.CalDAVFailure) as failure:
         failures = connection.failures + 1
         message = failure.message if isinstance(failure, http.RequestFailed) else str(failure)
@@ -252,19 +253,37 @@ def connection_sync(*, connection_id: int, now: datetime | None = None) -> Calen
             next_attempt_at=now + SYNC_EVERY,
             events_imported=count,
         )
-        if connection.kind == ConnectionKind.ICS or full:
+        if expanded:
             state["expanded_until"] = window_end
     CalendarConnection.objects.filter(pk=connection_id).update(**state)
     connection.refresh_from_db()
     return connection
 
 
-def _sync_ics(connection, window_start, window_end, now) -> int:
-    data = http.fetch(connection.url)
-    periods = ical.busy_periods(
-        data, window_start=window_start, window_end=window_end, zone=connection.provider.timezone
+def _sync_ics(connection, window_start, window_end, now, *, full: bool) -> tuple[int, bool]:
+    """Read the feed (conditionally, unless the expansion must reach further): how many busy
+    periods it holds, and whether it was read and expanded anew."""
+    fetched = http.fetch(
+        connection.url,
+        etag="" if full else connection.feed_etag,
+        last_modified="" if full else connection.feed_last_modified,
     )
-    return external_busy_replace(source_id=connection.source_id, periods=periods, synced_at=now)
+    if fetched.body is None:  # not modified: what it holds stands
+        count = external_busy_replace(
+            source_id=connection.source_id, periods=[], resources=[], synced_at=now
+        )
+        return count, False
+    periods = ical.busy_periods(
+        fetched.body,
+        window_start=window_start,
+        window_end=window_end,
+        zone=connection.provider.timezone,
+    )
+    count = external_busy_replace(source_id=connection.source_id, periods=periods, synced_at=now)
+    CalendarConnection.objects.filter(pk=connection.pk).update(
+        feed_etag=fetched.etag, feed_last_modified=fetched.last_modified
+    )
+    return count, True
 
 
 def _dav_client(connection: CalendarConnection):

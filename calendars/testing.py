@@ -108,9 +108,21 @@ class FileServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def serve(self, path: str, body: bytes, *, status: int = 200, headers=None) -> None:
+    def serve(
+        self, path: str, body: bytes, *, status: int = 200, headers=None, etag: str = ""
+    ) -> None:
+        """Answer `body`; with `etag`, a request naming it in If-None-Match gets a 304."""
+
         def route(handler):
+            if etag and handler.headers.get("If-None-Match") == etag:
+                handler.send_response(304)
+                handler.send_header("ETag", etag)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
             handler.send_response(status)
+            if etag:
+                handler.send_header("ETag", etag)
             handler.send_header("Content-Type", "text/calendar")
             handler.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calendars import http, ical, services
+from calendars.models import CalendarConnection
 from calendars.tests.support import vcalendar, vevent
 from providers.models import ExternalBusy
 from scheduling.selectors import available_slots
@@ -48,6 +49,38 @@ def test_opaque_events_block_and_transparent_or_cancelled_ones_do_not(files, sub
     offered = starts(service, utc(1, 14, 0))
     assert utc(1, 14, 13) not in offered
     assert {utc(1, 14, 15), utc(1, 14, 10)} <= offered
+
+
+def test_an_unchanged_feed_is_asked_conditionally_and_not_read_again(
+    files, subscribe, service, frozen_now, time_machine
+):
+    files.serve("/cal.ics", BUSY, etag='"v1"')
+    connection = subscribe(files.url("/cal.ics"))
+    assert connection.feed_etag == '"v1"'
+    answers = []
+    original = files.routes["/cal.ics"]
+    files.routes["/cal.ics"] = lambda handler: (
+        answers.append(handler.headers.get("If-None-Match")),
+        original(handler),
+    )
+    time_machine.move_to(frozen_now + timedelta(minutes=5), tick=False)
+
+    synced = services.connection_sync(connection_id=connection.pk)
+
+    assert answers == ['"v1"']  # asked with the validator; the 304 carried no calendar
+    assert synced.last_success_at == frozen_now + timedelta(minutes=5)
+    assert (synced.last_error, synced.events_imported) == ("", 1)
+    assert utc(1, 14, 13) not in starts(service, utc(1, 14, 0))
+
+    # When the expansion must reach further, the feed is read whole, unconditionally.
+    CalendarConnection.objects.update(expanded_until=frozen_now)
+    services.connection_sync(connection_id=connection.pk)
+    assert answers == ['"v1"', None]
+
+    # A changed feed (new ETag) is read and replaces the busy time.
+    files.serve("/cal.ics", vcalendar(), etag='"v2"')
+    changed = services.connection_sync(connection_id=connection.pk)
+    assert (changed.events_imported, changed.feed_etag) == (0, '"v2"')
 
 
 def test_a_malformed_file_is_a_clear_error_and_keeps_the_previous_busy_time(
