@@ -16,9 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from scheduling import series as series_services
 from scheduling import services
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, AppointmentChange, BookingPolicy
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentChange,
+    AppointmentSeries,
+    BookingPolicy,
+)
 
 
 @admin.register(BookingPolicy)
@@ -79,7 +86,22 @@ class BookingPolicyAdmin(admin.ModelAdmin):
                 "fields": ["calendar_stale_minutes", "offer_when_calendar_stale"],
             },
         ),
+        (
+            "Recurring series",
+            {
+                "description": "A course of appointments booked in one step (every week, every "
+                "two weeks, every month on the same weekday). Each appointment of it is checked "
+                "by the same booking rules.",
+                "fields": [
+                    "series_enabled",
+                    "series_max_occurrences",
+                    "series_horizon_days",
+                    "series_excluded_services",
+                ],
+            },
+        ),
     ]
+    filter_horizontal = ["series_excluded_services"]
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not BookingPolicy.objects.exists()
@@ -147,6 +169,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancellation_reason",
         "sequence",
+        "series",
+        "series_original_start",
         "created_at",
         "updated_at",
     ]
@@ -253,6 +277,84 @@ class AppointmentAdmin(admin.ModelAdmin):
             ),
             "marked no-show",
         )
+
+
+class SeriesOccurrenceInline(admin.TabularInline):
+    model = Appointment
+    fk_name = "series"
+    extra = 0
+    can_delete = False
+    fields = ["series_original_start", "start", "status", "cancellation_reason"]
+    readonly_fields = fields
+    ordering = ["series_original_start"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(admin.ModelAdmin):
+    """Series are booked through the booking service (API, pages); here staff see them and
+    cancel what is still to come, through `scheduling.series`."""
+
+    list_display = ["__str__", "client", "provider", "service", "frequency", "first_start"]
+    list_filter = ["frequency", "provider", "service"]
+    search_fields = ["client__email", "client__first_name", "client__last_name"]
+    list_select_related = ["client", "provider", "service"]
+    inlines = [SeriesOccurrenceInline]
+    actions = ["cancel_upcoming"]
+    readonly_fields = [
+        "uid",
+        "client",
+        "provider",
+        "service",
+        "frequency",
+        "count",
+        "until",
+        "first_start",
+        "timezone",
+        "created_by",
+        "sequence",
+        "created_at",
+        "updated_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancelling keeps the rows
+
+    @admin.action(description="Cancel every upcoming appointment of the selected series")
+    def cancel_upcoming(self, request, queryset) -> None:
+        done = 0
+        for series in queryset:
+            upcoming = (
+                series.occurrences.filter(status__in=ACTIVE_STATUSES, start__gt=timezone.now())
+                .order_by("start")
+                .first()
+            )
+            if upcoming is None:
+                self.message_user(request, f"{series}: nothing still to come.", messages.WARNING)
+                continue
+            try:
+                series_services.series_cancel(
+                    appointment=upcoming,
+                    scope=series_services.Scope.ALL,
+                    actor=request.user,
+                    reason="Cancelled by the clinic",
+                    override_policy=True,
+                )
+            except (SchedulingError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{series}: {getattr(exc, 'message', exc)}", messages.WARNING
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} series cancelled.", messages.SUCCESS)
 
 
 class ClientAppointmentInline(admin.TabularInline):
