@@ -116,7 +116,7 @@ def test_client_daily_limit_is_400(client_api, body):
     for start in ("2026-01-13T10:00:00Z", "2026-01-13T11:00:00Z"):
         assert client_api.post("/api/appointments", body(start)).status_code == 201
     response = client_api.post("/api/appointments", body("2026-01-13T12:00:00Z"))
-    assert_refused(response, 400, "start", "at most 2 appointments")
+    assert_refused(response, 400, "start", "You already have 2 appointments on this day")
 
 
 def test_provider_daily_cap_is_400(client_api, body, clinic_provider, booked):
