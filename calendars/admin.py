@@ -68,8 +68,8 @@ class CalendarConnectionAdmin(admin.ModelAdmin):
     def sync_now(self, request, queryset):
         for connection in queryset:
             try:
-                synced = services.connection_sync(connection_id=connection.pk)
-            except services.SyncBusy as busy:
+                synced = services.connection_sync_now(connection=connection, actor=request.user)
+            except (services.SyncBusy, services.SyncTooSoon) as busy:
                 self.message_user(request, f"{connection}: {busy.message}", messages.WARNING)
                 continue
             level = messages.ERROR if synced.last_error else messages.SUCCESS

@@ -195,6 +195,32 @@ def connection_calendars_update(
 # --- syncing -------------------------------------------------------------------------------
 
 
+class SyncTooSoon(Exception):
+    """ "Sync now" asked again within `ON_DEMAND_GAP` of the last attempt (the API answers
+    429): the provider's calendar server is not hammered."""
+
+    status_code = 429
+    code = "sync_too_soon"
+    field = None
+
+    def __init__(self, message: str = "This calendar was synced a moment ago; try again soon."):
+        super().__init__(message)
+        self.message = message
+
+
+ON_DEMAND_GAP = timedelta(seconds=20)
+
+
+def connection_sync_now(*, connection: CalendarConnection, actor: User | None):
+    """ "Sync now" from the provider's page, the API or the admin: the same sync, refused
+    within `ON_DEMAND_GAP` of the last attempt."""
+    _ensure_may_manage(actor, connection.provider)
+    now = timezone.now()
+    if connection.last_attempt_at and now - connection.last_attempt_at < ON_DEMAND_GAP:
+        raise SyncTooSoon()
+    return connection_sync(connection_id=connection.pk, now=now)
+
+
 def backoff(failures: int) -> timedelta:
     return min(BACKOFF_FIRST * 2 ** max(failures - 1, 0), BACKOFF_MAX)
 

@@ -121,10 +121,11 @@ class ConnectionSyncApi(APIView):
         responses={
             200: ConnectionSerializer,
             409: OpenApiResponse(description="A sync of it is running."),
+            429: OpenApiResponse(description="It was synced a moment ago."),
             **ERRORS,
         },
     )
     def post(self, request, pk: int):
         connection = _own(request, pk)
-        services.connection_sync(connection_id=connection.pk)
+        services.connection_sync_now(connection=connection, actor=request.user)
         return Response(connection_data(_own(request, pk)))

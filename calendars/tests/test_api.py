@@ -3,6 +3,7 @@ state; unknown fields and bad input are 400s naming the field; others' connectio
 the app password never comes back, in answers, logs or the admin."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 
@@ -52,10 +53,11 @@ def test_subscribing_imports_at_once_and_shows_the_state(provider_api, files):
     assert [c["id"] for c in provider_api.get(URL).json()] == [body["id"]]
 
 
-def test_sync_now_reports_a_failure_in_plain_words(provider_api, files):
+def test_sync_now_reports_a_failure_in_plain_words(provider_api, files, frozen_now, time_machine):
     files.serve("/cal.ics", ICS)
     created = provider_api.post(URL, {"kind": "ics", "url": files.url("/cal.ics")}, format="json")
     files.routes.pop("/cal.ics")
+    time_machine.move_to(frozen_now + timedelta(minutes=1), tick=False)
 
     answer = provider_api.post(f"{URL}/{created.json()['id']}/sync")
 
@@ -64,12 +66,16 @@ def test_sync_now_reports_a_failure_in_plain_words(provider_api, files):
     assert body["last_error"] == "the server has no calendar at this address (404)"
     assert body["state"].startswith("Failing: the server has no calendar")
     assert body["events_imported"] == 1 and ExternalBusy.objects.count() == 1
+    # Asked again at once, the server is spared.
+    again = provider_api.post(f"{URL}/{created.json()['id']}/sync")
+    assert again.status_code == 429 and again.json()["code"] == "sync_too_soon"
 
 
-def test_a_sync_already_running_answers_409(provider_api, files, frozen_now):
+def test_a_sync_already_running_answers_409(provider_api, files, frozen_now, time_machine):
     files.serve("/cal.ics", ICS)
     created = provider_api.post(URL, {"kind": "ics", "url": files.url("/cal.ics")}, format="json")
     CalendarConnection.objects.update(claimed_until=frozen_now.replace(hour=9))
+    time_machine.move_to(frozen_now + timedelta(minutes=1), tick=False)
     answer = provider_api.post(f"{URL}/{created.json()['id']}/sync")
     assert answer.status_code == 409
     assert answer.json()["code"] == "sync_running"
@@ -153,7 +159,7 @@ def test_a_caldav_account_lists_its_calendars_and_the_provider_picks(
 
 
 def test_the_app_password_never_comes_back_nor_reaches_the_logs(
-    provider_api, radicale, caplog, admin_user, client
+    provider_api, radicale, caplog, admin_user, client, frozen_now, time_machine
 ):
     radicale.make_calendar(USER, PASSWORD, "Work")
     caplog.set_level(logging.DEBUG)
@@ -163,6 +169,7 @@ def test_the_app_password_never_comes_back_nor_reaches_the_logs(
         format="json",
     )
     pk = created.json()["id"]
+    time_machine.move_to(frozen_now + timedelta(minutes=1), tick=False)
     answers = [
         created,
         provider_api.get(URL),

@@ -1,6 +1,8 @@
 """The provider's calendars page: subscribe, see the state, sync now, pick CalDAV calendars,
 disconnect; errors shown on the page; others' connections 404; linked from My schedule."""
 
+from datetime import timedelta
+
 import pytest
 
 from calendars.models import CalendarConnection
@@ -24,7 +26,7 @@ def test_the_schedule_links_to_the_calendars_page(page):
     assert 'href="/schedule/calendars"' in page.get("/schedule").content.decode()
 
 
-def test_subscribing_shows_the_state_and_sync_now(page, files):
+def test_subscribing_shows_the_state_and_sync_now(page, files, frozen_now, time_machine):
     files.serve("/cal.ics", ICS)
     answer = page.post(
         "/schedule/calendars/subscribe", {"url": files.url("/cal.ics"), "name": "Clinic"}
@@ -36,6 +38,7 @@ def test_subscribing_shows_the_state_and_sync_now(page, files):
 
     files.routes.clear()
     connection = CalendarConnection.objects.get()
+    time_machine.move_to(frozen_now + timedelta(minutes=1), tick=False)
     followed = page.post(f"/schedule/calendars/{connection.pk}/sync", follow=True)
     html = followed.content.decode()
     assert "Failing: the server has no calendar at this address (404)." in html

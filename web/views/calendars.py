@@ -152,8 +152,8 @@ def calendar_choose(request: HttpRequest, pk: int, *, provider: Provider) -> Htt
 def calendar_sync(request: HttpRequest, pk: int, *, provider: Provider) -> HttpResponse:
     connection = _own(request, pk)
     try:
-        connection = services.connection_sync(connection_id=connection.pk)
-    except services.SyncBusy as busy:
+        connection = services.connection_sync_now(connection=connection, actor=request.user)
+    except (services.SyncBusy, services.SyncTooSoon) as busy:
         messages.warning(request, busy.message)
     else:
         _told(request, connection)
