@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from calendars import caldav_sync, services
+from calendars.models import CalendarConnection
 
 
 @shared_task(name="calendars.tasks.sync_due_calendars")
@@ -21,7 +22,7 @@ def sync_calendar(*, connection_id: int) -> None:
         services.connection_sync(connection_id=connection_id)
     except services.SyncBusy:
         return  # another run has it
-    except services.CalendarConnection.DoesNotExist:
+    except CalendarConnection.DoesNotExist:
         return  # disconnected meanwhile
 
 

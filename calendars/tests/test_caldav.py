@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import caldav
 import pytest
+from django.core.exceptions import ValidationError
 
 from calendars import caldav_sync, crypto, services, tasks
 from calendars.models import CalendarConnection, PushedAppointment
@@ -206,7 +207,7 @@ def test_a_refused_password_is_shown_and_keeps_the_known_busy_time(
 
 
 def test_a_wrong_password_is_refused_when_connecting(radicale, cal_provider):
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.connection_create_caldav(
             provider=cal_provider,
             url=radicale.url,
@@ -224,7 +225,7 @@ def test_an_unchanged_calendar_is_not_read_again(work_calendar, connection, froz
     )
     services.connection_sync(connection_id=connection.pk)
     (calendar,) = connection.calendars.all()
-    client = services._dav_client(connection)
+    client = services.dav_client_for(connection)
     window = {"window_start": frozen_now, "window_end": frozen_now + timedelta(days=60)}
 
     read = caldav_sync.read_calendar(

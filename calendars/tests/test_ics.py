@@ -5,6 +5,7 @@ and what the parser makes of time zones, all-day and transparent events."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from calendars import http, ical, services
 from calendars.models import CalendarConnection
@@ -157,7 +158,7 @@ def test_a_redirect_to_a_private_address_is_refused(files, subscribe, settings):
     ],
 )
 def test_private_and_link_local_addresses_are_refused_unless_allowed(cal_provider, url, words):
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.connection_create_ics(provider=cal_provider, url=url, actor=cal_provider.user)
     assert words in refused.value.message_dict["url"][0]
 
