@@ -1,5 +1,6 @@
 """The inbox reads in one zone, the one its header names, and each entry in plain sentences."""
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -71,3 +72,15 @@ def test_a_moved_appointment_says_where_it_was_without_doubled_brackets(client_u
 
     assert "))" not in message.summary
     assert message.summary.endswith("It was Tuesday 13 January 2026, 10:00 GMT (Europe/London).")
+
+
+@pytest.mark.django_db
+def test_each_mark_as_read_button_names_its_entry(client, client_user):
+    for title in ("Appointment booked", "Appointment moved"):
+        Notification.objects.create(user=client_user, kind=NotificationKind.BOOKED, title=title)
+    client.force_login(client_user)
+
+    page = client.get("/notifications").content.decode()
+
+    names = re.findall(r'class="sb-secondary mark-read"[^>]*>(.*?)</button>', page)
+    assert len(names) == 2 and len(set(names)) == 2
