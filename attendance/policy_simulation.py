@@ -140,28 +140,36 @@ def simulate(
         clinic.reminders,
         pd.DataFrame({"appointment_id": held["id"], "predict_at": facts.predict_at}),
     )
-    probability = evaluation.model.probabilities(scored)
-    flagged = probability >= assumptions.high_from
-    missed, minutes, confirmed_before = facts.missed, facts.minutes, facts.confirmed_before
+    flagged = evaluation.model.probabilities(scored) >= assumptions.high_from
     draws = np.random.default_rng(seed).random((4, len(held)))
-    settings = [(False, False), (True, False), (True, True)]
+    return {"seed": seed, **report(facts, flagged, draws, assumptions)}
+
+
+# Each scenario of SCENARIOS: (the extra reminder, confirm-or-release).
+SETTINGS = ((False, False), (True, False), (True, True))
+
+
+def report(
+    facts: HeldFacts, flagged: np.ndarray, draws: np.ndarray, assumptions: Assumptions
+) -> dict:
+    """The figures of every scenario on the same held-out appointments and draws."""
+    missed = facts.missed
     return {
-        "seed": seed,
-        "appointments": int(len(held)),
+        "appointments": len(missed),
         "high_risk": int(flagged.sum()),
         "high_risk_no_show_rate": round(float(missed[flagged].mean()), 4) if flagged.any() else 0,
         "scenarios": {
             name: _outcomes(
                 missed=missed,
-                minutes=minutes,
+                minutes=facts.minutes,
                 flagged=flagged,
-                confirmed_before=confirmed_before,
+                confirmed_before=facts.confirmed_before,
                 draws=draws,
                 assumptions=assumptions,
                 reminders=reminders,
                 release=release,
             )
-            for name, (reminders, release) in zip(SCENARIOS, settings, strict=True)
+            for name, (reminders, release) in zip(SCENARIOS, SETTINGS, strict=True)
         },
         "assumptions": asdict(assumptions),
     }

@@ -71,7 +71,11 @@ tests_for() {
                 time_released_without_a_refill_is_lost \
                 held_out_are_the_finished_appointments_none_of_whose_rows_was_trained_on \
                 held_facts_reminder_time_deadline_and_length \
-                the_assumptions_default_to_the_products_settings_and_the_literature; do
+                the_assumptions_default_to_the_products_settings_and_the_literature \
+                a_draw_equal_to_its_chance_does_not_happen each_chance_reads_its_own_draw \
+                rates_are_rounded_to_four_places_and_an_empty_clinic_has_none \
+                the_report_has_every_scenario_on_the_same_draws \
+                the_assumptions_and_facts_are_values; do
                 printf 'attendance/tests/test_policy_simulation.py::test_%s ' "$name"
             done ;;
         *) echo "no tests listed for $1" >&2; exit 2 ;;

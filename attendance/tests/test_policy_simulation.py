@@ -14,9 +14,11 @@ from attendance.models import NoShowSettings
 from attendance.policy_simulation import (
     SCENARIOS,
     Assumptions,
+    HeldFacts,
     _held_facts,
     _held_out,
     _outcomes,
+    report,
     simulate,
 )
 from scheduling.models import BookingPolicy
@@ -100,6 +102,110 @@ def test_time_released_without_a_refill_is_lost():
     assert (row["appointments"], row["refilled"], row["utilisation"]) == (2, 0, 0.1667)
 
 
+def test_a_draw_equal_to_its_chance_does_not_happen():
+    # Each chance is "draw < probability": a draw of exactly 0.5 against 0.5 never happens.
+    half = np.full((4, 4), 0.5)
+    row = outcomes(reminders=True, release=False, draws=half, reminder_risk_ratio=0.5)
+    assert row["no_shows"] == 2  # not saved
+    row = outcomes(
+        reminders=False,
+        release=True,
+        draws=half,
+        confirm_if_coming=0.5,
+        confirm_if_missing=0.5,
+        refill_share=0.6,
+        refill_no_show=0.5,
+    )
+    assert (row["released"], row["refilled"], row["no_shows"]) == (2, 2, 1)  # none confirm
+    row = outcomes(reminders=False, release=True, draws=half, confirm_if_coming=0.0)
+    assert (row["released"], row["refilled"]) == (2, 0)  # refill_share 0.5: not rebooked
+
+
+def test_each_chance_reads_its_own_draw():
+    # The confirmation reads the second row of draws, the refill the third, its no-show the
+    # fourth: swapping rows changes the figures.
+    draws = np.array([[0.9] * 4, [0.1] * 4, [0.9] * 4, [0.9] * 4])
+    assert outcomes(reminders=True, release=True, draws=draws)["released"] == 0
+    draws = np.array([[0.9] * 4, [0.9] * 4, [0.1] * 4, [0.9] * 4])
+    row = outcomes(reminders=True, release=True, draws=draws)
+    assert (row["released"], row["refilled"], row["no_shows"]) == (2, 2, 1)
+    draws = np.array([[0.9] * 4, [0.9] * 4, [0.1] * 4, [0.01] * 4])
+    assert outcomes(reminders=True, release=True, draws=draws)["no_shows"] == 3
+
+
+def test_rates_are_rounded_to_four_places_and_an_empty_clinic_has_none():
+    missed = np.array([True, False, False])
+    row = _outcomes(
+        missed=missed,
+        minutes=np.array([30.0, 30.0, 30.0]),
+        flagged=np.zeros(3, dtype=bool),
+        confirmed_before=np.zeros(3, dtype=bool),
+        draws=np.full((4, 3), 0.9),
+        assumptions=Assumptions(),
+        reminders=False,
+        release=False,
+    )
+    assert (row["no_show_rate"], row["utilisation"]) == (0.3333, 0.6667)
+    nothing_left = outcomes(reminders=False, release=True, confirm_if_coming=0.0, refill_share=0.0)
+    assert nothing_left["appointments"] == 2
+    everything_released = _outcomes(
+        missed=np.array([True]),
+        minutes=np.array([30.0]),
+        flagged=np.array([True]),
+        confirmed_before=np.array([False]),
+        draws=np.full((4, 1), 0.9),
+        assumptions=Assumptions(),
+        reminders=False,
+        release=True,
+    )
+    assert (everything_released["appointments"], everything_released["no_show_rate"]) == (0, 0.0)
+
+
+def test_the_report_has_every_scenario_on_the_same_draws():
+    facts = HeldFacts(
+        predict_at=pd.Series([], dtype="datetime64[ns, UTC]"),
+        confirmed_before=NONE_CONFIRMED,
+        minutes=MINUTES,
+        missed=MISSED,
+    )
+    result = report(facts, FLAGGED, DRAWS, Assumptions())
+    assert list(result) == [
+        "appointments",
+        "high_risk",
+        "high_risk_no_show_rate",
+        "scenarios",
+        "assumptions",
+    ]
+    assert (result["appointments"], result["high_risk"]) == (4, 2)
+    assert result["high_risk_no_show_rate"] == 0.5
+    assert (
+        list(result["scenarios"])
+        == list(SCENARIOS)
+        == [
+            "without",
+            "targeted reminders",
+            "reminders + confirm-or-release",
+        ]
+    )
+    for name, (reminders, release) in zip(
+        SCENARIOS, [(False, False), (True, False), (True, True)], strict=True
+    ):
+        assert result["scenarios"][name] == outcomes(reminders=reminders, release=release)
+    assert result["assumptions"]["reminder_risk_ratio"] == 0.77
+    nobody = report(facts, np.zeros(4, dtype=bool), DRAWS, Assumptions())
+    assert (nobody["high_risk"], nobody["high_risk_no_show_rate"]) == (0, 0)
+
+
+def test_the_assumptions_and_facts_are_values():
+    with pytest.raises(AttributeError):
+        Assumptions().high_from = 0.5  # type: ignore[misc]
+    facts = HeldFacts(
+        predict_at=pd.Series([]), confirmed_before=MISSED, minutes=MINUTES, missed=MISSED
+    )
+    with pytest.raises(AttributeError):
+        facts.missed = MISSED  # type: ignore[misc]
+
+
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -126,7 +232,7 @@ def test_held_out_are_the_finished_appointments_none_of_whose_rows_was_trained_o
     targets = pd.DataFrame({"appointment_id": [1, 2, 3, 3, 4, 5, 6]})
     held = _held_out(history, targets, test_rows=4)
     assert held["id"].tolist() == [6, 4]  # by start; the cancelled one is no outcome
-    assert held.index.tolist() == [0, 1]
+    assert held.index.tolist() == [0, 1] and list(held.columns) == list(HISTORY_COLUMNS)
 
 
 def test_held_facts_reminder_time_deadline_and_length():
