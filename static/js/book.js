@@ -130,6 +130,9 @@
         confirmProvider.appendChild(SB.element("option", { value: p.id, text: p.name }));
       });
       confirmProviderRow.hidden = choice.providers.length < 2;
+      // The chosen time, for the "repeat" choice (series.js).
+      confirmSection.dataset.start = choice.start;
+      confirmSection.dataset.provider = choice.providers[0].id;
       showCutoffWarning(choice);
       document.getElementById("start-error").textContent = "";
       confirmSection.hidden = false;

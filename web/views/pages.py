@@ -96,6 +96,7 @@ def book(request: HttpRequest) -> HttpResponse:
         selected_service=int(selected) if selected.isascii() and selected.isdigit() else None,
         mode="book",
         page_title="Book an appointment",
+        series_policy=BookingPolicy.load(),  # the "repeat" choice (pages/_series_repeat.html)
         # "Tell me when a time opens", for when no time fits (posts to the waitlist's page).
         **join_forms(today=client_today(request.user, timezone.now()), service=selected),
     )
