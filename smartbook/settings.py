@@ -216,6 +216,8 @@ ACCOUNT_FORMS = {  # our labels on allauth's forms
         "reset_password_from_key": "ResetPasswordKeyForm",
         "change_password": "ChangePasswordForm",
         "set_password": "SetPasswordForm",
+        "add_email": "AddEmailForm",
+        "reauthenticate": "ReauthenticateForm",
     }.items()
 }
 ACCOUNT_RATE_LIMITS = False  # django-axes and DRF throttling own brute-force protection

@@ -16,7 +16,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 STRONG = "plum-orchard-velvet-42"
-TITLE_CASE = re.compile(r"<h1>(?:[A-Z][a-z]+ ){1,3}[A-Z][a-z]+</h1>")
+TITLE_CASE = re.compile(r"<h([12])>\s*(?:[A-Z][a-z]+ ){1,3}[A-Z][a-z]+\s*</h\1>")
 
 
 def _html(message) -> str:
@@ -133,3 +133,38 @@ def test_forms_carry_our_labels(client):
     assert "Keep me logged in on this device" in login and "Remember Me" not in login
     signup = client.get("/accounts/signup/").content.decode()
     assert '<label for="id_password2">Password again</label>' in signup
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/accounts/email/", "Your email addresses"),
+        ("/accounts/password/change/", "Change your password"),
+        ("/accounts/reauthenticate/", "Confirm it is you"),
+        ("/accounts/logout/", "Log out"),
+    ],
+)
+def test_signed_in_account_pages_speak_our_words(client, url, heading):
+    client.force_login(UserFactory())
+    html = client.get(url).content.decode()
+
+    assert f"<h1>{heading}</h1>" in html
+    assert not TITLE_CASE.search(html), TITLE_CASE.search(html)
+    assert "Email:" not in html and "Password:" not in html
+    assert "<script>" not in html and "<script data-" not in html  # no inline scripts (CSP)
+
+
+def test_our_email_page_still_adds_and_confirms_addresses(client):
+    user = UserFactory(email="main@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/email/", {"action_add": "", "email": "second@example.com"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert EmailAddress.objects.filter(user=user, email="second@example.com").exists()
+    assert "second@example.com · not confirmed yet" in response.content.decode()
+    (message,) = mail.outbox
+    _is_ours(message)
