@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from attendance.features import (
+    FAMILIES,
     FEATURE_NAMES,
     HISTORY_COLUMNS,
     LAST_SCORING_HOURS,
+    LEAD_LABELS,
     feature_frame,
     lead_bucket,
     training_targets,
@@ -231,3 +233,74 @@ def test_training_predicts_each_outcome_at_booking_and_on_the_day():
         pd.Timestamp(start - timedelta(hours=LAST_SCORING_HOURS)),
     ]
     assert list(targets.index) == [0, 1, 2]
+
+
+def test_every_feature_belongs_to_exactly_one_family_of_reasons():
+    # The reasons group a model's contributions by family: a feature in none would never be
+    # explained, one in two would be explained twice.
+    members = [name for columns in FAMILIES.values() for name in columns]
+    assert sorted(members) == sorted(FEATURE_NAMES)
+    assert list(FAMILIES) == [
+        "attendance",
+        "experience",
+        "recency",
+        "cancellations",
+        "lead_time",
+        "days_left",
+        "weekday",
+        "hour",
+        "reminders",
+        "confirmed",
+        "service",
+        "provider",
+    ]
+    assert FAMILIES["attendance"] == ("past_no_show_rate", "recent_no_shows", "last_was_no_show")
+    assert FAMILIES["experience"] == ("past_visits", "is_new")
+
+
+def test_the_bucket_columns_and_the_lead_time_labels_staff_read():
+    assert [name for name in FEATURE_NAMES if name.startswith("hour_")] == [
+        "hour_early",
+        "hour_midday",
+        "hour_afternoon",
+        "hour_evening",
+    ]
+    assert LEAD_LABELS == {
+        "lead_same_day": "Same day",
+        "lead_1_3_days": "1 to 3 days",
+        "lead_4_13_days": "4 to 13 days",
+        "lead_14_28_days": "2 to 4 weeks",
+        "lead_over_28_days": "Over 4 weeks",
+    }
+    assert [name for name in FEATURE_NAMES if name.startswith("lead_")] == list(LEAD_LABELS)
+
+
+def test_a_new_client_has_no_recent_no_shows_and_one_visit_has_its_recency():
+    new = features([UPCOMING])
+    assert (new["recent_no_shows"], new["last_was_no_show"], new["past_visits"]) == (0, 0, 0)
+    once = features([UPCOMING, row(2, start=T - timedelta(days=2), minutes=60, status="completed")])
+    assert once["days_since_last_visit"] == pytest.approx(math.log1p(2 - 1 / 24))
+    assert once["recent_no_shows"] == 0 and once["is_new"] == 0
+
+
+def test_clients_in_several_zones_get_their_own_local_day_and_hour():
+    start = datetime(2026, 3, 13, 23, 30, tzinfo=UTC)  # Friday night in London
+    rows = [
+        row(1, client=1, start=start, client_zone="Europe/London"),
+        row(2, client=2, start=start, client_zone="Asia/Tokyo"),  # Saturday 08:30
+        row(3, client=3, start=start, client_zone="America/Los_Angeles"),  # Friday 16:30
+    ]
+    targets = pd.DataFrame({"appointment_id": [1, 2, 3], "predict_at": [T, T, T]})
+    frame = feature_frame(history(*rows), reminders(), targets)
+    assert frame["weekday_friday"].tolist() == [1, 0, 1]
+    assert frame["weekday_saturday"].tolist() == [0, 1, 0]
+    assert frame["hour_evening"].tolist() == [1, 0, 0]
+    assert frame["hour_early"].tolist() == [0, 1, 0]
+    assert frame["hour_afternoon"].tolist() == [0, 0, 1]
+
+
+def test_the_error_names_the_first_five_targets_without_a_row():
+    targets = pd.DataFrame({"appointment_id": [11, 12, 13, 14, 15, 16], "predict_at": [T] * 6})
+    with pytest.raises(ValueError) as refused:
+        feature_frame(history(UPCOMING), reminders(), targets)
+    assert str(refused.value) == "targets without a history row: [11, 12, 13, 14, 15]"
