@@ -27,8 +27,9 @@ class CalendarConnection(models.Model):
     url = models.URLField(max_length=2000)
     username = models.CharField(max_length=200, blank=True)
     password_encrypted = models.TextField(blank=True, editable=False)
-    # Where its busy time is kept (deleted with the connection by the service).
-    source = models.OneToOneField(BusySource, on_delete=models.PROTECT, related_name="connection")
+    # Where its busy time is kept: the service deletes it with the connection, and a deleted
+    # source (its provider deleted) takes the connection along.
+    source = models.OneToOneField(BusySource, on_delete=models.CASCADE, related_name="connection")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Sync state.

@@ -199,3 +199,14 @@ def test_the_endpoints_are_in_the_schema(api_client):
         "/api/calendars/connections/{id}/calendars",
         "/api/calendars/connections/{id}/sync",
     } <= set(schema["paths"])
+
+
+def test_a_deleted_provider_takes_their_connections_and_busy_time(cal_provider, files):
+    from calendars import services
+
+    files.serve("/cal.ics", ICS)
+    services.connection_create_ics(
+        provider=cal_provider, url=files.url("/cal.ics"), actor=cal_provider.user
+    )
+    cal_provider.delete()
+    assert not CalendarConnection.objects.exists() and not ExternalBusy.objects.exists()
