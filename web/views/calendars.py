@@ -61,6 +61,7 @@ def _page(request, provider, *, subscribe=None, caldav=None, status=200) -> Http
             connection,
             selectors.connection_state(connection),
             selectors.masked_address(connection.url),
+            any(calendar.receives_appointments for calendar in connection.calendars.all()),
         )
         for connection in selectors.connections_of(user=request.user)
     ]
