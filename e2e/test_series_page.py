@@ -67,3 +67,14 @@ def test_client_repeats_a_time_weekly_picks_an_alternative_and_books_the_series(
     assert occurrences[1].series_original_start == start + timedelta(weeks=1)
     assert occurrences[1].start != occurrences[1].series_original_start
     screenshot(page, "series-2-booked")
+
+    # The first appointment's page lists the series; cancelling every one still to come.
+    assert page.locator("#series-dates li").count() == 3
+    page.check("input[name=series-scope][value=all]")
+    page.fill("#series-reason", "Moving away")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#series-cancel-button")
+    page.wait_for_url(re.compile(r".*/appointments/\d+\?cancelled=1$"))
+    statuses = set(series.occurrences.values_list("status", "cancellation_reason"))
+    assert statuses == {("cancelled", "Moving away")}
+    assert page.locator("#series-cancel-form").count() == 0
