@@ -248,6 +248,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "cancelled_by",
             "cancellation_reason",
             "sequence",
+            "series",
             "created_at",
             "updated_at",
         ]

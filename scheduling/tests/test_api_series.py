@@ -190,3 +190,8 @@ def test_staff_book_a_series_for_a_client(admin_user, body, client_user):
     assert response.status_code == 201, response.json()
     assert response.json()["client"] == client_user.pk
     assert AppointmentSeries.objects.get().created_by == admin_user
+
+
+def test_an_occurrence_names_its_series_in_the_appointments_api(client_api, booked):
+    first = booked["occurrences"][0]["id"]
+    assert client_api.get(f"/api/appointments/{first}").json()["series"] == booked["id"]
