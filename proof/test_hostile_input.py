@@ -245,12 +245,13 @@ def test_injected_html_is_escaped_on_every_page_and_email(
 
 
 def test_sql_injection_text_is_data_not_sql(world):
+    rows = Appointment.objects.count()
     response = world.api("client_a").patch(
         f"/api/appointments/{world.appt_a.pk}", {"client_notes": SQL}
     )
     assert response.status_code == 200
     assert Appointment.objects.filter(client_notes=SQL).count() == 1
-    assert Appointment.objects.count() == 3  # the table is still there, rows intact
+    assert Appointment.objects.count() == rows > 0  # the table is still there, rows intact
     listed = world.api("client_a").get("/api/appointments", {"status": SQL, "provider": SQL})
     assert_clean(listed, "SQL in filters")
 
