@@ -373,6 +373,13 @@ def _bump_series(series_id: int) -> None:
     )
 
 
+def _change_extra(appointment: Appointment, count: int, index: int) -> dict:
+    """What the events of one occurrence of a series change carry: the series, how many
+    occurrences the change touched, and whether its message is the first one's (the others
+    only keep their reminders in step)."""
+    return {"series_id": appointment.series_id, "series_count": count, "series_quiet": index > 0}
+
+
 def series_cancel(
     *,
     appointment: Appointment,
@@ -397,11 +404,7 @@ def series_cancel(
                     actor=actor,
                     reason=reason,
                     override_policy=override_policy,
-                    event_extra={
-                        "series_id": appointment.series_id,
-                        "series_count": len(targets),
-                        "series_quiet": index > 0,
-                    },
+                    event_extra=_change_extra(appointment, len(targets), index),
                 )
             )
         _bump_series(appointment.series_id)
@@ -464,11 +467,7 @@ def series_move(
                     actor=actor,
                     reason=reason,
                     override_policy=override_policy,
-                    event_extra={
-                        "series_id": appointment.series_id,
-                        "series_count": len(targets),
-                        "series_quiet": index > 0,
-                    },
+                    event_extra=_change_extra(appointment, len(targets), index),
                 )
             )
         _bump_series(appointment.series_id)
