@@ -168,7 +168,7 @@ def test_the_report_has_every_scenario_on_the_same_draws():
         minutes=MINUTES,
         missed=MISSED,
     )
-    result = report(facts, FLAGGED, DRAWS, Assumptions())
+    result = report(facts, FLAGGED, DRAWS, Assumptions(confirm_if_coming=0.3))
     assert list(result) == [
         "appointments",
         "high_risk",
@@ -190,10 +190,16 @@ def test_the_report_has_every_scenario_on_the_same_draws():
     for name, (reminders, release) in zip(
         SCENARIOS, [(False, False), (True, False), (True, True)], strict=True
     ):
-        assert result["scenarios"][name] == outcomes(reminders=reminders, release=release)
+        assert result["scenarios"][name] == outcomes(
+            reminders=reminders, release=release, confirm_if_coming=0.3
+        )
+    # the three differ here: the second saves one no-show, the third releases two
+    assert len({str(row) for row in result["scenarios"].values()}) == 3
     assert result["assumptions"]["reminder_risk_ratio"] == 0.77
     nobody = report(facts, np.zeros(4, dtype=bool), DRAWS, Assumptions())
     assert (nobody["high_risk"], nobody["high_risk_no_show_rate"]) == (0, 0)
+    three = report(facts, np.array([True, True, True, False]), DRAWS, Assumptions())
+    assert three["high_risk_no_show_rate"] == 0.3333
 
 
 def test_the_assumptions_and_facts_are_values():
