@@ -128,19 +128,7 @@ def _get_once(url: str, deadline: float, conditions: dict) -> tuple[int, dict, b
     host_header = host if ":" not in host else f"[{host}]"
     if not default_port:
         host_header = f"{host_header}:{port}"
-    common = {
-        "host": ip,
-        "port": port,
-        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
-        "retries": False,
-        "maxsize": 1,
-    }
-    if parts.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            **common, assert_hostname=host, server_hostname=host, cert_reqs="CERT_REQUIRED"
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(**common)
+    pool = outbound.pinned_pool(parts.scheme, host=host, ip=ip, port=port, timeout=timeout)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"

@@ -54,20 +54,7 @@ def _pool(scheme: str, ip: str, port: int, host: str, timeout: float):
     key = (scheme, ip, port, host, timeout)
     pool = _pools.get(key)
     if pool is None:
-        common = {
-            "host": ip,
-            "port": port,
-            "timeout": urllib3.Timeout(connect=timeout, read=timeout),
-            "retries": False,
-            "maxsize": 4,
-            "block": False,
-        }
-        if scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(
-                **common, assert_hostname=host, server_hostname=host, cert_reqs="CERT_REQUIRED"
-            )
-        else:
-            pool = urllib3.HTTPConnectionPool(**common)
+        pool = outbound.pinned_pool(scheme, host=host, ip=ip, port=port, timeout=timeout, maxsize=4)
         if len(_pools) > 256:
             _pools.clear()
         _pools[key] = pool

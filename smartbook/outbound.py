@@ -4,13 +4,15 @@
 A host is resolved once and every address it has is checked: private, loopback, link-local,
 multicast, reserved, unspecified or otherwise not public addresses are refused unless they lie
 in the networks the caller's setting allows (`WEBHOOK_ALLOWED_NETWORKS`,
-`CALENDAR_ALLOWED_NETWORKS`). The caller connects to the address returned, so a second lookup
-cannot swap it.
+`CALENDAR_ALLOWED_NETWORKS`). The caller connects to the address returned (`pinned_pool`),
+so a second lookup cannot swap it.
 """
 
 import ipaddress
 import socket
 from collections.abc import Iterable
+
+import urllib3
 
 
 class RequestFailed(Exception):
@@ -72,3 +74,24 @@ def resolve(host: str, port: int, allowed: Iterable[str]) -> str:
     for address in addresses:
         check_address(address, allowed)
     return addresses[0]
+
+
+def pinned_pool(
+    scheme: str, *, host: str, ip: str, port: int, timeout: float, maxsize: int = 1
+) -> urllib3.HTTPConnectionPool:
+    """A connection pool to `ip`, the address `resolve` checked, speaking to `host`: for
+    https the name goes in SNI and the certificate must be valid for it. No retries (the
+    callers retry, each their own way) and no redirects followed by urllib3."""
+    common = {
+        "host": ip,
+        "port": port,
+        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        "retries": False,
+        "maxsize": maxsize,
+        "block": False,
+    }
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            **common, assert_hostname=host, server_hostname=host, cert_reqs="CERT_REQUIRED"
+        )
+    return urllib3.HTTPConnectionPool(**common)
