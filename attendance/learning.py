@@ -146,24 +146,38 @@ class NoShowModel:
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per row and family of features (`features.FAMILIES`), how much that family raises
-        (positive) or lowers the model's log-odds compared with the reference row: the
-        uncalibrated log-odds minus those with that family set to the reference, averaged over
-        the calibration folds' models. The encoding is per column, so the rows are encoded once
-        and each family's encoded columns swapped for the reference's."""
+        (positive) or lowers the model's log-odds compared with the reference row."""
+        return self.explain(features)[1]
+
+    def explain(self, features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """The calibrated probabilities (those of `probabilities`) and the contributions, with
+        the rows encoded once per calibration fold for both.
+
+        A family's contribution is the uncalibrated log-odds minus those with that family set
+        to the reference, averaged over the folds' models. The encoding is per column, so
+        each family's encoded columns are swapped for the reference's. A fold's probability is
+        its calibrator applied to the same log-odds, and the classifier's is their mean, as
+        `CalibratedClassifierCV.predict_proba` computes it."""
         if features.empty:
-            return pd.DataFrame(columns=list(FAMILIES))
+            return np.zeros(0), pd.DataFrame(columns=list(FAMILIES))
         frame = features[list(FEATURE_NAMES)]
+        folds = self.classifier.calibrated_classifiers_
         plans = self._fold_plans()
+        probabilities = np.zeros(len(frame))
         total = np.zeros((len(frame), len(FAMILIES)))
-        for plan in plans:
+        for fold, plan in zip(folds, plans, strict=True):
             encoded = np.asarray(plan.columns.transform(frame), dtype=float)
             raw = plan.estimator.decision_function(encoded)
+            probabilities += fold.calibrators[0].predict(raw)
             stacked = np.repeat(encoded[np.newaxis], len(FAMILIES), axis=0)
             for number, outputs in enumerate(plan.family_outputs):
                 stacked[number][:, outputs] = plan.encoded_reference[outputs]
             shifted = plan.estimator.decision_function(stacked.reshape(-1, encoded.shape[1]))
             total += (raw - shifted.reshape(len(FAMILIES), len(frame))).T
-        return pd.DataFrame(total / len(plans), columns=list(FAMILIES), index=features.index)
+        contributions = pd.DataFrame(
+            total / len(plans), columns=list(FAMILIES), index=features.index
+        )
+        return probabilities / len(folds), contributions
 
 
 def _is_output_of(name: str, inputs: tuple[str, ...]) -> bool:

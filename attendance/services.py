@@ -80,8 +80,8 @@ def risk_estimates(
         ]
     frame = pd.DataFrame({"appointment_id": targets, "predict_at": at})
     features = feature_frame(history, reminders_of(targets), frame)
-    probabilities = model.probabilities(features)
-    contributions = model.contributions(features).to_dict("records")
+    probabilities, contributions = model.explain(features)
+    contributions = contributions.to_dict("records")
     rows = features.to_dict("records")
     return [
         _score(

@@ -4,6 +4,7 @@ stored model does not carry it."""
 import pickle
 
 import numpy as np
+import pytest
 
 from attendance.features import FAMILIES, feature_frame, training_targets
 from attendance.generator import generate_clinic
@@ -33,3 +34,20 @@ def test_contributions_are_the_same_from_the_cached_plan_and_after_storing():
         np.testing.assert_allclose(shares[family].to_numpy(), 0.0, atol=1e-9)
         others = shares.drop(columns=[family]).to_numpy()
         np.testing.assert_allclose(others, first.drop(columns=[family]).to_numpy(), atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["logistic", "boosting"])
+def test_explain_gives_the_classifiers_own_probabilities_and_the_contributions(kind):
+    clinic = generate_clinic(seed=5, appointments=1500)
+    targets = training_targets(clinic.history)
+    features = feature_frame(clinic.history, clinic.reminders, targets)
+    model = fit(kind, features, targets["missed"].to_numpy())
+    rows = features.iloc[-80:]
+    probabilities, contributions = model.explain(rows)
+    np.testing.assert_allclose(probabilities, model.probabilities(rows), rtol=0, atol=1e-12)
+    assert probabilities.std() > 0
+    np.testing.assert_array_equal(contributions.to_numpy(), model.contributions(rows).to_numpy())
+    assert list(contributions.index) == list(rows.index)
+    empty_probabilities, empty_contributions = model.explain(rows.iloc[:0])
+    assert empty_probabilities.shape == (0,)
+    assert list(empty_contributions.columns) == list(FAMILIES)
