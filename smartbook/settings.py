@@ -1,6 +1,7 @@
 """SmartBook settings: one module, switched by the environment.
 
-Development (`make run`) needs nothing set: SQLite, console email, tasks in-process.
+Development (`make run`) needs nothing set: SQLite, each email summed up in one console line
+(in full under var/emails), tasks in-process.
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
 CELERY_BROKER_URL (`check --deploy` says what is missing).
 """
@@ -177,7 +178,7 @@ else:
 # --- email ---
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "smartbook.mail.DevelopmentEmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -335,7 +336,7 @@ IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600)
 # --- notifications ---
 # Ceiling on email send retries (exponential back-off); staff may set fewer in the admin.
 NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 8)
-# Used by the file-based email backend (EMAIL_BACKEND=...filebased.EmailBackend).
+# Where the file-based email backends (development's default, smartbook.mail) write messages.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))
 
 # --- webhooks (integrations) ---

@@ -662,7 +662,7 @@ def simulate_clinic(config: SimulationConfig, *, waitlist: bool) -> dict[str, An
     try:
         import time_machine
     except ImportError as exc:  # a development tool: the dev extras bring time-machine
-        raise CommandError("The simulation needs time-machine (pip install -e '.[dev]').") from exc
+        raise CommandError("The simulation needs time-machine (make install-dev).") from exc
 
     cache_name = f"simulate-waitlist-{os.getpid()}-{'with' if waitlist else 'without'}"
     with (
