@@ -13,6 +13,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -42,6 +43,8 @@ from waitlist.services.entries import client_today
 from web.waitlist_forms import join_forms
 
 BOOKING_WINDOW_DAYS = 14
+# Past and cancelled appointments shown per page of "My appointments".
+PAST_PER_PAGE = 20
 SCHEDULE_REACH_DAYS = 5 * 366
 
 
@@ -88,12 +91,20 @@ def _booking_context(request: HttpRequest) -> dict:
     }
 
 
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    """A query parameter naming a row by id, or None when it is missing or not an id."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 @login_required
 def book(request: HttpRequest) -> HttpResponse:
     context = _booking_context(request)
     selected = request.GET.get("service", "")
     context.update(
-        selected_service=int(selected) if selected.isascii() and selected.isdigit() else None,
+        selected_service=_id_param(request, "service"),
+        # "Book again" opens the page with the service and provider of a past appointment.
+        selected_provider=_id_param(request, "provider"),
         mode="book",
         page_title="Book an appointment",
         series_policy=BookingPolicy.load(),  # the "repeat" choice (pages/_series_repeat.html)
@@ -151,9 +162,10 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         appointment.changeable = not appointment_client_past_cutoff(
             appointment=appointment, policy=policy, now=now
         )
-    past = list(
-        mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start")[:50]
-    )
+    past = Paginator(
+        mine.filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-start", "-pk"),
+        PAST_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     feed = calendar_feed_get_or_create(user=request.user)
     return render(
         request,
