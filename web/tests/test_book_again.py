@@ -74,7 +74,7 @@ def test_book_again_preselects_the_service_and_provider(client, client_user, pas
     assert link in html
     # Each "Book again" names what it books again, for screen readers.
     assert (
-        f'Book again<span class="visually-hidden">: Knee assessment with {provider.display_name}'
+        f'aria-label="Book again: Knee assessment with {provider.display_name}">Book again</a>'
         in html
     )
     assert row.pk in _past_ids(html)
