@@ -156,7 +156,7 @@ ROWS = [
         "read",
         "GET",
         "/api/appointments/available?{window}",
-        signed_in(200),
+        everyone(200),  # visitors browse free times before signing up
     ),
     Row(
         "recommended slots",
@@ -512,7 +512,7 @@ ROWS = [
     ),
     # --- web pages (session) -------------------------------------------------------------------
     Row("home page", "read", "GET", "/", page(200, anon_redirects=False), web=True),
-    Row("book page", "read", "GET", "/book", page(200), web=True),
+    Row("book page", "read", "GET", "/book", page(200, anon_redirects=False), web=True),
     Row("my appointments page", "read", "GET", "/appointments", page(200), web=True),
     Row(
         "appointment page",

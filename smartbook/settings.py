@@ -269,6 +269,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "smartbook.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH", "30/min"),
+        # Free times read without an account (the booking page's visitors), per address.
+        "anon": env_str("THROTTLE_ANON", "120/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -65,6 +65,9 @@ class MovingQueryField(serializers.IntegerField):
 
     def to_internal_value(self, data) -> Appointment:
         appointment_id = super().to_internal_value(data)
+        user = self.context["request"].user
+        if not user.is_authenticated:  # a visitor has no appointment to move
+            raise Http404("No such appointment.")
         try:
             return appointment_for_user(
                 user=self.context["request"].user, appointment_id=appointment_id

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
@@ -102,7 +103,10 @@ def _slots_response(
 
 
 class AvailableSlotsApi(APIView):
-    permission_classes = [IsAuthenticated]
+    # Visitors browse free times before signing up (throttled per address); signed-in
+    # clients get theirs with their own limits applied.
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
     api_key_scopes = {"GET": "services:read"}
 
     @extend_schema(
@@ -129,8 +133,13 @@ class AvailableSlotsApi(APIView):
         moving = data.get("reschedule")
         if moving is not None:
             client = moving.client  # where their appointment may move, by their rules
-        elif request.user.is_staff_member or is_api_key(request.user):
-            client = None  # staff and keys see the slots as a client with no bookings would
+        elif (
+            not request.user.is_authenticated
+            or request.user.is_staff_member
+            or is_api_key(request.user)
+        ):
+            # Visitors, staff and keys see the slots as a client with no bookings would.
+            client = None
         else:
             client = request.user  # their own appointments and per-day limit apply
         providers = [provider] if provider else None
@@ -156,12 +165,13 @@ class AvailableSlotsApi(APIView):
             snapshot=snapshot,
             providers=providers,
             full_days=full_days,
-            staff=request.user.is_staff_member,
+            staff=getattr(request.user, "is_staff_member", False),
         )
 
 
 class ProviderAvailabilityApi(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
     api_key_scopes = {"GET": "services:read"}
 
     @extend_schema(

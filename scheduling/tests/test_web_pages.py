@@ -47,7 +47,11 @@ def booked(frozen_now, client_user, clinic_provider, service) -> Appointment:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", [*CLIENT_PAGES, "/schedule", "/appointments/1"])
+@pytest.mark.parametrize(
+    # The booking page is open to visitors (web/tests/test_visitor_book_page.py).
+    "path",
+    [*(path for path in CLIENT_PAGES if path != "/book"), "/schedule", "/appointments/1"],
+)
 def test_pages_redirect_anonymous_visitors_to_login(client, path):
     response = client.get(path)
 
@@ -208,7 +212,7 @@ def test_book_page_lists_services_by_category_and_names_the_zone(
     assert f'<option value="{service.pk}" data-duration="30" ' in page
     assert re.search(rf'<option value="{service.pk}" data-duration="30" [^>]*selected>', page)
     assert clinic_provider.display_name in page
-    assert "Times are shown in <strong>Europe/London</strong>" in page
+    assert "Times are shown in <strong data-zone-label>Europe/London</strong>." in page
     for field in ("service", "provider", "urgency", "client_notes"):
         assert f'<label for="{field}">' in page
 

@@ -13,7 +13,11 @@
     const form = document.getElementById("booking-form");
     if (!form || form.dataset.locked) return; // the page already says why it cannot be moved
     const mode = form.dataset.mode;
-    const zone = form.dataset.timezone || SB.viewerZone();
+    // A visitor (not signed in) sees the times in their device's zone, and is asked to log in
+    // or sign up to book, coming back to the same time.
+    const visitor = form.dataset.visitor === "1";
+    const zone = form.dataset.timezone || (visitor && deviceZone()) || SB.viewerZone();
+    document.querySelectorAll("[data-zone-label]").forEach(function (label) { label.textContent = zone; });
     const windowDays = Number(form.dataset.windowDays || 14);
     const appointmentId = form.dataset.appointmentId || null;
 
@@ -44,6 +48,19 @@
       choice: null, // {start, end, providers: [{id, name}], fromRecommendation}
       loadToken: 0,
     };
+
+    function deviceZone() {
+      try {
+        return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+      } catch (error) {
+        return "";
+      }
+    }
+
+    /* The time a visitor chose before logging in, back from the login or sign-up page
+       (`?start=`): shown again once loaded, still free or said not to be. */
+    const query = new URLSearchParams(window.location.search);
+    const wanted = mode === "book" && query.get("start") ? query.get("start") : null;
 
     function startOfToday() {
       const now = new Date();
@@ -136,7 +153,41 @@
       showCutoffWarning(choice);
       document.getElementById("start-error").textContent = "";
       confirmSection.hidden = false;
-      confirmButton.focus();
+      if (visitor) {
+        offerSignIn(choice);
+        document.getElementById("visitor-login").focus();
+      } else {
+        confirmButton.focus();
+      }
+    }
+
+    /* The log-in and sign-up links bring the visitor back here, to this time. */
+    function offerSignIn(choice) {
+      const back = new URLSearchParams();
+      back.set("service", serviceSelect.value);
+      back.set("provider", confirmProvider.value || choice.providers[0].id);
+      back.set("start", choice.start);
+      const next = "/book?" + back.toString();
+      ["visitor-login", "visitor-signup"].forEach(function (id) {
+        const link = document.getElementById(id);
+        const base = link.dataset.base || link.getAttribute("href");
+        link.dataset.base = base;
+        link.setAttribute("href", base + "?next=" + encodeURIComponent(next));
+      });
+    }
+
+    /* After loading the window that holds the wanted time: choose it if it is still offered. */
+    function restoreWanted() {
+      const button = Array.prototype.find.call(daysBox.querySelectorAll("button.sb-slot"), function (b) {
+        return b.dataset.start === wanted;
+      });
+      const shown = SB.formatDateTime(wanted, zone);
+      if (button) {
+        button.click();
+        SB.setStatus(status, "The time you chose, " + shown + ", is still free: confirm it below.", "info");
+      } else {
+        SB.setStatus(status, "Sorry — the time you chose, " + shown + ", is no longer free with this provider. Please pick another time.", "error");
+      }
     }
 
     /* A time inside the client cut-off can be booked, but not changed or cancelled online
@@ -269,7 +320,7 @@
       previousButton.disabled = windowStart.getTime() <= startOfToday().getTime() + 60000;
       SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
       // Loading state: the old times go at once, so nobody picks from a stale list.
-      [recommendedSection, browseSection].forEach(function (section) {
+      (visitor ? [browseSection] : [recommendedSection, browseSection]).forEach(function (section) {
         section.hidden = false;
         section.setAttribute("aria-busy", "true");
       });
@@ -281,23 +332,29 @@
       // Moving an appointment: its own time is free for the move, its current start is not a move.
       if (mode === "reschedule" && appointmentId) range.reschedule = appointmentId;
       const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
+      // Recommendations are for signed-in clients: a visitor browses the free times.
       const [recommended, available] = await Promise.all([
-        SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
+        visitor ? Promise.resolve(null) : SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
         SB.request("GET", "/api/appointments/available?" + params(range)),
       ]);
       if (token !== state.loadToken) return; // a newer request superseded this one
       [recommendedSection, browseSection].forEach(function (section) { section.removeAttribute("aria-busy"); });
       SB.clearErrors(form);
-      const failed = [recommended, available].find(function (r) { return !r.ok; });
+      const failed = [recommended, available].find(function (r) { return r && !r.ok; });
       if (failed) {
         const orphans = SB.showErrors(form, (failed.data && failed.data.errors) || {});
         SB.setStatus(status, SB.refusal(failed, orphans, "Could not load free times."), "error");
       } else if (!message) {
         SB.setStatus(status, "", "info");
       }
-      renderRecommendations(recommended.ok ? recommended.data : null);
+      if (visitor) recommendedSection.hidden = true;
+      else renderRecommendations(recommended.ok ? recommended.data : null);
       renderDays(available.ok ? SB.items(available.data) : [], available.ok ? available.data.full_days : [], windowStart, windowEnd);
       browseSection.hidden = false;
+      if (wanted && !state.restored) {
+        state.restored = true;
+        restoreWanted();
+      }
     }
 
     /* A window is `windowDays` whole local days of the viewer's zone, the first from now:
@@ -359,11 +416,17 @@
     if (urgencySelect) urgencySelect.addEventListener("change", function () { load(); });
     previousButton.addEventListener("click", function () { move(-1); });
     nextButton.addEventListener("click", function () { move(1); });
-    confirmButton.addEventListener("click", confirm);
+    if (confirmButton) confirmButton.addEventListener("click", confirm);
     confirmCancel.addEventListener("click", function () { hideConfirm(); });
     confirmProvider.addEventListener("change", function () { if (state.choice) showCutoffWarning(state.choice); });
 
     filterProviders();
+    if (wanted && new Date(wanted).getTime() > Date.now()) {
+      // Open on the window that holds the wanted time.
+      for (let i = 0; i < 60 && windowEndOf(state.windowStart).getTime() <= new Date(wanted).getTime(); i++) {
+        state.windowStart = windowEndOf(state.windowStart);
+      }
+    }
     load();
   });
 })();

@@ -50,7 +50,7 @@ SCHEDULE_REACH_DAYS = 5 * 366
 
 def _zone_of(user) -> ZoneInfo:
     try:
-        return ZoneInfo(user.timezone or "UTC")
+        return ZoneInfo(getattr(user, "timezone", "") or "UTC")  # a visitor has none
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
 
@@ -97,20 +97,29 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
-@login_required
 def book(request: HttpRequest) -> HttpResponse:
+    """The booking page. A visitor browses services, providers and free times (in their
+    browser's zone); choosing a time asks them to log in or sign up, and brings them back
+    here to the same time (`?service=&provider=&start=`)."""
     context = _booking_context(request)
     selected = request.GET.get("service", "")
+    visitor = not request.user.is_authenticated
     context.update(
         selected_service=_id_param(request, "service"),
         # "Book again" opens the page with the service and provider of a past appointment.
         selected_provider=_id_param(request, "provider"),
         mode="book",
+        visitor=visitor,
         page_title="Book an appointment",
         series_policy=BookingPolicy.load(),  # the "repeat" choice (pages/_series_repeat.html)
-        # "Tell me when a time opens", for when no time fits (posts to the waitlist's page).
-        **join_forms(today=client_today(request.user, timezone.now()), service=selected),
     )
+    if visitor:
+        context["viewer_timezone"] = ""  # the page shows the browser's zone, named
+    else:
+        # "Tell me when a time opens", for when no time fits (posts to the waitlist's page).
+        context.update(
+            join_forms(today=client_today(request.user, timezone.now()), service=selected)
+        )
     return render(request, "pages/book.html", context)
 
 
