@@ -40,3 +40,24 @@ def test_a_signed_in_client_gets_the_booking_controls(client, client_user, clini
     assert 'data-visitor="1"' not in html and 'id="confirm-button"' in html
     assert 'id="waitlist-join"' in html
     assert f'data-timezone="{client_user.timezone}"' in html
+
+
+def test_signing_up_from_the_booking_page_comes_back_to_the_chosen_time(client, clinic):
+    import re
+    from urllib.parse import quote
+
+    from django.core import mail
+
+    back = "/book?service=1&provider=2&start=2026-12-05T10:00:00Z"
+    signup = client.get(f"/accounts/signup/?next={quote(back)}").content.decode()
+    hidden = re.search(r'<input type="hidden" name="next" value="([^"]+)"', signup)
+    assert hidden and hidden.group(1).replace("&amp;", "&") == back
+    password = "a-Long-pass-2026!"
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.test", "password1": password, "password2": password, "next": back},
+    )
+    assert response.status_code == 302
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed["Location"] == back
