@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from notifications.channels import Attachment, Message
 from notifications.ical import ICS_MIMETYPE, appointment_invite, appointment_url
 from notifications.models import NotificationKind
+from scheduling.manage_links import manage_links
 from scheduling.models import Appointment
 
 CLIENT = "client"
@@ -100,6 +102,12 @@ def appointment_context(
     role = recipient_role(appointment, recipient)
     old_start = _parse_instant(extra.get("old_start"))
     url = appointment_url(appointment)
+    # The client's email links manage the appointment without logging in while it lasts.
+    links = (
+        manage_links(appointment)
+        if role != PROVIDER and appointment.is_active and appointment.end > timezone.now()
+        else {"view": url, "reschedule": f"{url}/reschedule", "cancel": f"{url}#cancel"}
+    )
     counterpart = (
         appointment.client.get_full_name()
         if role == PROVIDER
@@ -122,9 +130,9 @@ def appointment_context(
         "reason": extra.get("reason") or appointment.cancellation_reason,
         "lead_minutes": extra.get("lead_minutes"),
         "series_count": extra.get("series_count") or 0,
-        "view_url": url,
-        "reschedule_url": f"{url}/reschedule",
-        "cancel_url": f"{url}#cancel",
+        "view_url": links["view"],
+        "reschedule_url": links["reschedule"],
+        "cancel_url": links["cancel"],
         "feedback_url": f"{url}#feedback",
         "site_url": settings.SITE_URL,
     }

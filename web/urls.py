@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, attendance, calendars, pages, waitlist
+from web.views import account, attendance, calendars, manage, pages, waitlist
 
 urlpatterns = [
     path("", account.home, name="home"),
@@ -52,6 +52,10 @@ urlpatterns = [
         waitlist.offer_link,
         name="waitlist-offer-link",
     ),
+    # scheduling.manage_links.PATHS: an email's view, reschedule and cancel links.
+    path("manage/<str:token>", manage.manage_view, name="manage-appointment"),
+    path("manage/<str:token>/reschedule", manage.manage_reschedule, name="manage-reschedule"),
+    path("manage/<str:token>/cancel", manage.manage_cancel, name="manage-cancel"),
     # attendance.actions.LINK_PATH: the extra reminder's "I'm coming" / "I can't make it".
     path(
         "attendance/<str:answer>/<str:token>",

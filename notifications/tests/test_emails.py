@@ -1,8 +1,12 @@
+import re
+
 from django.core import mail
+from django.utils import timezone
 
 from notifications.models import DeliveryStatus, EmailDelivery, Notification, NotificationKind
 from notifications.tests.factories import book, cancel, close, move
 from notifications.tests.support import APPOINTMENT_START, shifted
+from scheduling.manage_links import appointment_for_link
 from scheduling.models import AppointmentStatus
 
 
@@ -41,16 +45,26 @@ def test_email_has_text_and_html_parts_and_links_to_the_appointment(appointment,
     settings.SITE_URL = "https://book.example.org"
     book(appointment)
 
+    # The client's links manage the appointment without logging in (manage by link).
     message = _mail_to(appointment.client.email)
-    url = f"https://book.example.org/appointments/{appointment.pk}"
+    manage = re.search(r"View:       (https://book\.example\.org/manage/([^/\s]+))\n", message.body)
+    assert manage, message.body
+    url, token = manage.groups()
+    assert appointment_for_link(token, now=timezone.now()) == appointment
     assert message.content_subtype == "plain"
-    assert f"View:       {url}" in message.body
     assert f"Reschedule: {url}/reschedule" in message.body
-    assert f"Cancel:     {url}#cancel" in message.body
+    assert f"Cancel:     {url}/cancel" in message.body
     html = _html(message)
     assert html.lstrip().startswith("<!doctype html>")
-    assert f'href="{url}/reschedule"' in html
+    assert f'href="{url}/reschedule"' in html and f'href="{url}/cancel"' in html
     assert "<" not in message.body
+
+    # The provider's go to the signed-in pages.
+    to_provider = _mail_to(appointment.provider.user.email)
+    page = f"https://book.example.org/appointments/{appointment.pk}"
+    assert f"View:       {page}" in to_provider.body
+    assert f"Reschedule: {page}/reschedule" in to_provider.body
+    assert "/manage/" not in to_provider.body and "/manage/" not in _html(to_provider)
 
 
 def test_booking_creates_inbox_entries_for_both_and_records_sent_deliveries(appointment):
