@@ -52,11 +52,13 @@ def new_page(browser, live_server):
     contexts = []
     script_errors: list[str] = []
 
-    def make(*, viewport: dict | None = None):
+    def make(*, viewport: dict | None = None, bypass_csp: bool = False):
+        # bypass_csp: for injecting a test's own script (axe), which the strict policy refuses.
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or {"width": 1280, "height": 900},
             locale="en-GB",
+            bypass_csp=bypass_csp,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
