@@ -93,8 +93,16 @@
     return (holder && holder.dataset.viewerTimezone) || "UTC";
   }
 
+  /* Making an Intl.DateTimeFormat costs far more than using one, and a page formats
+     hundreds of times in a few zones and shapes: each is made once. */
+  const formatters = new Map();
+
   function formatter(zone, options) {
-    return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: zone }, options));
+    const key = zone + "|" + JSON.stringify(options);
+    if (!formatters.has(key)) {
+      formatters.set(key, new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: zone }, options)));
+    }
+    return formatters.get(key);
   }
 
   function formatTime(iso, zone) {
