@@ -7,6 +7,8 @@
   cut-off, working hours, ...) -> 400 naming `field`.
 - `InvalidTransition`: the appointment's status does not allow the change -> 409 Conflict.
 - `HoldGone`: the held time asked for was released or expired -> 409 Conflict naming `hold`.
+- `LinkInvalid`: a signed link (manage by link, a waitlist offer, an attendance answer) that
+  was changed, or names nothing of its client -> 400 naming `token`.
 
 Plain Python on purpose (no Django or DRF import): the pure cores may raise or name them.
 """
@@ -44,4 +46,13 @@ class HoldGone(SchedulingError):
     code = "hold_gone"
 
     def __init__(self, message: str = "This time has gone: it is no longer held for you.") -> None:
+        super().__init__(message)
+
+
+class LinkInvalid(SchedulingError):
+    status_code = 400
+    code = "invalid"
+    field = "token"
+
+    def __init__(self, message: str = "This link is not valid.") -> None:
         super().__init__(message)

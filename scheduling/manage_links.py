@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduling.errors import SchedulingError
+from scheduling.errors import LinkInvalid, SchedulingError
 from scheduling.models import Appointment
 from smartbook.links import LinkTampered, link_payload, link_token, link_url
 
@@ -20,17 +20,6 @@ SALT = "scheduling.manage-link"
 # web's pages (`manage-appointment`, `-reschedule`, `-cancel`).
 PATHS = {"view": "/manage/{token}", "reschedule": "/manage/{token}/reschedule"}
 PATHS["cancel"] = PATHS["view"] + "/cancel"
-
-
-class ManageLinkInvalid(SchedulingError):
-    """The token was changed, or names no appointment of its client -> 400."""
-
-    status_code = 400
-    code = "invalid"
-    field = "token"
-
-    def __init__(self, message: str = "This link is not valid.") -> None:
-        super().__init__(message)
 
 
 class ManageLinkExpired(SchedulingError):
@@ -61,20 +50,20 @@ def manage_links(appointment: Appointment) -> dict[str, str]:
 
 
 def appointment_for_link(token: str, *, now: datetime) -> Appointment:
-    """The appointment a manage link was made for: ManageLinkInvalid when the token was
+    """The appointment a manage link was made for: LinkInvalid when the token was
     changed or names no appointment of its client, ManageLinkExpired once it has ended."""
     try:
         payload = link_payload(token, salt=SALT, keys=("a", "c"))
         appointment_id, client_id = int(payload["a"]), int(payload["c"])
     except (LinkTampered, TypeError, ValueError):
-        raise ManageLinkInvalid() from None
+        raise LinkInvalid() from None
     appointment = (
         Appointment.objects.select_related("client", "provider__user", "service")
         .filter(pk=appointment_id, client_id=client_id)
         .first()
     )
     if appointment is None:
-        raise ManageLinkInvalid()
+        raise LinkInvalid()
     if appointment.end <= now:
         raise ManageLinkExpired()
     return appointment

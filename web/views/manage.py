@@ -17,10 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from scheduling import rules
-from scheduling.errors import SchedulingError
+from scheduling.errors import LinkInvalid, SchedulingError
 from scheduling.manage_links import (
     ManageLinkExpired,
-    ManageLinkInvalid,
     appointment_for_link,
     manage_paths,
 )
@@ -46,7 +45,7 @@ def _opened(token: str) -> Appointment | str:
     """The link's appointment, or the name of its problem."""
     try:
         return appointment_for_link(token, now=timezone.now())
-    except ManageLinkInvalid:
+    except LinkInvalid:
         return "invalid"
     except ManageLinkExpired:
         return "expired"
