@@ -29,6 +29,9 @@ from scheduling.selectors import working_conflicts
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# The dates a report may cover: analytics counts days with pandas, whose timestamps end in
+# 2262, and no clinic has bookings outside these.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2200, 12, 31)
 FORECAST_DAYS = 14
 FORECAST_WEEKS = 8
 CHARTS = ("bookings_per_day", "heatmap", "utilisation", "services", "forecast")
@@ -83,8 +86,14 @@ def build_query(
 ) -> DashboardQuery:
     """The query for validated filter values; a missing side of the range gives 30 days.
 
-    Raises ValidationError naming `end` or `start` for a reversed or too long range.
+    Raises ValidationError naming `end` or `start` for a reversed or too long range, or a
+    date outside the years a report may cover.
     """
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValidationError(
+                {name: f"Choose a date from {EARLIEST_DAY:%Y} to {LATEST_DAY:%Y}."}
+            )
     if start is None and end is None:
         return default_query(tz=tz, now=now, provider=provider, service=service)
     if start is None:

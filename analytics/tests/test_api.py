@@ -90,6 +90,11 @@ def test_default_zone_is_the_admins(admin_user, clinic):
         ({"provider": "999999"}, "provider"),
         ({"service": "-1"}, "service"),
         ({"tz": "Mars/Olympus"}, "tz"),
+        # Past the years a report may cover (pandas' days end in 2262; 2324 was a 500).
+        ({"end": "2324-06-11"}, "end"),
+        ({"start": "2324-06-01", "end": "2324-06-11"}, "start"),
+        ({"start": "0001-01-01"}, "start"),
+        ({"end": "0001-01-05"}, "end"),
     ],
 )
 @pytest.mark.parametrize("url", [BOOKINGS, USERS])
