@@ -24,7 +24,8 @@ PY=${PY:-$ROOT/.venv/bin/python}
 MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
 MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
 notifications/services/reminders.py recommendations/engine/scoring.py \
-recommendations/engine/features.py attendance/features.py attendance/policy_simulation.py}
+recommendations/engine/features.py attendance/features.py attendance/policy_simulation.py \
+scheduling/manage_links.py}
 
 tests_for() {
     case "$1" in
@@ -42,6 +43,9 @@ tests_for() {
                 scheduling/tests/test_rules_properties.py::test_offered_slots_are_exactly_the_starts_refusal_accepts ;;
         notifications/services/reminders.py)
             echo notifications/tests/test_reminders.py notifications/tests/test_reminder_claims.py ;;
+        scheduling/manage_links.py)
+            # Who a manage link lets in: the pages' tests and the emails that carry the links.
+            echo web/tests/test_manage_by_link.py notifications/tests/test_emails.py ;;
         recommendations/engine/scoring.py)
             # Pure engine tests only (no database): the selectors' and services' tests reach
             # the scoring through them and are slower.
