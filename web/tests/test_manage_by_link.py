@@ -126,6 +126,21 @@ def test_a_link_reaches_its_own_appointment_only(client, booked):
     assert client.get(mine).status_code == 400
 
 
+def test_another_kind_of_signed_link_for_the_same_appointment_is_refused(client, booked):
+    from attendance.actions import answer_token
+
+    response = client.get(f"/manage/{answer_token(booked)}")
+    assert response.status_code == 400
+    assert 'data-problem="invalid"' in response.content.decode()
+
+
+def test_the_link_works_until_the_end_instant(client, booked, time_machine):
+    time_machine.move_to(booked.end - timedelta(microseconds=1), tick=False)
+    assert client.get(paths(booked)["view"]).status_code == 200
+    time_machine.move_to(booked.end, tick=False)
+    assert client.get(paths(booked)["view"]).status_code == 410
+
+
 def test_the_link_ends_with_the_appointment(client, booked, time_machine):
     time_machine.move_to(booked.end + timedelta(minutes=1), tick=False)
     for path in paths(booked).values():
