@@ -15,6 +15,7 @@ from providers.models import Urgency
 from providers.selectors import provider_list, service_list
 from waitlist.services import RangeInput
 from waitlist.services.entries import MAX_RANGES
+from web.params import id_or_none
 
 EXTRA_RANGES = 2
 DEFAULT_WAIT_DAYS = 30
@@ -153,7 +154,7 @@ def join_forms(*, today: date, data=None, service: str = "") -> dict:
     `today` is the client's own date."""
     initial = {
         "expires_on": today + timedelta(days=DEFAULT_WAIT_DAYS),
-        "service": int(service) if service.isascii() and service.isdigit() else None,
+        "service": id_or_none(service),
     }
     return {
         "join_form": WaitlistJoinForm(data=data, initial=initial),

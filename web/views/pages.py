@@ -40,6 +40,7 @@ from scheduling.selectors import (
     provider_schedules,
 )
 from waitlist.services.entries import client_today
+from web.params import id_or_none
 from web.waitlist_forms import join_forms
 
 BOOKING_WINDOW_DAYS = 14
@@ -91,12 +92,6 @@ def _booking_context(request: HttpRequest) -> dict:
     }
 
 
-def _id_param(request: HttpRequest, name: str) -> int | None:
-    """A query parameter naming a row by id, or None when it is missing or not an id."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
-
-
 def book(request: HttpRequest) -> HttpResponse:
     """The booking page. A visitor browses services, providers and free times (in their
     browser's zone); choosing a time asks them to log in or sign up, and brings them back
@@ -105,9 +100,9 @@ def book(request: HttpRequest) -> HttpResponse:
     selected = request.GET.get("service", "")
     visitor = not request.user.is_authenticated
     context.update(
-        selected_service=_id_param(request, "service"),
+        selected_service=id_or_none(request.GET.get("service", "")),
         # "Book again" opens the page with the service and provider of a past appointment.
-        selected_provider=_id_param(request, "provider"),
+        selected_provider=id_or_none(request.GET.get("provider", "")),
         mode="book",
         visitor=visitor,
         page_title="Book an appointment",
