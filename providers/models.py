@@ -59,6 +59,29 @@ class Service(models.Model):
         default=all_urgencies, help_text="Urgency levels this service accepts."
     )
     is_active = models.BooleanField(default=True)
+    # A group service: one provider's session at a time holds up to `capacity` clients (its
+    # seats are appointments of one `scheduling.GroupSession`); 1 is a private appointment.
+    capacity = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="Seats per session: 1 for private appointments, more for group sessions.",
+    )
+    min_participants = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=(
+            "A group session with fewer seats taken at its deadline is cancelled and everyone "
+            "is told (1: it always goes ahead)."
+        ),
+    )
+    minimum_deadline_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=(
+            "How many hours before a group session its minimum is checked; after it no new "
+            "session of this service is started."
+        ),
+    )
 
     class Meta:
         ordering = ["category__name", "name"]
@@ -67,10 +90,19 @@ class Service(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gt=0), name="service_duration_gt_0"
             ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="service_capacity_gte_1"),
+            models.CheckConstraint(
+                condition=Q(min_participants__gte=1, min_participants__lte=F("capacity")),
+                name="service_minimum_within_capacity",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
 
     def clean(self) -> None:
         urgencies = self.accepted_urgencies
@@ -79,6 +111,14 @@ class Service(models.Model):
         unknown = sorted(set(urgencies) - set(all_urgencies()))
         if unknown:
             raise ValidationError({"accepted_urgencies": f"Unknown urgency levels: {unknown}."})
+        if (
+            self.capacity is not None
+            and self.min_participants is not None
+            and self.min_participants > self.capacity
+        ):
+            raise ValidationError(
+                {"min_participants": "The minimum cannot be more than the seats per session."}
+            )
 
 
 class Provider(models.Model):

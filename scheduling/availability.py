@@ -45,6 +45,18 @@ class WeeklyInterval:
 
 
 @dataclass(frozen=True, slots=True)  # pragma: no mutate
+class SessionSeats:
+    """A provider's group session with at least one seat held: its time (buffers included,
+    once for all its seats) and how many seats are held (live holds included)."""
+
+    session_id: int
+    service_id: int
+    start: datetime
+    blocked: Interval
+    taken: int
+
+
+@dataclass(frozen=True, slots=True)  # pragma: no mutate
 class ProviderSchedule:
     provider_id: int
     timezone: str
@@ -56,6 +68,8 @@ class ProviderSchedule:
     # provider-local date -> number of non-cancelled appointments that day (consulted, and
     # filled by the snapshot loader, only when there is a daily cap)
     appointments_per_day: dict[date, int] = field(default_factory=dict)
+    # Group sessions with seats held; each is also ONE interval of `busy` (its `blocked`).
+    sessions: tuple[SessionSeats, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)  # pragma: no mutate
@@ -76,6 +90,8 @@ class Slot:
     end: datetime  # UTC
     local_start: datetime  # aware, in the provider's zone
     timezone: str
+    # Seats still free at this time, for a group service (None: a private appointment).
+    seats_left: int | None = None
 
     @property
     def local_end(self) -> datetime:
@@ -300,6 +316,7 @@ _set_start = Slot.start.__set__
 _set_end = Slot.end.__set__
 _set_local_start = Slot.local_start.__set__
 _set_timezone = Slot.timezone.__set__
+_set_seats_left = Slot.seats_left.__set__
 
 
 # Every slot of one provider's working interval on the grid, in order. A slot is an immutable
@@ -331,6 +348,7 @@ def _grid_slots(
         _set_end(slot, slot_end)
         _set_local_start(slot, local_start)
         _set_timezone(slot, timezone)
+        _set_seats_left(slot, None)
         slots.append(slot)
     return tuple(slots)
 

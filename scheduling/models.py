@@ -271,6 +271,15 @@ class Appointment(models.Model):
         related_name="occurrences",
     )
     series_original_start = models.DateTimeField(null=True, blank=True, editable=False)
+    # A seat of a group session: the seats of one session share its time, and the provider's
+    # exclusion constraint lets them (and only them) overlap each other (migration 0009).
+    session = models.ForeignKey(
+        "GroupSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="seats",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -309,7 +318,8 @@ class Appointment(models.Model):
             ),
         ]
         # The exclusion constraints (no overlap per provider and per client) are PostgreSQL-only
-        # and live in migration 0002 as SQL; SQLite serialises writers instead (DESIGN.md, 1).
+        # and live in migrations 0002, 0003 and 0009 as SQL; SQLite serialises writers instead
+        # (DESIGN.md, 1).
 
     def __str__(self) -> str:
         return f"{self.service} with {self.provider} at {self.start:%Y-%m-%d %H:%M} UTC"
@@ -383,3 +393,47 @@ class AppointmentSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_frequency_display()}: {self.service} with {self.provider}"
+
+
+class GroupSessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class GroupSession(models.Model):
+    """One provider's session of a group service (`Service.capacity` > 1) at one time. Its
+    seats are appointments (`Appointment.session`): each client's own, with its own status,
+    reminders and invite. The first seat booked at a time opens the session; the seats taken
+    are counted under the provider's row lock, so the last one is sold once."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="sessions")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="sessions")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=GroupSessionStatus.choices, default=GroupSessionStatus.SCHEDULED
+    )
+    # When the minimum number of participants was checked at the deadline (once: the beat
+    # job claims the session by setting it), and what it decided.
+    minimum_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["status", "start"], name="session_status_start_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start"),
+            # One scheduled session of a service per provider and start: every seat booked
+            # there joins it.
+            models.UniqueConstraint(
+                fields=["provider", "service", "start"],
+                condition=Q(status="scheduled"),
+                name="session_one_scheduled_per_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} (group) with {self.provider} at {self.start:%Y-%m-%d %H:%M} UTC"

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from scheduling.availability import (
     Interval,
     ProviderSchedule,
+    SessionSeats,
     Slot,
     SlotRequest,
     free_intervals,
@@ -37,6 +38,7 @@ from scheduling.availability import (
 
 SLOT_TAKEN = "That time is no longer available with this provider; please pick another slot."
 CLIENT_BUSY = "You already have an appointment at that time."
+SESSION_FULL = "Every seat of this session is taken; please pick another time."
 # The smallest step after `now`: a start at `now` itself is already in the past.
 INSTANT = timedelta(microseconds=1)
 
@@ -76,6 +78,16 @@ class ServiceFacts:
     buffer_before: timedelta
     buffer_after: timedelta
     accepted_urgencies: frozenset[str]
+    # A group service holds `capacity` clients per session (1: private appointments); with a
+    # minimum above 1, no new session starts later than `minimum_deadline` before its start
+    # (the minimum is checked then).
+    capacity: int = 1
+    min_participants: int = 1
+    minimum_deadline: timedelta = timedelta(0)
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +309,8 @@ def on_step_grid(candidate: Candidate) -> Refusal | None:
 def provider_day_open(candidate: Candidate) -> Refusal | None:
     if candidate.snapshot.may_override or candidate.provider.schedule.daily_cap is None:
         return None
+    if joined_session(candidate) is not None:
+        return None  # a seat of a session already on the day adds nothing to it
     if _offers(replace(candidate.provider.schedule, busy=()), candidate):
         return None
     return _refuse(
@@ -305,10 +319,70 @@ def provider_day_open(candidate: Candidate) -> Refusal | None:
 
 
 def provider_free(candidate: Candidate) -> Refusal | None:
+    """Nothing of the provider's is in the way: a seat of a group session only needs the
+    session's own time to be free of everything else."""
     schedule = replace(candidate.provider.schedule, daily_cap=None)
+    session = joined_session(candidate)
+    if session is not None:
+        schedule = without_session(schedule, session)
     if _offers(schedule, candidate):
         return None
     return _refuse("provider_free", "start", SLOT_TAKEN, RefusalKind.TAKEN)
+
+
+def session_has_seat(candidate: Candidate) -> Refusal | None:
+    session = joined_session(candidate)
+    if session is None or session.taken < candidate.service.capacity:
+        return None
+    return _refuse("session_has_seat", "start", SESSION_FULL, RefusalKind.TAKEN)
+
+
+def session_opens_in_time(candidate: Candidate) -> Refusal | None:
+    """A new session of a group service with a minimum starts no later than its deadline:
+    after it the minimum has been checked, and a new session would be cancelled at once."""
+    service = candidate.service
+    if not service.is_group or service.min_participants <= 1:
+        return None
+    if joined_session(candidate) is not None:
+        return None
+    if candidate.start >= session_opening_limit(candidate.snapshot, service):
+        return None
+    hours = int(service.minimum_deadline.total_seconds() // 3600)  # pragma: no mutate
+    return _refuse(
+        "session_opens_in_time",
+        "start",
+        f"A new {service.name} session must be booked at least {hours} hours ahead; please "
+        "pick a session that already has participants, or a later time.",
+    )
+
+
+def session_opening_limit(snapshot: Snapshot, service: ServiceFacts) -> datetime:
+    """The earliest start at which a new session of `service` may open."""
+    if not service.is_group or service.min_participants <= 1:
+        return snapshot.now
+    return snapshot.now + service.minimum_deadline
+
+
+def joined_session(candidate: Candidate) -> SessionSeats | None:
+    """The provider's session of this group service at exactly this start, if it has seats
+    held: booking the candidate takes a seat in it rather than opening a session."""
+    if not candidate.service.is_group:
+        return None
+    return session_at(candidate.provider.schedule, candidate.service.service_id, candidate.start)
+
+
+def session_at(schedule: ProviderSchedule, service_id: int, start: datetime) -> SessionSeats | None:
+    for session in schedule.sessions:
+        if session.service_id == service_id and session.start == start:
+            return session
+    return None
+
+
+def without_session(schedule: ProviderSchedule, session: SessionSeats) -> ProviderSchedule:
+    """The schedule with the session's own time out of busy time (its one interval there)."""
+    busy = list(schedule.busy)
+    busy.remove(session.blocked)
+    return replace(schedule, busy=tuple(busy))
 
 
 def client_day_open(candidate: Candidate) -> Refusal | None:
@@ -358,10 +432,12 @@ RULES: tuple[Rule, ...] = (
     start_in_future,
     notice_given,
     within_horizon,
+    session_opens_in_time,
     provider_working,
     on_step_grid,
     provider_day_open,
     provider_free,
+    session_has_seat,
     client_day_open,
     client_free,
 )
@@ -473,11 +549,45 @@ def offered_slots(
         schedule = provider.schedule
         if snapshot.may_override:
             schedule = replace(schedule, daily_cap=None)
-        slots.extend(open_slots(schedule, request))
+        if service.is_group:
+            slots.extend(_group_slots(snapshot, service, schedule, request))
+        else:
+            slots.extend(open_slots(schedule, request))
     if client is not None:
         slots = client_can_take(snapshot, slots)
     # Each provider's slots are sorted by start and the providers come by id, so a stable
     # sort by start alone orders by (start, provider) (and merges runs instead of tuples).
+    slots.sort(key=_slot_start)
+    return slots
+
+
+def _group_slots(
+    snapshot: Snapshot, service: ServiceFacts, schedule: ProviderSchedule, request: SlotRequest
+) -> list[Slot]:
+    """One provider's offer of a group service, sorted by start, each slot with its seats
+    left: new sessions where `open_slots` offers one (from `session_opening_limit` on), and
+    the sessions already held with a seat left whose own time the schedule still offers
+    (`provider_free`, `provider_day_open` and `session_has_seat` for a seat)."""
+    opens = session_opening_limit(snapshot, service)
+    slots = [
+        replace(slot, seats_left=service.capacity)
+        for slot in open_slots(schedule, request)
+        if slot.start >= opens
+    ]
+    for session in schedule.sessions:
+        if session.service_id != service.service_id or session.taken >= service.capacity:
+            continue
+        at_session = replace(
+            request,
+            earliest_start=max(request.earliest_start, session.start),
+            latest_start=min(request.latest_start, session.start),
+        )
+        free = replace(without_session(schedule, session), daily_cap=None)
+        slots.extend(
+            replace(slot, seats_left=service.capacity - session.taken)
+            for slot in open_slots(free, at_session)
+            if slot.start == session.start
+        )
     slots.sort(key=_slot_start)
     return slots
 

@@ -25,7 +25,13 @@ from accounts.principals import is_api_key
 from providers.holidays import closed_dates
 from providers.models import BusySource, ExternalBusy, Provider, Service, TimeOff, WorkingHours
 from scheduling import rules
-from scheduling.availability import Interval, ProviderSchedule, Slot, WeeklyInterval
+from scheduling.availability import (
+    Interval,
+    ProviderSchedule,
+    SessionSeats,
+    Slot,
+    WeeklyInterval,
+)
 from scheduling.models import (
     ACTIVE_STATUSES,
     BLOCKING_STATUSES,
@@ -203,16 +209,22 @@ def provider_schedules(
     # Sorted by provider, then by time: each provider's busy time is one run of rows, in order.
     rows, parse = _instant_keys(
         appointments.order_by("provider_id", "blocked_start", "blocked_end"),
-        ("provider_id", "start", "blocked_start", "blocked_end"),
+        ("provider_id", "start", "blocked_start", "blocked_end", "session_id", "service_id"),
         instants=3,
     )
     instant = _Memo(parse)
     busy: dict[int, tuple[Interval, ...]] = {}
     start_keys: dict[int, tuple] = {}
+    sessions: dict[int, tuple[SessionSeats, ...]] = {}
     if rows:
-        provider_column, start_column, blocked_start_column, blocked_end_column = zip(
-            *rows, strict=True
-        )
+        (
+            provider_column,
+            start_column,
+            blocked_start_column,
+            blocked_end_column,
+            session_column,
+            service_column,
+        ) = zip(*rows, strict=True)
         # Appointments of a clinic hold a few thousand distinct intervals: build each once.
         interval = _Memo(lambda pair: Interval(instant[pair[0]], instant[pair[1]]))
         intervals = list(
@@ -222,7 +234,17 @@ def provider_schedules(
         for provider_id in ids:
             first = bisect_left(provider_column, provider_id)
             last = bisect_right(provider_column, provider_id, first)
-            if last > first:
+            if last <= first:
+                continue
+            if any(session_column[first:last]):
+                busy[provider_id], start_keys[provider_id], sessions[provider_id] = _seated(
+                    intervals[first:last],
+                    start_column[first:last],
+                    session_column[first:last],
+                    service_column[first:last],
+                    instant,
+                )
+            else:
                 busy[provider_id] = tuple(intervals[first:last])
                 start_keys[provider_id] = start_column[first:last]
 
@@ -268,9 +290,38 @@ def provider_schedules(
                 busy=busy.get(provider.pk, ()),
                 daily_cap=provider.daily_cap,
                 appointments_per_day=dict(per_day),
+                sessions=sessions.get(provider.pk, ()),
             )
         )
     return schedules
+
+
+def _seated(intervals, start_keys, session_ids, service_ids, instant) -> tuple:
+    """A provider's busy rows with group sessions among them: (busy time, start keys for the
+    day counts, sessions). The seats of a session are ONE busy interval (from the earliest
+    held start to the latest held end of its seats) and one appointment of the day, and a
+    `SessionSeats` counting them."""
+    own: list[Interval] = []
+    own_starts: list = []
+    seats: dict[int, list] = {}
+    for held, start_key, session_id, service_id in zip(
+        intervals, start_keys, session_ids, service_ids, strict=True
+    ):
+        if session_id is None:
+            own.append(held)
+            own_starts.append(start_key)
+        elif session_id in seats:
+            entry = seats[session_id]
+            entry[0] = Interval(min(entry[0].start, held.start), max(entry[0].end, held.end))
+            entry[3] += 1
+        else:
+            seats[session_id] = [held, start_key, service_id, 1]
+    found = tuple(
+        SessionSeats(session_id, service_id, instant[start_key], held, taken)
+        for session_id, (held, start_key, service_id, taken) in seats.items()
+    )
+    busy = sorted([*own, *(session.blocked for session in found)], key=_interval_order)
+    return tuple(busy), (*own_starts, *(entry[1] for entry in seats.values())), found
 
 
 _interval_order = attrgetter("start", "end")
@@ -337,6 +388,9 @@ def service_facts(service: Service) -> rules.ServiceFacts:
         buffer_before=timedelta(minutes=service.buffer_before_minutes),
         buffer_after=timedelta(minutes=service.buffer_after_minutes),
         accepted_urgencies=frozenset(service.accepted_urgencies or ()),
+        capacity=service.capacity,
+        min_participants=service.min_participants,
+        minimum_deadline=timedelta(hours=service.minimum_deadline_hours),
     )
 
 

@@ -60,6 +60,7 @@ from scheduling.services import (
     _raise_refusal,
     _release_expired_holds,
     _reschedule,
+    _seat_sessions,
     _set_time,
     _validate_fields,
 )
@@ -308,6 +309,9 @@ def series_book(
         series.save()
         appointments = []
         source = AppointmentSource.STAFF if override_policy else AppointmentSource.MANUAL
+        sessions = _seat_sessions(
+            provider=provider, service=service, starts=[check.start for check in chosen]
+        )
         for check in chosen:
             appointment = Appointment(
                 client=client,
@@ -318,6 +322,7 @@ def series_book(
                 source=source,
                 series=series,
                 series_original_start=check.original_start,
+                session=sessions.get(check.start),
             )
             _set_time(appointment, start=check.start, service=service)
             _validate_fields(appointment)

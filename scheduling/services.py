@@ -32,6 +32,8 @@ from scheduling.models import (
     AppointmentSource,
     AppointmentStatus,
     BookingPolicy,
+    GroupSession,
+    GroupSessionStatus,
 )
 from scheduling.rules import CLIENT_BUSY, SLOT_TAKEN
 from scheduling.selectors import (
@@ -222,7 +224,7 @@ def _check_bookable(
 def _validate_fields(appointment: Appointment) -> None:
     """The model's field validation, without queries (see `_save_checked`)."""
     appointment.full_clean(
-        exclude=["client", "provider", "service", "cancelled_by", "series"],
+        exclude=["client", "provider", "service", "cancelled_by", "series", "session"],
         validate_unique=False,
         validate_constraints=False,
     )
@@ -260,6 +262,42 @@ def _set_time(appointment: Appointment, *, start: datetime, service: Service) ->
     appointment.end = start + timedelta(minutes=service.duration_minutes)
     appointment.blocked_start = start - timedelta(minutes=service.buffer_before_minutes)
     appointment.blocked_end = appointment.end + timedelta(minutes=service.buffer_after_minutes)
+
+
+def _seat_sessions(
+    *, provider: Provider, service: Service, starts: list[datetime]
+) -> dict[datetime, GroupSession]:
+    """The scheduled session of a group service at each start, opened where there is none
+    (two queries whatever the number of starts; none for a private service). Called under
+    the provider's row lock after the rules found a seat free at each start, so the seats
+    counted are the seats held; one scheduled session per start is also a unique index."""
+    if not service.is_group:
+        return {}
+    sessions = {
+        session.start: session
+        for session in GroupSession.objects.filter(
+            provider=provider,
+            service=service,
+            status=GroupSessionStatus.SCHEDULED,
+            start__in=starts,
+        )
+    }
+    duration = timedelta(minutes=service.duration_minutes)
+    opened = [
+        GroupSession(provider=provider, service=service, start=start, end=start + duration)
+        for start in dict.fromkeys(starts)
+        if start not in sessions
+    ]
+    GroupSession.objects.bulk_create(opened)
+    sessions.update((session.start, session) for session in opened)
+    return sessions
+
+
+def _take_seat(appointment: Appointment, *, provider: Provider, service: Service) -> None:
+    """A group service's appointment is a seat of the session at its start (see
+    `_seat_sessions`); any other has no session."""
+    sessions = _seat_sessions(provider=provider, service=service, starts=[appointment.start])
+    appointment.session = sessions.get(appointment.start)
 
 
 # --- holds ---------------------------------------------------------------------------------
@@ -341,6 +379,7 @@ def hold_place(
             source=AppointmentSource.WAITLIST,
         )
         _set_time(hold, start=start, service=service)
+        _take_seat(hold, provider=provider, service=service)
         _save_checked(hold)
         return hold
 
@@ -442,6 +481,7 @@ def appointment_book_in_transaction(
         source=source,
     )
     _set_time(appointment, start=start, service=service)
+    _take_seat(appointment, provider=provider, service=service)
     _save_checked(appointment)
     events.run_booking_hooks(appointment=appointment, context=context or {})
     events.send_on_commit(
@@ -553,6 +593,7 @@ def _reschedule(
     )
     old_start, old_end = appointment.start, appointment.end
     _set_time(appointment, start=new_start, service=service)
+    _take_seat(appointment, provider=provider, service=service)
     appointment.sequence += 1
     # The client confirmed the old time, not this one (and its answer links are gone).
     appointment.status, appointment.confirmed_at = AppointmentStatus.BOOKED, None
