@@ -8,6 +8,7 @@ WEBHOOKS_TASK_NAME = "Send due webhooks"
 NO_SHOW_RETRAIN_TASK_NAME = "Retrain the no-show model"
 NO_SHOW_RESCORE_TASK_NAME = "Re-score upcoming appointments' no-show risk"
 NO_SHOW_ACT_TASK_NAME = "Act on no-show risk"
+SESSION_MINIMUM_TASK_NAME = "Check group sessions' minimum"
 
 
 def ensure_beat_schedule(
@@ -106,6 +107,15 @@ def ensure_beat_schedule(
             "description": "Sends the extra reminder of high-risk appointments, releases the "
             "unconfirmed ones past their deadline (when confirm-or-release is on) and gives "
             "their times standby clients.",
+        },
+    )
+    task_model.objects.get_or_create(
+        name=SESSION_MINIMUM_TASK_NAME,
+        defaults={
+            "task": "scheduling.tasks.check_session_minimums",
+            "interval": every_5_minutes,
+            "description": "Cancels each group session that has fewer participants than its "
+            "service's minimum when its deadline comes (once), and tells every attendee.",
         },
     )
 

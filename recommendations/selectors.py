@@ -296,6 +296,7 @@ def recommendation_inputs(
             timezone=s.timezone,
             blocked_start=s.start - before,
             blocked_end=s.end + after,
+            seats_left=s.seats_left,
         )
         for s in slots
     ]

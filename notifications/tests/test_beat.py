@@ -52,6 +52,7 @@ def test_data_migration_is_applied_and_creates_the_beat_schedule(db):
         beat.NO_SHOW_RETRAIN_TASK_NAME: ("attendance.tasks.retrain_no_show", "3", "0"),
         beat.NO_SHOW_RESCORE_TASK_NAME: ("attendance.tasks.rescore_upcoming", "4", "0"),
         beat.NO_SHOW_ACT_TASK_NAME: ("notifications.tasks.act_on_no_show_risk", 5, "minutes"),
+        beat.SESSION_MINIMUM_TASK_NAME: ("scheduling.tasks.check_session_minimums", 5, "minutes"),
     }
     assert str(PeriodicTask.objects.get(name=beat.DIGEST_TASK_NAME).crontab.timezone) == "UTC"
 

@@ -52,6 +52,9 @@ class PublicServiceSerializer(serializers.ModelSerializer):
             "buffer_before_minutes",
             "buffer_after_minutes",
             "accepted_urgencies",
+            "capacity",
+            "min_participants",
+            "minimum_deadline_hours",
         ]
 
 
@@ -60,7 +63,7 @@ class ProviderServiceBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["id", "name", "category", "duration_minutes", "price"]
+        fields = ["id", "name", "category", "duration_minutes", "price", "capacity"]
 
 
 @extend_schema_field(

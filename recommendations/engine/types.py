@@ -37,6 +37,7 @@ class CandidateSlot:
     timezone: str
     blocked_start: datetime
     blocked_end: datetime
+    seats_left: int | None = None  # a group service's seats still free (None: private)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,12 +119,17 @@ class SlotSerializer(serializers.Serializer):
         help_text="False when that moment has already passed: booked now, the appointment "
         "could not be changed or cancelled online."
     )
+    seats_left = serializers.IntegerField(
+        allow_null=True,
+        help_text="For a group service, the seats still free in the session at this time "
+        "(booking takes one); null for a private appointment.",
+    )
 
 
 def slot_data(
     slot, *, service_id: int, provider_name: str, policy: rules.Policy, now: datetime
 ) -> dict:
-    """A slot (anything with provider_id, start, end, local_start, timezone) as
+    """A slot (anything with provider_id, start, end, local_start, timezone, seats_left) as
     `SlotSerializer` shows it, with what the cut-off rule would say of it once booked."""
     zone = slot.local_start.tzinfo
     return {
@@ -138,6 +143,7 @@ def slot_data(
         "local_start": slot.local_start.isoformat(),
         "local_end": slot.end.astimezone(zone).isoformat(),
         "timezone": slot.timezone,
+        "seats_left": slot.seats_left,
     }
 
 
@@ -188,6 +194,7 @@ class _ServiceSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     duration_minutes = serializers.IntegerField()
+    capacity = serializers.IntegerField(help_text="Seats per session; 1 for private ones.")
 
 
 class _ClientSummarySerializer(serializers.Serializer):
@@ -252,6 +259,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "cancellation_reason",
             "sequence",
             "series",
+            "session",
             "created_at",
             "updated_at",
         ]

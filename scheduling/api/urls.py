@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling.api import series, views
+from scheduling.api import series, sessions, views
 
 urlpatterns = [
     path("appointments", views.AppointmentListCreateApi.as_view(), name="appointment-list"),
@@ -26,6 +26,9 @@ urlpatterns = [
     path("series/<int:pk>", series.SeriesDetailApi.as_view(), name="series-detail"),
     path("series/<int:pk>/cancel", series.SeriesCancelApi.as_view(), name="series-cancel"),
     path("series/<int:pk>/move", series.SeriesMoveApi.as_view(), name="series-move"),
+    path("sessions", sessions.SessionListApi.as_view(), name="session-list"),
+    path("sessions/<int:pk>", sessions.SessionDetailApi.as_view(), name="session-detail"),
+    path("sessions/<int:pk>/cancel", sessions.SessionCancelApi.as_view(), name="session-cancel"),
     path(
         "admin/appointments",
         views.AdminAppointmentListApi.as_view(),
