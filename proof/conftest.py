@@ -39,6 +39,7 @@ class World:
     offer_token_a: str = ""
     calendar_p1: object = None  # P1's calendar subscription (a private address: never fetched)
     series_a: object = None  # client A's weekly series with P1 (two Wednesdays, 09:00)
+    session_a: object = None  # P1's group session in which client A holds a seat (Thursday 09:00)
     clients: dict = field(default_factory=dict)
 
     def api(self, role: str) -> APIClient:
@@ -78,6 +79,18 @@ def _series(*, client, provider, service):
         rule=Recurrence(Frequency.WEEKLY, count=2),
         actor=client,
     ).series
+
+
+def _group_session(*, client, provider):
+    """P1's group class with client A in one of its seats."""
+    from providers.tests.factories import ServiceFactory
+
+    group = ServiceFactory(name="Group class", duration_minutes=60, capacity=4)
+    provider.services.add(group)
+    seat = _book(
+        client=client, provider=provider, service=group, start=next_weekday_at(3, 9), actor=client
+    )
+    return seat.session
 
 
 def _past_appointment(*, client, provider, service):
@@ -169,6 +182,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     return World(
         calendar_p1=_calendar_subscription(p1),
         series_a=_series(client=users["client_a"], provider=p1, service=service),
+        session_a=_group_session(client=users["client_a"], provider=p1),
         users=users,
         p1=p1,
         p2=p2,

@@ -85,6 +85,7 @@ def _paths(world) -> dict[str, object]:
         "offer_token_a": world.offer_token_a,
         "calendar_p1": world.calendar_p1.pk,
         "series_a": world.series_a.pk,
+        "session_a": world.session_a.pk,
         "series_a_first": world.series_a.occurrences.order_by("start").first().pk,
         "series_a_moved": next_weekday_at(2, 13).isoformat(),
         "series_free": next_weekday_at(3, 11, weeks_ahead=2).isoformat(),
@@ -236,6 +237,18 @@ ROWS = [
         "/api/series/{series_a}/cancel",
         parties_of_a(200),
         body={"appointment": "{series_a_first}", "scope": "all"},
+    ),
+    # --- group sessions ------------------------------------------------------------------
+    Row("list group sessions", "read", "GET", "/api/sessions", signed_in(200)),
+    Row("group session detail", "read", "GET", "/api/sessions/{session_a}", parties_of_a(200)),
+    Row(
+        "cancel a group session",
+        "delete",
+        "POST",
+        "/api/sessions/{session_a}/cancel",
+        # A holds a seat (and cancels it as an appointment); the session is the provider's.
+        parties_of_a(200) | {A: 403},
+        body={"reason": "The studio is closed."},
     ),
     # --- providers and services: public ---------------------------------------------------
     Row("services", "read", "GET", "/api/services", everyone(200)),
@@ -657,8 +670,22 @@ def _ids(response) -> set[int]:
     return {item["id"] for item in items}
 
 
+def test_group_session_attendees_are_shown_to_its_provider_and_staff_only(world):
+    path = f"/api/sessions/{world.session_a.pk}"
+    seen = {role: world.api(role).get(path).json() for role in (A, P1, ADMIN)}
+    assert seen[A]["attendees"] is None and seen[A]["seats_left"] == 3
+    for role in (P1, ADMIN):
+        assert [row["client"] for row in seen[role]["attendees"]] == [world.users[A].pk]
+    for role in (A, B, P1, P2):
+        listed = {row["id"] for row in world.api(role).get("/api/sessions").json()}
+        assert listed == ({world.session_a.pk} if role in (A, P1) else set()), role
+
+
 def test_appointment_lists_show_each_role_exactly_its_own(world):
-    series = set(world.series_a.occurrences.values_list("pk", flat=True))
+    series = {
+        *world.series_a.occurrences.values_list("pk", flat=True),
+        *world.session_a.seats.values_list("pk", flat=True),  # A's seat in P1's class
+    }
     expected = {
         A: {world.appt_a.pk, world.past_a.pk, *series},
         B: {world.appt_b.pk},
@@ -774,6 +801,8 @@ KEY_GRANTS = {
     "book a series": {K_WRITE: 400},
     "move a series occurrence": {K_WRITE: 200},
     "cancel a series": {K_WRITE: 200},
+    "list group sessions": {K_READ: 200},
+    "group session detail": {K_READ: 200},
     "bookings analytics": {K_ANALYTICS: 200},
     "users analytics": {K_ANALYTICS: 200},
 }
@@ -878,4 +907,11 @@ def test_a_key_with_appointments_read_lists_every_clients_appointments(world, ap
     response = client.get("/api/appointments", {"page_size": 100})
     assert response.status_code == 200
     series = set(world.series_a.occurrences.values_list("pk", flat=True))
-    assert _ids(response) == {world.appt_a.pk, world.appt_b.pk, world.past_a.pk, *series}
+    seats = set(world.session_a.seats.values_list("pk", flat=True))
+    assert _ids(response) == {
+        world.appt_a.pk,
+        world.appt_b.pk,
+        world.past_a.pk,
+        *series,
+        *seats,
+    }

@@ -95,6 +95,7 @@ def _object_ids(world, role: str) -> dict[str, int]:
         "offers": world.offer_a.pk,
         # Client A's series with P1 (client B's role does not fuzz: the admin reaches it).
         "series": world.series_a.pk,
+        "sessions": world.session_a.pk,
     }
 
 
