@@ -47,6 +47,9 @@ class ServiceAdminForm(forms.ModelForm):
             "buffer_after_minutes",
             "price",
             "accepted_urgencies",
+            "capacity",
+            "min_participants",
+            "minimum_deadline_hours",
         ]
 
 
@@ -60,6 +63,7 @@ class ServiceAdmin(admin.ModelAdmin):
         "price",
         "buffer_before_minutes",
         "buffer_after_minutes",
+        "capacity",
         "is_active",
     ]
     list_filter = ["is_active", "category"]
@@ -79,6 +83,14 @@ class ServiceAdmin(admin.ModelAdmin):
             },
         ),
         ("Booking", {"fields": ["accepted_urgencies"]}),
+        (
+            "Group sessions",
+            {
+                "fields": ["capacity", "min_participants", "minimum_deadline_hours"],
+                "description": "With more than one seat, each provider's session at a time "
+                "holds up to that many clients.",
+            },
+        ),
     ]
     actions = ["activate", "deactivate"]
 

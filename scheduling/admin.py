@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from scheduling import series as series_services
-from scheduling import services
+from scheduling import services, sessions
 from scheduling.errors import SchedulingError
 from scheduling.models import (
     ACTIVE_STATUSES,
@@ -25,6 +25,7 @@ from scheduling.models import (
     AppointmentChange,
     AppointmentSeries,
     BookingPolicy,
+    GroupSession,
 )
 
 
@@ -355,6 +356,79 @@ class AppointmentSeriesAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(request, f"{done} series cancelled.", messages.SUCCESS)
+
+
+class SessionSeatInline(admin.TabularInline):
+    model = Appointment
+    fk_name = "session"
+    verbose_name = "attendee"
+    extra = 0
+    can_delete = False
+    fields = ["client", "status", "created_at", "cancellation_reason"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GroupSession)
+class GroupSessionAdmin(admin.ModelAdmin):
+    """Sessions open with their first seat (booked through the booking service); here staff
+    see the attendees and cancel a session, which tells every attendee
+    (`scheduling.sessions`)."""
+
+    list_display = ["__str__", "provider", "service", "start", "participants", "status"]
+    list_filter = ["status", "provider", "service"]
+    date_hierarchy = "start"
+    list_select_related = ["provider", "service"]
+    ordering = ["-start"]
+    inlines = [SessionSeatInline]
+    actions = ["cancel_sessions"]
+    readonly_fields = [
+        "uid",
+        "provider",
+        "service",
+        "start",
+        "end",
+        "status",
+        "minimum_checked_at",
+        "cancelled_at",
+        "cancellation_reason",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(participants=sessions.PARTICIPANTS)
+
+    @admin.display(description="participants", ordering="participants")
+    def participants(self, session) -> str:
+        return f"{session.participants} of {session.service.capacity}"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancelling keeps the rows
+
+    @admin.action(description="Cancel the selected sessions and tell every attendee")
+    def cancel_sessions(self, request, queryset) -> None:
+        done = 0
+        for session in queryset.select_related("provider", "service"):
+            try:
+                sessions.session_cancel(
+                    session=session, actor=request.user, reason="Cancelled by the clinic"
+                )
+            except (SchedulingError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{session}: {getattr(exc, 'message', exc)}", messages.WARNING
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} session(s) cancelled.", messages.SUCCESS)
 
 
 class ClientAppointmentInline(admin.TabularInline):

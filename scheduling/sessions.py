@@ -32,6 +32,7 @@ from scheduling.services import _cancel, _lock_provider, _own_transaction
 # The seats that count as participants: booked or confirmed (a live hold is an offer, not a
 # participant yet; it is released with the session).
 PARTICIPANT = Q(seats__status__in=ACTIVE_STATUSES)
+PARTICIPANTS = Count("seats", filter=PARTICIPANT)
 LONGEST_DEADLINE = timedelta(hours=24 * 30)
 
 
@@ -43,7 +44,7 @@ def sessions_visible_to(*, user) -> QuerySet[GroupSession]:
     return (
         GroupSession.objects.filter(pk__in=seats.values("session_id"))
         .select_related("provider", "service")
-        .annotate(participants=Count("seats", filter=PARTICIPANT))
+        .annotate(participants=PARTICIPANTS)
     )
 
 

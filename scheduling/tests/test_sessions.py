@@ -15,9 +15,9 @@ from providers.tests.factories import ProviderFactory, ServiceFactory
 from scheduling import rules, sessions
 from scheduling.errors import InvalidTransition, SlotUnavailable
 from scheduling.models import Appointment, AppointmentStatus, GroupSession, GroupSessionStatus
+from scheduling.recurrence import Frequency, Recurrence
 from scheduling.selectors import available_slots, booking_snapshot
 from scheduling.series import series_book
-from scheduling.recurrence import Frequency, Recurrence
 from scheduling.services import (
     appointment_book,
     appointment_cancel,
