@@ -83,7 +83,13 @@
         score: item.score,
         // The cut-off rule's answer, from the API: booked now, could it still be changed online?
         changeable: item.changeable !== false,
+        // A group service's seats still free in that session (null: a private appointment).
+        seatsLeft: item.seats_left == null ? null : item.seats_left,
       };
+    }
+
+    function seatsText(count) {
+      return count === 1 ? "1 seat left" : count + " seats left";
     }
 
     function params(extra) {
@@ -241,7 +247,7 @@
         recommendationList.appendChild(SB.element("li", { className: "sb-rec", "data-rank": String(index + 1) }, [
           SB.element("strong", { className: "sb-rec-when", text: when(slot.start, slot.end) }),
           SB.element("div", { text: "with " + slot.providerName }),
-          SB.element("div", { className: "sb-rec-service sb-muted", text: serviceLine() }),
+          SB.element("div", { className: "sb-rec-service sb-muted", text: serviceLine() + (slot.seatsLeft == null ? "" : " · " + seatsText(slot.seatsLeft)) }),
           reasons,
           button,
         ]));
@@ -260,8 +266,10 @@
         const key = SB.dayKey(slot.start, zone);
         if (!byDay.has(key)) byDay.set(key, new Map());
         const times = byDay.get(key);
-        if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, changeable: slot.changeable, providers: [] });
-        times.get(slot.start).providers.push({ id: slot.providerId, name: slot.providerName });
+        if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, changeable: slot.changeable, providers: [], seatsLeft: null });
+        const time = times.get(slot.start);
+        time.providers.push({ id: slot.providerId, name: slot.providerName });
+        if (slot.seatsLeft != null) time.seatsLeft = (time.seatsLeft || 0) + slot.seatsLeft;
       });
       const full = new Map((fullDays || []).map(function (day) { return [day.date, day.reason]; }));
       if (!byDay.size) {
@@ -290,10 +298,12 @@
         times.forEach(function (time) {
           const label = SB.formatTime(time.start, zone);
           const who = time.providers.length === 1 ? time.providers[0].name : time.providers.length + " providers";
+          const seats = time.seatsLeft == null ? "" : ", " + seatsText(time.seatsLeft);
           const button = SB.element("button", {
             type: "button", className: "sb-slot", "aria-pressed": "false",
-            "data-start": time.start, "aria-label": label + " with " + who, text: label,
+            "data-start": time.start, "aria-label": label + " with " + who + seats, text: label,
           });
+          if (seats) button.appendChild(SB.element("span", { className: "sb-seats", text: seatsText(time.seatsLeft) }));
           button.addEventListener("click", function () {
             choose({ start: time.start, end: time.end, changeable: time.changeable, providers: time.providers, fromRecommendation: false }, button);
           });
