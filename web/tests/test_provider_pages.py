@@ -66,3 +66,33 @@ def test_the_home_page_sends_a_provider_to_their_schedule(client):
     hero = client.get("/").content.decode().split('class="hero"', 1)[1].split("</section>")[0]
 
     assert 'href="/schedule"' in hero and 'href="/book"' not in hero
+
+
+@pytest.mark.django_db
+def test_a_group_session_is_one_entry_listing_its_attendees(client, frozen_now):
+    from accounts.tests.factories import UserFactory
+    from providers.tests.factories import ServiceFactory
+    from scheduling.services import appointment_book, appointment_cancel
+
+    group = ServiceFactory(name="Back class", duration_minutes=60, capacity=5)
+    provider = ProviderFactory(services=[group])
+    start = datetime(2026, 1, 13, 10, tzinfo=UTC)
+    people = [UserFactory(first_name=name, last_name="Tester") for name in ("Ana", "Bo", "Cy")]
+    seats = [
+        appointment_book(client=who, provider=provider, service=group, start=start)
+        for who in people
+    ]
+    appointment_cancel(appointment=seats[2], actor=people[2])
+    client.force_login(provider.user)
+
+    response = client.get("/schedule?view=day&date=2026-01-13")
+
+    (day,) = response.context["columns"]
+    (entry,) = [e for e in day["entries"] if e["kind"] != "free"]
+    assert entry["kind"] == "session" and entry["taken"] == 2
+    page = response.content.decode()
+    assert page.count('data-session-id="') == 1
+    assert "2 of 5 seats taken" in page
+    for who in ("Ana Tester", "Bo Tester", "Cy Tester"):
+        assert who in page
+    assert "Cancelled" in page.split("Cy Tester", 1)[1].split("</li>", 1)[0]

@@ -265,9 +265,7 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
         day_appointments = [
             a for a in appointments if day_start <= a.start.astimezone(zone) < day_end
         ]
-        entries = [
-            {"kind": "appointment", "start": a.start, "appointment": a} for a in day_appointments
-        ]
+        entries = _schedule_entries(day_appointments)
         entries += [{"kind": "free", "start": b.start, "block": b} for b in day_free]
         entries.sort(key=lambda entry: (entry["start"], entry["kind"]))
         day_working = [b for b in working if b.start < day_end and b.end > day_start]
@@ -308,6 +306,32 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
             "page_title": "My schedule",
         },
     )
+
+
+def _schedule_entries(appointments: list) -> list[dict]:
+    """The day's entries: an appointment each, and a group session once with its seats (the
+    attendees, each with their own status and page)."""
+    entries: list[dict] = []
+    sessions: dict[int, dict] = {}
+    for appointment in appointments:
+        if appointment.session_id is None:
+            entries.append(
+                {"kind": "appointment", "start": appointment.start, "appointment": appointment}
+            )
+            continue
+        if appointment.session_id not in sessions:
+            sessions[appointment.session_id] = {
+                "kind": "session",
+                "start": appointment.start,
+                "first": appointment,
+                "seats": [],
+                "taken": 0,
+            }
+            entries.append(sessions[appointment.session_id])
+        entry = sessions[appointment.session_id]
+        entry["seats"].append(appointment)
+        entry["taken"] += appointment.is_active
+    return entries
 
 
 # --- notifications and profile ----------------------------------------------------------------
