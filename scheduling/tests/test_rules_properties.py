@@ -11,6 +11,7 @@ deactivated) and random policies (step, notice, horizon, per-day limit, staff ov
 """
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling import rules
-from scheduling.availability import Interval, ProviderSchedule, WeeklyInterval
+from scheduling.availability import Interval, ProviderSchedule, SessionSeats, WeeklyInterval
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata"]
 # Days around DST changes, and ordinary days.
@@ -72,9 +73,35 @@ def intervals_near(draw, base: datetime, count: int) -> tuple[Interval, ...]:
 
 
 @st.composite
-def provider_facts(draw, provider_id: int, base: datetime) -> rules.ProviderFacts:
+def group_sessions(draw, base: datetime, service: rules.ServiceFacts) -> tuple:
+    """Sessions with seats held (of this group service, sometimes of another), mostly on
+    whole hours so that some lie on the provider's grid and can be joined."""
+    found = []
+    for index in range(draw(st.integers(0, 2))):
+        start = base + draw(st.integers(0, 72)) * timedelta(hours=1)
+        start += draw(st.sampled_from([0, 0, 0, 30])) * MIN
+        blocked = Interval(
+            start - service.buffer_before, start + service.duration + service.buffer_after
+        )
+        found.append(
+            SessionSeats(
+                session_id=index + 1,
+                service_id=draw(st.sampled_from([SERVICE_ID] * 4 + [99])),
+                start=start,
+                blocked=blocked,
+                taken=draw(st.integers(1, service.capacity + 1)),
+            )
+        )
+    return tuple(found)
+
+
+@st.composite
+def provider_facts(
+    draw, provider_id: int, base: datetime, service: rules.ServiceFacts
+) -> rules.ProviderFacts:
     tz = draw(st.sampled_from(ZONES))
     base_day = base.date()
+    sessions = draw(group_sessions(base, service)) if service.is_group else ()
     schedule = ProviderSchedule(
         provider_id=provider_id,
         timezone=tz,
@@ -83,7 +110,9 @@ def provider_facts(draw, provider_id: int, base: datetime) -> rules.ProviderFact
         holidays=frozenset(
             draw(st.sampled_from([[], [], [], [base_day], [base_day + timedelta(days=1)]]))
         ),
-        busy=draw(intervals_near(base, 8)),
+        # Each session is one interval of busy time, as the loader gives it.
+        busy=(*draw(intervals_near(base, 8)), *(session.blocked for session in sessions)),
+        sessions=sessions,
         daily_cap=draw(st.none() | st.integers(1, 4)),
         appointments_per_day={
             base_day + timedelta(days=n): draw(st.integers(0, 4)) for n in range(-1, 4)
@@ -105,9 +134,7 @@ def provider_facts(draw, provider_id: int, base: datetime) -> rules.ProviderFact
 @st.composite
 def snapshots(draw):
     base = datetime.combine(draw(st.sampled_from(BASE_DATES)), time(0), tzinfo=UTC)
-    providers = {
-        pid: draw(provider_facts(pid, base)) for pid in range(1, draw(st.integers(1, 3)) + 1)
-    }
+    capacity = draw(st.sampled_from([1, 1, 3]))  # a third of the cases: a group service
     service = rules.ServiceFacts(
         service_id=SERVICE_ID,
         name="Consultation",
@@ -116,7 +143,14 @@ def snapshots(draw):
         buffer_before=draw(st.integers(0, 4)) * 5 * MIN,
         buffer_after=draw(st.integers(0, 4)) * 5 * MIN,
         accepted_urgencies=frozenset({"routine"}),
+        capacity=capacity,
+        min_participants=draw(st.sampled_from([1, 2])) if capacity > 1 else 1,
+        minimum_deadline=draw(st.integers(0, 12)) * timedelta(hours=1),
     )
+    providers = {
+        pid: draw(provider_facts(pid, base, service))
+        for pid in range(1, draw(st.integers(1, 3)) + 1)
+    }
     client = None
     if draw(mostly(True)):
         client_zone = draw(st.sampled_from(ZONES))
@@ -149,7 +183,35 @@ def snapshots(draw):
     )
     window_start = base + draw(st.integers(0, 30)) * timedelta(hours=1)
     window = Interval(window_start, window_start + draw(st.integers(4, 40)) * timedelta(hours=1))
+    if service.is_group and draw(mostly(True)):
+        snapshot = draw(with_session_at_an_offered_time(snapshot, window))
     return snapshot, window
+
+
+@st.composite
+def with_session_at_an_offered_time(draw, snapshot: rules.Snapshot, window: Interval):
+    """The snapshot with one more session, at a time it offers: one that can be joined
+    (unless full, or now refused by the client's own rules)."""
+    offered = rules.offered_slots(snapshot, SERVICE_ID, window)
+    if not offered:
+        return snapshot
+    slot = draw(st.sampled_from(offered))
+    service = snapshot.services[SERVICE_ID]
+    session = SessionSeats(
+        session_id=9,
+        service_id=SERVICE_ID,
+        start=slot.start,
+        blocked=Interval(slot.start - service.buffer_before, slot.end + service.buffer_after),
+        taken=draw(st.integers(1, service.capacity + 1)),
+    )
+    provider = snapshot.providers[slot.provider_id]
+    schedule = replace(
+        provider.schedule,
+        busy=(*provider.schedule.busy, session.blocked),
+        sessions=(*provider.schedule.sessions, session),
+    )
+    providers = {**snapshot.providers, slot.provider_id: replace(provider, schedule=schedule)}
+    return replace(snapshot, providers=providers)
 
 
 def probe_starts(snapshot: rules.Snapshot, window: Interval) -> list[datetime]:
@@ -183,9 +245,19 @@ def test_offered_slots_are_exactly_the_starts_refusal_accepts(case):
     offered_keys = {(slot.provider_id, slot.start) for slot in offered}
     assert len(offered_keys) == len(offered)
     assert offered == sorted(offered, key=lambda slot: (slot.start, slot.provider_id))
+    service = snapshot.services[SERVICE_ID]
     for slot in offered:
         assert rules.refusal(snapshot, slot.provider_id, SERVICE_ID, slot.start) is None
         assert window.start <= slot.start and slot.end <= window.end
+        session = rules.session_at(
+            snapshot.providers[slot.provider_id].schedule, SERVICE_ID, slot.start
+        )
+        if not service.is_group:
+            assert slot.seats_left is None
+        elif session is None:
+            assert slot.seats_left == service.capacity
+        else:
+            assert slot.seats_left == service.capacity - session.taken > 0
     duration = snapshot.services[SERVICE_ID].duration
     for provider_id in snapshot.providers:
         for start in probe_starts(snapshot, window):
