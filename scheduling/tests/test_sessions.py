@@ -349,3 +349,57 @@ def test_the_database_refuses_a_private_appointment_over_a_session(group, privat
             client=third, provider=provider, service=group, start=at(13, 10, 30), session=other
         )
     assert timedelta(0) < seat.end - seat.start
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+def _count_queries(function) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured.captured_queries)
+
+
+def test_availability_of_a_group_service_reads_as_many_queries_with_many_sessions(group):
+    few, many = ProviderFactory(services=[group]), ProviderFactory(services=[group])
+    book_seat(UserFactory(role="client"), few, group, at(13, 10))
+    for day in range(13, 17):
+        for hour in (9, 11, 13, 15):
+            for client in clients(2):
+                book_seat(client, many, group, at(day, hour))
+
+    def ask(provider):
+        return lambda: available_slots(
+            service=group, start=at(13, 0), end=at(17, 0), providers=[provider]
+        )
+
+    assert _count_queries(ask(few)) == _count_queries(ask(many))
+    joined = [slot for slot in ask(many)() if slot.seats_left == 1]
+    assert len(joined) == 16
+
+
+def test_a_group_series_books_in_as_many_queries_for_2_and_12_weeks(group, provider):
+    from scheduling.models import BookingPolicy
+
+    BookingPolicy.load()
+    regular = UserFactory(role="client")
+
+    def queries(count: int) -> int:
+        def run():
+            booked = series_book(
+                client=regular,
+                provider=provider,
+                service=group,
+                first_start=at(13, 10),
+                rule=Recurrence(Frequency.WEEKLY, count=count),
+                mode="all",
+            )
+            assert len(booked.appointments) == count
+
+        used = _count_queries(run)
+        Appointment.objects.filter(client=regular).update(status=AppointmentStatus.CANCELLED)
+        return used
+
+    assert queries(2) == queries(12)
