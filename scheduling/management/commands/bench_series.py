@@ -1,6 +1,6 @@
 """Benchmark checking and booking a recurring series in a throw-away database.
 
-    python manage.py bench_series [--json] [--weeks 52] [--busy 2000] [--repeat 7]
+    python manage.py bench_series [--json] [--weeks 52] [--busy 2000] [--repeat 7] [--seats 1]
 
 A provider in New York (Monday to Friday 08:00-18:00, the clinic's year filled with `--busy`
 other appointments, one of them on the series' tenth Monday at 09:00 so one occurrence is
@@ -10,7 +10,8 @@ occurrences across both DST changes. Printed, median of `--repeat` runs: the che
 (`series_book`, notification side effects detached as in bench_availability), and, for
 comparison, the same occurrences booked one `appointment_book` at a time; the queries each
 ran. The goal: checking and booking a 52-week series under 300 ms, with a query count that
-does not grow with the series.
+does not grow with the series. With `--seats` above 1 the service is a group class: each
+occurrence takes a seat in the session of its week (opened by the series' booking).
 
 DATABASE_URL picks the engine; the configured database is never touched (as
 bench_availability).
@@ -43,10 +44,15 @@ class Command(BaseCommand):
         parser.add_argument("--busy", type=int, default=2000, help="Other appointments.")
         parser.add_argument("--repeat", type=int, default=7, help="Runs per median.")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--seats", type=int, default=1, help="Seats per session (above 1: a group class)."
+        )
 
     def handle(self, *args, **options):
         if not 2 <= options["weeks"] <= 104:
             raise CommandError("--weeks must be from 2 to 104.")
+        if not 1 <= options["seats"] <= 500:
+            raise CommandError("--seats must be from 1 to 500.")
         if options["repeat"] < 1 or options["busy"] < 0:
             raise CommandError("--repeat must be at least 1 and --busy not negative.")
         with scratch_database("bench"):
@@ -56,7 +62,7 @@ class Command(BaseCommand):
         else:
             self.print_table(results)
 
-    def build_clinic(self, *, weeks: int, busy: int, seed: int):
+    def build_clinic(self, *, weeks: int, busy: int, seed: int, seats: int = 1):
         from accounts.models import Role, User
         from providers.models import Provider, Service, ServiceCategory, WorkingHours
         from scheduling.models import Appointment, BookingPolicy
@@ -67,7 +73,9 @@ class Command(BaseCommand):
         policy.max_client_appointments_per_day = None
         policy.save()
         category = ServiceCategory.objects.create(name="Bench", slug="bench")
-        service = Service.objects.create(category=category, name="Physio", duration_minutes=45)
+        service = Service.objects.create(
+            category=category, name="Physio", duration_minutes=45, capacity=seats
+        )
         provider_user = User.objects.create(
             email="provider@bench.invalid", role=Role.PROVIDER, password="!"
         )
@@ -131,7 +139,7 @@ class Command(BaseCommand):
 
         weeks = options["weeks"]
         provider, service, client, first, busy = self.build_clinic(
-            weeks=weeks, busy=options["busy"], seed=options["seed"]
+            weeks=weeks, busy=options["busy"], seed=options["seed"], seats=options["seats"]
         )
         rule = Recurrence(Frequency.WEEKLY, count=weeks)
 
@@ -191,6 +199,7 @@ class Command(BaseCommand):
         return {
             "engine": connection.vendor,
             "weeks": weeks,
+            "seats": options["seats"],
             "other_appointments": busy,
             "refused": len(refused),
             "refused_alternatives": [len(c.alternatives) for c in refused],
@@ -213,7 +222,9 @@ class Command(BaseCommand):
 
     def print_table(self, r: dict) -> None:
         self.stdout.write(
-            f"{r['engine']}: a {r['weeks']}-week series at 09:00 New York (local times booked: "
+            f"{r['engine']}: a {r['weeks']}-week series at 09:00 New York"
+            + (f" of a group class ({r['seats']} seats)" if r["seats"] > 1 else "")
+            + f" (local times booked: "
             f"{', '.join(r['local_times'])}), {r['other_appointments']} other appointments, "
             f"{r['refused']} occurrence refused (alternatives: {r['refused_alternatives']}), "
             f"{r['booked']} booked; median of {r['repeat']}"
