@@ -80,6 +80,16 @@ SERVICES = [
         PLANNED,
         "Deep tissue massage for recovery.",
     ),
+    (
+        "physiotherapy",
+        "Back care class",
+        60,
+        0,
+        15,
+        "20.00",
+        PLANNED,
+        "A small group class: exercises for a stronger back, up to 8 people.",
+    ),
     ("tutoring", "Maths tutoring", 60, 0, 0, "40.00", PLANNED, "GCSE to first-year university."),
     (
         "tutoring",
@@ -112,6 +122,9 @@ SERVICES = [
         "CV, interviews and next steps.",
     ),
 ]
+
+# Group classes: name -> (seats per session, minimum participants, deadline in hours).
+GROUP_CLASSES = {"Back care class": (8, 3, 24)}
 
 MON_FRI = range(5)
 
@@ -174,7 +187,12 @@ PROVIDERS = [
         timezone="Europe/London",
         country="GB",
         subdivision="ENG",
-        services=["Physiotherapy assessment", "Physiotherapy follow-up", "Sports massage"],
+        services=[
+            "Physiotherapy assessment",
+            "Physiotherapy follow-up",
+            "Sports massage",
+            "Back care class",
+        ],
         hours=_week([("08:00", "12:00"), ("13:00", "16:00")]),
         daily_cap=8,
         time_off=[(9, 1, "Training course")],
@@ -291,6 +309,7 @@ def create_demo_clinic() -> None:
     }
     services: dict[str, Service] = {}
     for slug, name, minutes, before, after, price, urgencies, description in SERVICES:
+        capacity, minimum, deadline = GROUP_CLASSES.get(name, (1, 1, 24))
         service, created = Service.objects.get_or_create(
             category=categories[slug],
             name=name,
@@ -301,6 +320,9 @@ def create_demo_clinic() -> None:
                 "price": Decimal(price),
                 "accepted_urgencies": urgencies,
                 "description": description,
+                "capacity": capacity,
+                "min_participants": minimum,
+                "minimum_deadline_hours": deadline,
             },
         )
         if created:

@@ -130,7 +130,9 @@ def _past_appointments(
     rows, leads = [], []
     for user, person in zip(clients, hidden, strict=True):
         provider = providers[person.usual_provider_id]
-        services = [s for s in provider.services.all() if s.is_active]
+        # Private services only: the seats of a group class are booked through the
+        # booking service, which puts them in their session.
+        services = [s for s in provider.services.all() if s.is_active and not s.is_group]
         if not services:
             continue
         service = services[int(rng.integers(len(services)))]

@@ -77,6 +77,11 @@ def test_the_extra_reminders_migration_is_applied(db):
     assert ("notifications", "0008_extra_reminders") in applied
 
 
+def test_the_session_minimum_beat_migration_is_applied(db):
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert ("notifications", "0009_session_minimum_beat") in applied
+
+
 def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
     PeriodicTask.objects.filter(name=beat.REMINDERS_TASK_NAME).update(enabled=False)
@@ -85,7 +90,7 @@ def test_schedule_command_is_idempotent_and_keeps_staff_edits(db):
     call_command("notifications_beat_schedule", stdout=StringIO())
 
     # The entries this command keeps (external calendars store their own: calendars.beat).
-    assert PeriodicTask.objects.exclude(task__startswith="calendars.").count() == 8
+    assert PeriodicTask.objects.exclude(task__startswith="calendars.").count() == 9
     assert PeriodicTask.objects.get(name=beat.REMINDERS_TASK_NAME).enabled is False
 
 

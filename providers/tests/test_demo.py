@@ -33,7 +33,8 @@ def test_demo_clinic_is_idempotent(demo_logins):
     create_demo_clinic()
     assert counts() == first
     assert first["ServiceCategory"] == 4
-    assert 8 <= first["Service"] <= 10
+    assert 8 <= first["Service"] <= 11
+    assert Service.objects.filter(capacity__gt=1).count() == 1  # a group class
     assert first["Provider"] == 10
 
 

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         from attendance.demo import create_demo_attendance
         from providers.demo import create_demo_clinic
         from recommendations.demo import create_demo_history
+        from scheduling.demo import create_demo_group_sessions
 
         email_settings = {} if options["send_emails"] else {"EMAIL_BACKEND": QUIET_EMAIL_BACKEND}
         # In-process tasks log a line each; the demo's hundreds of emails would bury the logins.
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             credentials = create_demo_users()
             create_demo_clinic()
             create_demo_history()
+            create_demo_group_sessions()
             create_demo_attendance()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
         for user, password in credentials:
