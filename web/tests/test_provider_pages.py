@@ -96,3 +96,28 @@ def test_a_group_session_is_one_entry_listing_its_attendees(client, frozen_now):
     for who in ("Ana Tester", "Bo Tester", "Cy Tester"):
         assert who in page
     assert "Cancelled" in page.split("Cy Tester", 1)[1].split("</li>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_a_seats_page_says_how_full_the_class_is_not_who_attends(client, frozen_now):
+    from accounts.tests.factories import UserFactory
+    from providers.tests.factories import ServiceFactory
+    from scheduling.services import appointment_book
+
+    group = ServiceFactory(name="Back class", duration_minutes=60, capacity=5)
+    provider = ProviderFactory(services=[group])
+    start = datetime(2026, 1, 13, 10, tzinfo=UTC)
+    mine, theirs = (
+        appointment_book(
+            client=UserFactory(first_name=name), provider=provider, service=group, start=start
+        )
+        for name in ("Mina", "Other")
+    )
+    client.force_login(mine.client)
+
+    page = client.get(f"/appointments/{mine.pk}").content.decode()
+
+    seats = page.split('id="session-seats">', 1)[1].split("</dd>", 1)[0]
+    assert "2 of 5 seats taken" in seats
+    assert theirs.client.email not in page and "Other" not in page
+    assert client.get(f"/appointments/{theirs.pk}").status_code == 404

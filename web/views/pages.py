@@ -39,6 +39,7 @@ from scheduling.selectors import (
     appointment_for_user,
     provider_schedules,
 )
+from scheduling.sessions import sessions_visible_to
 from waitlist.services.entries import client_today
 from web.params import id_or_none
 from web.waitlist_forms import join_forms
@@ -207,10 +208,19 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cutoff": cutoff,
             "policy": policy,
             "changes": list(appointment.changes.order_by("changed_at")),
+            "session": _session_of(appointment),
             "viewer_timezone": _zone_of(request.user).key,
             "page_title": f"{appointment.service.name} with {appointment.provider.display_name}",
         },
     )
+
+
+def _session_of(appointment):
+    """A seat's group session with its participants counted (None for a private one): the
+    page says how full the class is, never who else attends."""
+    if appointment.session_id is None:
+        return None
+    return sessions_visible_to(user=appointment.client).get(pk=appointment.session_id)
 
 
 # --- provider schedule ------------------------------------------------------------------------
