@@ -509,3 +509,112 @@ def test_the_clients_local_day_is_in_their_own_zone():
         datetime(2026, 1, 11, 18, 30, tzinfo=UTC),
         datetime(2026, 1, 12, 18, 30, tzinfo=UTC),
     )
+
+
+# --- group sessions --------------------------------------------------------------------------
+
+GROUP = replace(SERVICE, name="Yoga", duration=60 * MIN, buffer_after=10 * MIN, capacity=3)
+WORKSHOP = replace(GROUP, min_participants=2, minimum_deadline=timedelta(hours=24))
+TUESDAY_10 = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
+
+
+def with_session(start=TUESDAY_10, taken=1, service_id=1, service=GROUP, **schedule):
+    from scheduling.availability import SessionSeats
+
+    blocked = Interval(
+        start - service.buffer_before, start + service.duration + service.buffer_after
+    )
+    session = SessionSeats(7, service_id, start, blocked, taken)
+    busy = (*schedule.pop("busy", ()), blocked)
+    return provider(busy=busy, sessions=(session,), **schedule)
+
+
+def test_a_seat_of_a_session_with_one_free_is_accepted_and_offered_with_it():
+    snap = snapshot(with_session(taken=2), services={1: GROUP})
+    assert refused(snap, TUESDAY_10) is None
+    (seat,) = [
+        s
+        for s in rules.offered_slots(snap, 1, Interval(TUESDAY_10, TUESDAY_10 + 60 * MIN))
+        if s.start == TUESDAY_10
+    ]
+    assert seat.seats_left == 1
+
+
+def test_a_full_session_is_refused_as_taken_by_its_own_rule():
+    snap = snapshot(with_session(taken=3), services={1: GROUP})
+    assert_refusal(
+        refused(snap, TUESDAY_10),
+        "session_has_seat",
+        "start",
+        rules.SESSION_FULL,
+        rules.RefusalKind.TAKEN,
+    )
+    assert TUESDAY_10 not in offered(snap, TUESDAY_10 - 60 * MIN, TUESDAY_10 + 120 * MIN)
+
+
+def test_around_a_session_its_time_and_buffers_are_taken():
+    snap = snapshot(with_session(), services={1: GROUP})
+    # 10:15 overlaps it; 11:00 touches its 10-minute buffer after; 11:15 is free.
+    for start in (TUESDAY_10 + 15 * MIN, TUESDAY_10 - 60 * MIN + 15 * MIN, TUESDAY_10 + 60 * MIN):
+        assert refused(snap, start).rule == "provider_free", start
+    assert refused(snap, TUESDAY_10 + 75 * MIN) is None
+    fresh = rules.offered_slots(snap, 1, Interval(TUESDAY_10 + 75 * MIN, TUESDAY_10 + 135 * MIN))
+    assert [s.seats_left for s in fresh] == [3]
+
+
+def test_a_session_of_another_service_is_not_joined():
+    snap = snapshot(with_session(service_id=2), services={1: GROUP})
+    assert refused(snap, TUESDAY_10).rule == "provider_free"
+
+
+def test_a_private_service_never_joins_a_session_at_its_start():
+    snap = snapshot(with_session(), services={1: replace(GROUP, capacity=1)})
+    assert refused(snap, TUESDAY_10).rule == "provider_free"
+    assert {
+        s.seats_left for s in rules.offered_slots(snap, 1, Interval(NOW, NOW + timedelta(days=2)))
+    } == {None}
+
+
+def test_other_busy_time_over_a_session_still_refuses_its_seats():
+    other = Interval(TUESDAY_10 + 30 * MIN, TUESDAY_10 + 45 * MIN)
+    snap = snapshot(with_session(busy=(other,)), services={1: GROUP})
+    assert refused(snap, TUESDAY_10).rule == "provider_free"
+
+
+def test_without_session_removes_its_one_interval_only():
+    facts = with_session(busy=(Interval(NOW, NOW + MIN),))
+    (session,) = facts.schedule.sessions
+    assert rules.without_session(facts.schedule, session).busy == (Interval(NOW, NOW + MIN),)
+
+
+def test_a_seat_adds_nothing_to_the_providers_day_but_a_new_session_does():
+    day = TUESDAY_10.date()
+    snap = snapshot(with_session(daily_cap=1, appointments_per_day={day: 1}), services={1: GROUP})
+    assert refused(snap, TUESDAY_10) is None
+    assert refused(snap, TUESDAY_10 + 180 * MIN).rule == "provider_day_open"
+
+
+def test_no_new_session_opens_inside_its_deadline_but_one_under_way_is_joined():
+    snap = snapshot(with_session(service=WORKSHOP), services={1: WORKSHOP})
+    late = datetime(2026, 1, 13, 14, 0, tzinfo=UTC)  # 30 h ahead: fine
+    assert refused(snap, late) is None
+    inside = replace(snap, now=late - timedelta(hours=24) + MIN)
+    assert_refusal(
+        refused(inside, late),
+        "session_opens_in_time",
+        "start",
+        "A new Yoga session must be booked at least 24 hours ahead; please pick a session "
+        "that already has participants, or a later time.",
+    )
+    assert refused(inside, TUESDAY_10) is None  # the session under way
+    at_deadline = replace(snap, now=late - timedelta(hours=24))
+    assert refused(at_deadline, late) is None
+    assert rules.session_opening_limit(inside, WORKSHOP) == inside.now + timedelta(hours=24)
+    starts = offered(inside, TUESDAY_10, late + timedelta(hours=3))
+    assert late not in starts and TUESDAY_10 in starts
+
+
+def test_without_a_minimum_there_is_no_deadline():
+    snap = snapshot(services={1: replace(WORKSHOP, min_participants=1)})
+    assert rules.session_opening_limit(snap, snap.services[1]) == NOW
+    assert refused(snap, datetime(2026, 1, 12, 10, 0, tzinfo=UTC)) is None
