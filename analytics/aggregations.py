@@ -39,6 +39,7 @@ APPOINTMENT_COLUMNS = [
     "source",
     "start",
     "end",
+    "session_id",  # a seat of a group session (None for a private appointment)
 ]
 WORKING_COLUMNS = ["provider_id", "provider", "working_minutes"]
 
@@ -67,8 +68,12 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _booked_minutes(appointments: pd.DataFrame) -> pd.Series:
+    """The provider's minutes each held appointment takes: a group session's once, however
+    many of its seats are taken (its other seats count 0)."""
     held = appointments[appointments["status"] != CANCELLED]
-    return (held["end"] - held["start"]).dt.total_seconds() / 60
+    minutes = (held["end"] - held["start"]).dt.total_seconds() / 60
+    another_seat = held["session_id"].notna() & held["session_id"].duplicated()
+    return minutes.mask(another_seat, 0.0)
 
 
 def top_pick_rate(picks: pd.DataFrame | None) -> float | None:

@@ -143,6 +143,7 @@ def appointments_frame(
             "source",
             "start",
             "end",
+            "session_id",
         )
     )
     if not values:

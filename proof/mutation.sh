@@ -25,7 +25,7 @@ MUTMUT=${MUTMUT:-$ROOT/.venv/bin/mutmut}
 MODULES=${*:-scheduling/availability.py scheduling/services.py scheduling/rules.py \
 notifications/services/reminders.py recommendations/engine/scoring.py \
 recommendations/engine/features.py attendance/features.py attendance/policy_simulation.py \
-scheduling/manage_links.py}
+scheduling/manage_links.py scheduling/sessions.py}
 
 tests_for() {
     case "$1" in
@@ -43,6 +43,9 @@ tests_for() {
                 scheduling/tests/test_rules_properties.py::test_offered_slots_are_exactly_the_starts_refusal_accepts ;;
         notifications/services/reminders.py)
             echo notifications/tests/test_reminders.py notifications/tests/test_reminder_claims.py ;;
+        scheduling/sessions.py)
+            # Group sessions: who sees them, cancelling one, the minimum at the deadline.
+            echo scheduling/tests/test_sessions.py scheduling/tests/test_sessions_pages.py ;;
         scheduling/manage_links.py)
             # Who a manage link lets in: the pages' tests and the emails that carry the links.
             echo web/tests/test_manage_by_link.py notifications/tests/test_emails.py ;;

@@ -202,3 +202,23 @@ def test_forecast_without_history_is_zero_and_never_negative():
     assert (
         agg.forecast_bookings(falling, first_day=date(2026, 3, 16), trend=True)["bookings"] >= 0
     ).all()
+
+
+def test_a_group_sessions_seats_take_the_providers_time_once():
+    seats = frame(
+        [
+            (1, 3, "cancelled", "manual", utc(2, 10), 60),  # a seat given up
+            (1, 3, "completed", "manual", utc(2, 10), 60),
+            (1, 3, "no_show", "manual", utc(2, 10), 60),
+            (1, 3, "completed", "manual", utc(2, 14), 60),  # another session
+            (1, 1, "completed", "manual", utc(2, 16), 30),  # a private appointment
+        ]
+    )
+    seats["session_id"] = [7, 7, 7, 8, None]
+    figures = agg.period_figures(seats, WORKING, new_clients=0)
+    assert figures["bookings"] == 5  # each seat is a client's booking
+    assert figures["booked_minutes"] == 60 + 60 + 30
+    (p1,) = agg.utilisation_per_provider(seats, WORKING[WORKING["provider_id"] == 1])[
+        "booked_minutes"
+    ]
+    assert p1 == 150
