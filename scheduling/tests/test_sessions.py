@@ -274,6 +274,16 @@ def test_below_the_minimum_at_the_deadline_the_session_is_cancelled_once(
     assert "Not enough participants" in told.body
 
 
+def test_the_beat_task_cancels_the_sessions_below_their_minimum(workshop, provider, time_machine):
+    from scheduling import tasks
+
+    book_seat(UserFactory(role="client"), provider, workshop, at(14, 10))
+    time_machine.move_to(at(13, 10), tick=False)
+    (cancelled,) = tasks.check_session_minimums.apply().get()
+    assert GroupSession.objects.get(pk=cancelled).status == GroupSessionStatus.CANCELLED
+    assert tasks.check_session_minimums.apply().get() == []
+
+
 def test_at_the_minimum_the_session_goes_ahead_and_is_not_checked_again(
     workshop, provider, time_machine
 ):
