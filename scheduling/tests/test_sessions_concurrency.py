@@ -84,3 +84,26 @@ def test_a_session_and_private_bookings_racing_for_one_hour_never_overlap():
     assert len(services) == 1  # either the session or one private appointment, never both
     active = Appointment.objects.filter(status=AppointmentStatus.BOOKED)
     assert active.count() == (10 if services == {group.pk} else 1)
+
+
+def test_two_minimum_checks_at_once_cancel_a_session_and_tell_its_attendee_once(time_machine):
+    from django.core import mail
+
+    from scheduling import sessions
+
+    workshop = ServiceFactory(
+        duration_minutes=60, capacity=6, min_participants=3, minimum_deadline_hours=24
+    )
+    provider = ProviderFactory(services=[workshop])
+    alone = UserFactory()
+    appointment_book(client=alone, provider=provider, service=workshop, start=at(14, 10))
+    mail.outbox.clear()
+    time_machine.move_to(at(13, 10), tick=False)
+
+    checks, failed = race([{}, {}], action=lambda: sessions.sessions_check_minimum())
+
+    assert not failed
+    assert sorted(len(check.cancelled) for check in checks) == [0, 1]
+    told = [m for m in mail.outbox if m.to == [alone.email] and "Not enough" in m.body]
+    assert len(told) == 1
+    assert GroupSession.objects.get().minimum_checked_at is not None
