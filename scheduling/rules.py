@@ -341,11 +341,9 @@ def session_opens_in_time(candidate: Candidate) -> Refusal | None:
     """A new session of a group service with a minimum starts no later than its deadline:
     after it the minimum has been checked, and a new session would be cancelled at once."""
     service = candidate.service
-    if not service.is_group or service.min_participants <= 1:
-        return None
-    if joined_session(candidate) is not None:
-        return None
     if candidate.start >= session_opening_limit(candidate.snapshot, service):
+        return None  # (the limit is now for a private service or one without a minimum)
+    if joined_session(candidate) is not None:
         return None
     hours = int(service.minimum_deadline.total_seconds() // 3600)  # pragma: no mutate
     return _refuse(

@@ -327,6 +327,7 @@ def test_available_lists_slots_across_providers(client_api, clinic_provider, ser
         # Frozen at 08:00 on the 12th, a 24-hour cut-off closes at 09:00 that day.
         "change_until": "2026-01-12T09:00:00Z",
         "changeable": True,
+        "seats_left": None,  # a private service
     }
     assert {slot["provider"]["id"] for slot in data["slots"]} == {clinic_provider.pk, second.pk}
     only = client_api.get(

@@ -21,6 +21,7 @@ SLOT_KEYS = {
     "timezone",
     "change_until",
     "changeable",
+    "seats_left",
 }
 
 
@@ -87,6 +88,7 @@ def test_available_and_recommended_answer_in_one_slot_shape(client_api, clinic_p
     assert recommended["provider"] == available["provider"]
     assert recommended["service"] == available["service"] == service.pk
     assert recommended["start"].endswith("Z") and recommended["local_start"][-6:] == "+00:00"
+    assert available["seats_left"] is None and recommended["seats_left"] is None  # private
 
 
 def test_a_provider_not_offering_the_service_is_refused_alike_by_booking_and_recommendation(
