@@ -577,6 +577,23 @@ ROWS = [
         web=True,
     ),
     Row(
+        "provider hours page",
+        "read",
+        "GET",
+        "/schedule/hours",
+        {ANON: 302, A: 403, B: 403, P1: 200, P2: 200, ADMIN: 403},
+        web=True,
+    ),
+    Row(
+        "provider checks shorter hours (own week only: nothing saved)",
+        "change",
+        "POST",
+        "/schedule/hours",
+        {ANON: 302, A: 403, B: 403, P1: 200, P2: 200, ADMIN: 403},
+        body={"form": "hours", "0_1_start": "09:00", "0_1_end": "12:00"},
+        web=True,
+    ),
+    Row(
         "provider calendars page",
         "read",
         "GET",
@@ -632,6 +649,8 @@ def _request(world, row: Row, role: str):
     body = _coerce_ids(_fill(row.body, ids)) if row.body is not None else None
     if row.web:
         client = world.web(role)
+        if body is not None and row.method == "POST":
+            return client.post(path, body)  # a form, as the page sends it
         return client.generic(row.method, path)
     client = world.api(role)
     call = getattr(client, row.method.lower())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, attendance, calendars, manage, pages, waitlist
+from web.views import account, attendance, calendars, hours, manage, pages, waitlist
 
 urlpatterns = [
     path("", account.home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
         name="appointment-reschedule",
     ),
     path("schedule", pages.provider_schedule, name="provider-schedule"),
+    path("schedule/hours", hours.schedule_hours, name="schedule-hours"),
     path("schedule/calendars", calendars.calendars_page, name="calendars-page"),
     path("schedule/calendars/subscribe", calendars.calendar_subscribe, name="calendar-subscribe"),
     path(
