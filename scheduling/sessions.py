@@ -33,7 +33,9 @@ from scheduling.services import _cancel, _lock_provider, _own_transaction
 # participant yet; it is released with the session).
 PARTICIPANT = Q(seats__status__in=ACTIVE_STATUSES)
 PARTICIPANTS = Count("seats", filter=PARTICIPANT)
-LONGEST_DEADLINE = timedelta(hours=24 * 30)
+# Only bounds the rows read (a deadline is at most 30 days before its session; each one's own
+# deadline decides), so a longer bound changes nothing.
+LONGEST_DEADLINE = timedelta(hours=24 * 30)  # pragma: no mutate
 
 
 def sessions_visible_to(*, user) -> QuerySet[GroupSession]:
@@ -74,7 +76,7 @@ def seats_left(session: GroupSession) -> int:
     return max(session.service.capacity - session.participants, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # pragma: no mutate (a result value: nothing changes it)
 class MinimumCheck:
     checked: int  # sessions whose minimum was decided in this run
     cancelled: list[int]  # of those, the ids of the sessions cancelled
@@ -123,7 +125,6 @@ def sessions_check_minimum(*, now: datetime | None = None) -> MinimumCheck:
     transaction of its own, claimed with SKIP LOCKED and `minimum_checked_at`, so two runs
     (or two workers) decide a session once."""
     now = now or timezone.now()
-    # A deadline is at most 30 days before its session (the field's limit).
     upcoming = GroupSession.objects.filter(
         status=GroupSessionStatus.SCHEDULED,
         minimum_checked_at__isnull=True,

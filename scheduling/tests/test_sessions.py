@@ -309,7 +309,7 @@ def test_the_provider_cancels_the_session_and_every_attendee_is_told(
         book_seat(client, provider, group, at(13, 10))
     session = GroupSession.objects.get()
     mail.outbox.clear()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Only the provider or staff can cancel"):
         sessions.session_cancel(session=session, actor=attendees[0], reason="no")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -325,6 +325,27 @@ def test_the_provider_cancels_the_session_and_every_attendee_is_told(
         assert len(told) == 1
     with pytest.raises(InvalidTransition):
         sessions.session_cancel(session=session, actor=provider.user, reason="again")
+
+
+def test_the_only_attendee_cannot_cancel_the_session_only_their_seat(group, provider):
+    (alone,) = clients(1)
+    seat = book_seat(alone, provider, group, at(13, 10))
+    with pytest.raises(PermissionDenied):
+        sessions.session_cancel(session=seat.session, actor=alone, reason="mine")
+    assert GroupSession.objects.get().status == GroupSessionStatus.SCHEDULED
+    seat.refresh_from_db()
+    assert seat.status == AppointmentStatus.BOOKED
+
+
+def test_a_cancelled_seat_is_not_a_participant_and_a_full_session_has_no_seat_left(group, provider):
+    first, second, third, fourth = clients(4)
+    gone = book_seat(first, provider, group, at(13, 10))
+    appointment_cancel(appointment=gone, actor=first)
+    for client in (second, third, fourth):
+        book_seat(client, provider, group, at(13, 10))
+    session = sessions.session_for_user(user=provider.user, session_id=gone.session_id)
+    assert (session.participants, sessions.seats_left(session)) == (3, 0)
+    assert [seat.client for seat in sessions.attendees(session)] == [first, second, third, fourth]
 
 
 def test_clients_see_their_session_but_only_the_provider_and_staff_its_attendees(group, provider):

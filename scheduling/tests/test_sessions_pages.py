@@ -76,6 +76,20 @@ def test_the_provider_sees_the_attendees_and_a_client_only_the_seats_left(group,
     assert {row["email"] for row in theirs["attendees"]} == {c.email for c in seated}
 
 
+def test_an_integrations_key_sees_the_seats_but_not_the_attendees(group, provider, seated):
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+
+    key = api_key_create(
+        name="reader", scopes=["appointments:read"], created_by=UserFactory(role="admin")
+    ).key
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    seen = api.get(f"/api/sessions/{GroupSession.objects.get().pk}").json()
+    assert seen["attendees"] is None and seen["participants"] == 2
+
+
 def test_cancelling_a_session_needs_a_reason_and_refuses_unknown_fields(group, provider, seated):
     session = GroupSession.objects.get()
     api = auth_client(provider.user)
