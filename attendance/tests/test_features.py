@@ -126,6 +126,25 @@ def test_the_scoring_history_gives_the_same_features_as_the_full_one(target):
     assert slim.iloc[0].to_dict() == _features(target)
 
 
+@pytest.mark.django_db
+def test_the_scoring_history_reads_instants_exactly_with_or_without_fractions(target):
+    """Instants come as text (parsed by pandas at once): whole seconds and fractions in one
+    column, and empty ones, read back as the same instants."""
+    exact = datetime(2026, 2, 1, 8, 15, 30, 123456, tzinfo=UTC)
+    _set_created(target, exact)
+    own = history_for_scoring([target.pk])
+    full = history_of_clients([target.client_id]).set_index("id")
+    row = own.set_index("id").loc[target.pk]
+    assert row["created_at"] == pd.Timestamp(exact)
+    assert row["start"] == pd.Timestamp(target.start)
+    assert pd.isna(row["cancelled_at"]) and pd.isna(row["confirmed_at"])
+    others = own[own["id"] != target.pk].set_index("id")
+    for pk, end in others["end"].items():
+        assert end == full.loc[pk, "end"]
+    cancelled = others["cancelled_at"].dropna()
+    assert list(cancelled) == [pd.Timestamp(T - timedelta(days=1))]
+
+
 def test_the_pure_modules_import_no_django():
     code = (
         "import sys; import attendance.features, attendance.generator, attendance.learning, "
