@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -119,20 +120,48 @@ def risk_scores_update(*, appointment_ids: Iterable[int], at: datetime | None = 
     """Score these appointments (those still booked or confirmed) and store the scores."""
     scores = risk_estimates(appointment_ids, at=at, statuses=ACTIVE_STATUSES)
     with transaction.atomic():
+        _store(scores)
+    return len(scores)
+
+
+# What a new score replaces of the last one (all of it but the appointment).
+_SCORE_COLUMNS = ("probability", "level", "reasons", "model_version_id", "features", "scored_at")
+
+
+def _store(scores: list[RiskScore]) -> None:
+    """Upsert the scores. On PostgreSQL one statement of one array per column (the JSON as
+    text, turned into jsonb by the database): seven parameters whatever the number of
+    scores, where Django's bulk upsert prepares and quotes every value in Python. Elsewhere
+    Django's bulk upsert."""
+    if not scores:
+        return
+    if connection.vendor != "postgresql":
         RiskScore.objects.bulk_create(
             scores,
             update_conflicts=True,
             unique_fields=["appointment"],
-            update_fields=[
-                "probability",
-                "level",
-                "reasons",
-                "model_version",
-                "features",
-                "scored_at",
+            update_fields=[name.removesuffix("_id") for name in _SCORE_COLUMNS],
+        )
+        return
+    table = connection.ops.quote_name(RiskScore._meta.db_table)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _SCORE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (appointment_id, {', '.join(_SCORE_COLUMNS)}) "
+            "SELECT a, p, l, r::jsonb, v, f::jsonb, t FROM unnest("
+            "%s::bigint[], %s::float8[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
+            "%s::timestamptz[]) AS rows (a, p, l, r, v, f, t) "
+            f"ON CONFLICT (appointment_id) DO UPDATE SET {updates}",
+            [
+                [score.appointment_id for score in scores],
+                [score.probability for score in scores],
+                [score.level for score in scores],
+                [json.dumps(score.reasons) for score in scores],
+                [score.model_version_id for score in scores],
+                [json.dumps(score.features) for score in scores],
+                [score.scored_at for score in scores],
             ],
         )
-    return len(scores)
 
 
 def risk_scores_update_upcoming(*, at: datetime | None = None, batch: int = 2000) -> int:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from attendance.models import RiskScore
 from attendance.selectors import appointment_risks
-from attendance.services import risk_scores_update, risk_scores_update_upcoming
+from attendance.services import risk_estimates, risk_scores_update, risk_scores_update_upcoming
 from attendance.tests.support import write_small_clinic
 from attendance.training import no_show_train
 from providers.tests.factories import ProviderFactory, ServiceFactory
@@ -112,3 +112,29 @@ def test_evaluate_command_prints_the_metrics_as_json_on_its_last_line():
     assert 0.5 < result["auc"] <= 1 and 0 <= result["ece"] <= 1
     assert 0.1 < result["base_rate"] < 0.3
     assert result["brier"] < result["base_rate_brier"]
+
+
+def test_a_new_score_replaces_every_column_of_the_last(trained):
+    (upcoming,) = _upcoming(1)
+    RiskScore.objects.create(
+        appointment_id=upcoming,
+        probability=0.99,
+        level="high",
+        reasons=["stale"],
+        model_version=None,
+        features={"old": 1},
+        scored_at=NOW - timedelta(days=3),
+    )
+    assert risk_scores_update(appointment_ids=[upcoming], at=NOW) == 1
+    stored = RiskScore.objects.get(pk=upcoming)
+    (fresh,) = risk_estimates([upcoming], at=NOW)
+    assert (stored.probability, stored.level, stored.scored_at) == (
+        fresh.probability,
+        fresh.level,
+        NOW,
+    )
+    assert stored.model_version_id == trained.pk
+    assert stored.reasons == fresh.reasons and stored.reasons != ["stale"]
+    assert (
+        stored.features == json.loads(json.dumps(fresh.features)) and "old" not in stored.features
+    )
