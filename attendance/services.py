@@ -129,10 +129,10 @@ _SCORE_COLUMNS = ("probability", "level", "reasons", "model_version_id", "featur
 
 
 def _store(scores: list[RiskScore]) -> None:
-    """Upsert the scores. On PostgreSQL one statement of one array per column (the JSON as
-    text, turned into jsonb by the database): seven parameters whatever the number of
-    scores, where Django's bulk upsert prepares and quotes every value in Python. Elsewhere
-    Django's bulk upsert."""
+    """Upsert the scores. On PostgreSQL one statement with ONE parameter, the rows as one
+    JSON document (`jsonb_to_recordset`): json.dumps writes it in C, where Django's bulk
+    upsert prepares and quotes every value in Python, and so would the driver for arrays of
+    text. Elsewhere Django's bulk upsert."""
     if not scores:
         return
     if connection.vendor != "postgresql":
@@ -143,24 +143,31 @@ def _store(scores: list[RiskScore]) -> None:
             update_fields=[name.removesuffix("_id") for name in _SCORE_COLUMNS],
         )
         return
+    rows = json.dumps(
+        [
+            {
+                "appointment_id": score.appointment_id,
+                "probability": score.probability,
+                "level": score.level,
+                "reasons": score.reasons,
+                "model_version_id": score.model_version_id,
+                "features": score.features,
+                "scored_at": score.scored_at.isoformat(),
+            }
+            for score in scores
+        ]
+    )
     table = connection.ops.quote_name(RiskScore._meta.db_table)
+    columns = ", ".join(_SCORE_COLUMNS)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _SCORE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (appointment_id, {', '.join(_SCORE_COLUMNS)}) "
-            "SELECT a, p, l, r::jsonb, v, f::jsonb, t FROM unnest("
-            "%s::bigint[], %s::float8[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
-            "%s::timestamptz[]) AS rows (a, p, l, r, v, f, t) "
+            f"INSERT INTO {table} (appointment_id, {columns}) "
+            f"SELECT appointment_id, {columns} FROM jsonb_to_recordset(%s::jsonb) AS rows ("
+            "appointment_id bigint, probability double precision, level text, reasons jsonb, "
+            "model_version_id bigint, features jsonb, scored_at timestamptz) "
             f"ON CONFLICT (appointment_id) DO UPDATE SET {updates}",
-            [
-                [score.appointment_id for score in scores],
-                [score.probability for score in scores],
-                [score.level for score in scores],
-                [json.dumps(score.reasons) for score in scores],
-                [score.model_version_id for score in scores],
-                [json.dumps(score.features) for score in scores],
-                [score.scored_at for score in scores],
-            ],
+            [rows],
         )
 
 
