@@ -93,7 +93,10 @@ def session_cancel(*, session: GroupSession, actor: User | None, reason: str) ->
 
 def _cancel_session(*, session: GroupSession, actor: User | None, reason: str) -> GroupSession:
     _lock_provider(session.provider, service=session.service)
-    session = GroupSession.objects.select_for_update(no_key=True).get(pk=session.pk)
+    # FOR NO KEY UPDATE, as the booking core's row locks (only PostgreSQL tells the kinds apart).
+    session = GroupSession.objects.select_for_update(no_key=True).get(  # pragma: no mutate
+        pk=session.pk
+    )
     if session.status != GroupSessionStatus.SCHEDULED:
         raise InvalidTransition("This group session is already cancelled.")
     now = timezone.now()

@@ -266,7 +266,11 @@ def test_below_the_minimum_at_the_deadline_the_session_is_cancelled_once(
     assert with_transaction_commits.cancelled == [session.pk]
     assert again.checked == 0 and again.cancelled == []
     assert session.status == GroupSessionStatus.CANCELLED
-    assert "1 of the 2 needed" in session.cancellation_reason
+    assert session.cancellation_reason == (
+        "Not enough participants: 1 of the 2 needed had booked by the deadline, so the group "
+        "session will not take place."
+    )
+    assert session.minimum_checked_at == at(13, 10)
     seat.refresh_from_db()
     assert seat.status == AppointmentStatus.CANCELLED
     assert seat.cancellation_reason == session.cancellation_reason
@@ -302,14 +306,16 @@ def test_at_the_minimum_the_session_goes_ahead_and_is_not_checked_again(
 
 
 def test_the_provider_cancels_the_session_and_every_attendee_is_told(
-    group, provider, django_capture_on_commit_callbacks
+    group, provider, django_capture_on_commit_callbacks, frozen_now
 ):
     attendees = clients(3)
     for client in attendees:
         book_seat(client, provider, group, at(13, 10))
     session = GroupSession.objects.get()
     mail.outbox.clear()
-    with pytest.raises(PermissionDenied, match="Only the provider or staff can cancel"):
+    with pytest.raises(
+        PermissionDenied, match=r"^Only the provider or staff can cancel a group session\.$"
+    ):
         sessions.session_cancel(session=session, actor=attendees[0], reason="no")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -318,12 +324,15 @@ def test_the_provider_cancels_the_session_and_every_attendee_is_told(
     assert set(Appointment.objects.filter(session=session).values_list("status", flat=True)) == {
         AppointmentStatus.CANCELLED
     }
+    session.refresh_from_db()
+    assert (session.cancelled_at, session.minimum_checked_at) == (frozen_now, frozen_now)
+    assert session.cancellation_reason == "The studio floods."
     for client in attendees:
         # Each is told, once, with the reason (and, displaced by the provider, is offered
         # another time through the waitlist).
         told = [m for m in mail.outbox if m.to == [client.email] and "floods" in m.body]
         assert len(told) == 1
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match=r"^This group session is already cancelled\.$"):
         sessions.session_cancel(session=session, actor=provider.user, reason="again")
 
 
