@@ -4,7 +4,7 @@ booked, moved and cancelled through `/api/appointments`."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -99,19 +99,29 @@ class _SessionMixin:
             raise Http404("No such group session.") from None
 
 
-class SessionListApi(APIView):
+class SessionListApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     api_key_scopes = {"GET": "appointments:read"}
+    serializer_class = GroupSessionSerializer
+
+    def get_queryset(self):
+        return session_services.with_attendees(
+            session_services.sessions_visible_to(user=self.request.user).order_by("start", "pk")
+        )
 
     @extend_schema(
         summary="Group sessions visible to you (with a seat of yours; a provider's; staff all)",
-        responses={200: GroupSessionSerializer(many=True)},
+        description="Paginated, soonest first; the attendees are read for the whole page in "
+        "one query.",
     )
-    def get(self, request):
-        found = session_services.sessions_visible_to(user=request.user).order_by("start", "pk")
-        return Response(
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
             GroupSessionSerializer(
-                [session_payload(session, user=request.user) for session in found], many=True
+                [session_payload(session, user=request.user) for session in page], many=True
             ).data
         )
 

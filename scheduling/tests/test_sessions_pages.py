@@ -90,6 +90,36 @@ def test_an_integrations_key_sees_the_seats_but_not_the_attendees(group, provide
     assert seen["attendees"] is None and seen["participants"] == 2
 
 
+def test_the_session_list_is_paginated_and_reads_attendees_in_one_query(group, provider):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = auth_client(provider.user)
+
+    def listed() -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            body = api.get("/api/sessions", {"page_size": 50}).json()
+        return len(captured), body
+
+    def open_sessions(hours):
+        for hour in hours:
+            for _ in range(2):
+                appointment_book(
+                    client=UserFactory(role="client"),
+                    provider=provider,
+                    service=group,
+                    start=at(13, hour),
+                )
+
+    open_sessions([9])
+    few, first = listed()
+    open_sessions([11, 13, 15])
+    many, body = listed()
+    assert few == many
+    assert body["count"] == 4 and [len(row["attendees"]) for row in body["results"]] == [2] * 4
+    assert first["results"][0]["start"] == "2026-01-13T09:00:00Z"
+
+
 def test_cancelling_a_session_needs_a_reason_and_refuses_unknown_fields(group, provider, seated):
     session = GroupSession.objects.get()
     api = auth_client(provider.user)
