@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from providers.models import Provider, Service, ServiceCategory, WorkingHours
+from providers.models import Provider, Service, ServiceCategory, TimeOff, WorkingHours
 
 
 def service_list(*, category: ServiceCategory | None = None) -> QuerySet[Service]:
@@ -70,3 +70,8 @@ def provider_list_all() -> QuerySet[Provider]:
         Prefetch("services", queryset=Service.objects.select_related("category")),
         _hours_prefetch(),
     )
+
+
+def upcoming_time_off(*, provider: Provider, now, limit: int = 20) -> list[TimeOff]:
+    """The provider's time off not yet over, soonest first (the schedule pages list it)."""
+    return list(provider.time_off.filter(end__gt=now).order_by("start")[:limit])

@@ -117,15 +117,23 @@ class CancelWithReasonForm(forms.Form):
     )
 
 
-class AppointmentChangeInline(admin.TabularInline):
-    model = AppointmentChange
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on another object's page, never added, changed or deleted there: changes
+    go through the services (the appointment actions, the series and sessions actions)."""
+
     extra = 0
     can_delete = False
-    fields = ["old_start", "new_start", "changed_by", "reason", "changed_at"]
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AppointmentChangeInline(ReadOnlyInline):
+    model = AppointmentChange
+    fields = ["old_start", "new_start", "changed_by", "reason", "changed_at"]
 
 
 def _viewer_zone(user) -> ZoneInfo:
@@ -280,18 +288,12 @@ class AppointmentAdmin(admin.ModelAdmin):
         )
 
 
-class SeriesOccurrenceInline(admin.TabularInline):
+class SeriesOccurrenceInline(ReadOnlyInline):
     model = Appointment
     fk_name = "series"
-    extra = 0
-    can_delete = False
     fields = ["series_original_start", "start", "status", "cancellation_reason"]
-    readonly_fields = fields
     ordering = ["series_original_start"]
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AppointmentSeries)
@@ -358,19 +360,13 @@ class AppointmentSeriesAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} series cancelled.", messages.SUCCESS)
 
 
-class SessionSeatInline(admin.TabularInline):
+class SessionSeatInline(ReadOnlyInline):
     model = Appointment
     fk_name = "session"
     verbose_name = "attendee"
-    extra = 0
-    can_delete = False
     fields = ["client", "status", "created_at", "cancellation_reason"]
-    readonly_fields = fields
     ordering = ["created_at"]
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(GroupSession)
@@ -431,22 +427,15 @@ class GroupSessionAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} session(s) cancelled.", messages.SUCCESS)
 
 
-class ClientAppointmentInline(admin.TabularInline):
-    """A user's appointment history on their admin page (read-only: changes go through the
-    appointment actions, which call the services)."""
+class ClientAppointmentInline(ReadOnlyInline):
+    """A user's appointment history on their admin page."""
 
     model = Appointment
     fk_name = "client"
-    extra = 0
-    can_delete = False
     show_change_link = True
     ordering = ["-start"]
     fields = ["start", "provider", "service", "status", "source"]
-    readonly_fields = fields
     verbose_name_plural = "appointment history"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -11,25 +11,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from providers.models import Provider, Weekday
+from web.widgets import DateTimeInput, TimeInput
 
 # Intervals a day can hold on the form (a morning and an afternoon, say); more when the
 # provider already works more pieces a day.
 SLOTS_PER_DAY = 2
 HOURS_ERROR = re.compile(r"^working_hours\[(\d+)\]\.?(\w*)$")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class WeeklyHoursForm(forms.Form):

@@ -16,22 +16,11 @@ from providers.selectors import provider_list, service_list
 from waitlist.services import RangeInput
 from waitlist.services.entries import MAX_RANGES
 from web.params import id_or_none
+from web.widgets import DateInput, TimeInput
 
 EXTRA_RANGES = 2
 DEFAULT_WAIT_DAYS = 30
 RANGE_ERROR = re.compile(r"^ranges\[(\d+)\]\.(\w+)$")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        # A date input takes ISO dates only, whatever the locale's display format.
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
 
 
 class WaitlistRangeForm(forms.Form):
@@ -39,8 +28,8 @@ class WaitlistRangeForm(forms.Form):
 
     first_date = forms.DateField(label="From", widget=DateInput)
     last_date = forms.DateField(label="To", widget=DateInput)
-    earliest = forms.TimeField(label="Earliest start", widget=TimeInput(format="%H:%M"))
-    latest = forms.TimeField(label="Latest end", widget=TimeInput(format="%H:%M"))
+    earliest = forms.TimeField(label="Earliest start", widget=TimeInput)
+    latest = forms.TimeField(label="Latest end", widget=TimeInput)
 
     def as_range(self) -> RangeInput:
         data = self.cleaned_data

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from providers.models import Provider
+from providers.selectors import upcoming_time_off
 from providers.services import provider_add_time_off, provider_set_working_hours
 from scheduling.selectors import working_conflicts
 from web.schedule_forms import TimeOffForm, WeeklyHoursForm
@@ -109,9 +110,7 @@ def schedule_hours(request: HttpRequest, *, provider: Provider) -> HttpResponse:
             "check": check,
             "saved": request.GET.get("saved"),
             "moved": request.GET.get("moved"),
-            "upcoming_time_off": provider.time_off.filter(end__gt=timezone.now()).order_by("start")[
-                :20
-            ],
+            "upcoming_time_off": upcoming_time_off(provider=provider, now=timezone.now()),
             "viewer_timezone": provider.timezone,
             "page_title": "My hours and time off",
         },

@@ -26,7 +26,7 @@ from notifications.messages import in_zone
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
-from providers.selectors import provider_list, service_list
+from providers.selectors import provider_list, service_list, upcoming_time_off
 from scheduling.availability import Interval, free_intervals, working_intervals
 from scheduling.models import (
     ACTIVE_STATUSES,
@@ -309,9 +309,7 @@ def provider_schedule(request: HttpRequest, *, provider: Provider) -> HttpRespon
             "today": today,
             "now": now,
             "working_hours": provider.working_hours.order_by("weekday", "start_time"),
-            "upcoming_time_off": provider.time_off.filter(end__gt=timezone.now()).order_by("start")[
-                :20
-            ],
+            "upcoming_time_off": upcoming_time_off(provider=provider, now=timezone.now()),
             "viewer_timezone": zone.key,
             "page_title": "My schedule",
         },
