@@ -278,6 +278,20 @@ def test_below_the_minimum_at_the_deadline_the_session_is_cancelled_once(
     assert "Not enough participants" in told.body
 
 
+def test_one_run_decides_every_due_session_in_turn(workshop, provider, time_machine):
+    full_enough, short = at(14, 9), at(14, 11)
+    for client in clients(2):
+        book_seat(client, provider, workshop, full_enough)
+    book_seat(UserFactory(role="client"), provider, workshop, short)
+    time_machine.move_to(at(13, 11), tick=False)  # both deadlines have passed
+
+    run = sessions.sessions_check_minimum()
+
+    assert run.checked == 2
+    assert run.cancelled == [GroupSession.objects.get(start=short).pk]
+    assert GroupSession.objects.get(start=full_enough).status == GroupSessionStatus.SCHEDULED
+
+
 def test_the_beat_task_cancels_the_sessions_below_their_minimum(workshop, provider, time_machine):
     from scheduling import tasks
 
