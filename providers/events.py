@@ -5,6 +5,8 @@ without providers importing them. Sent by `providers.services` on commit only.
   now lie outside it, and new hours may have freed time.
 - `time_off_added(provider_id, time_off_id, start, end)`: a period off was recorded;
   appointments inside it are no longer workable.
+- `time_off_removed(provider_id, start, end)`: a period off was taken back; its time may be
+  free to book again.
 
 Changes made elsewhere (the provider admin's inlines) send nothing: the waitlist's beat sweep
 finds their effects.
@@ -17,6 +19,7 @@ from django.dispatch import Signal
 
 working_hours_changed = Signal()
 time_off_added = Signal()
+time_off_removed = Signal()
 
 
 def send_on_commit(signal: Signal, **kwargs: Any) -> None:

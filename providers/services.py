@@ -321,6 +321,16 @@ def provider_add_time_off(
 
 
 @transaction.atomic
+def provider_remove_time_off(*, time_off: TimeOff, actor: User | None = None) -> None:
+    """Take a period off back: its time is the provider's working time again (the waitlist
+    is offered it, `time_off_removed` on commit)."""
+    _ensure_can_manage(actor, time_off.provider)
+    provider_id, start, end = time_off.provider_id, time_off.start, time_off.end
+    time_off.delete()
+    events.send_on_commit(events.time_off_removed, provider_id=provider_id, start=start, end=end)
+
+
+@transaction.atomic
 def provider_set_active(*, provider: Provider, is_active: bool, actor: User | None) -> Provider:
     """Show or hide a provider. Hidden providers leave the public lists and availability;
     their appointments stay as they are."""

@@ -41,3 +41,8 @@ def on_time_off_added(sender, *, provider_id, **kwargs):
 @receiver(provider_events.working_hours_changed, dispatch_uid="waitlist.working_hours_changed")
 def on_working_hours_changed(sender, *, provider_id, **kwargs):
     dispatch.provider_schedule_changed_now(provider_id=provider_id, hours_changed=True)
+
+
+@receiver(provider_events.time_off_removed, dispatch_uid="waitlist.time_off_removed")
+def on_time_off_removed(sender, *, provider_id, start, end, **kwargs):
+    dispatch.match_freed_now(provider_id=provider_id, start=start, end=end)

@@ -145,3 +145,51 @@ def test_time_off_that_ends_before_it_starts_is_refused(web):
 def test_clients_are_not_let_in(client):
     client.force_login(UserFactory(role="client"))
     assert client.get("/schedule/hours").status_code == 403
+
+
+def test_the_provider_removes_their_own_time_off_and_the_waitlist_is_offered_it(
+    web, provider, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from waitlist import services as waitlist
+    from waitlist.models import Offer
+    from waitlist.tests.support import days
+
+    off = TimeOff.objects.create(
+        provider=provider,
+        start=datetime(2026, 1, 13, 10, tzinfo=UTC),
+        end=datetime(2026, 1, 13, 12, tzinfo=UTC),
+    )
+    waiting = UserFactory()
+    waitlist.entry_join(
+        client=waiting,
+        service=provider.services.get(),
+        ranges=[days(date(2026, 1, 13), date(2026, 1, 13), time(10), time(11))],
+        expires_on=date(2026, 1, 31),
+        now=datetime(2026, 1, 12, 8, tzinfo=UTC),
+    )
+    assert not Offer.objects.exists()  # the provider is off then
+    page = web.get("/schedule/hours").content.decode()
+    assert f'name="time_off" value="{off.pk}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = web.post("/schedule/hours", {"form": "remove_time_off", "time_off": off.pk})
+
+    assert removed.status_code == 302 and "saved=time_off_removed" in removed["Location"]
+    assert not TimeOff.objects.exists()
+    assert Offer.objects.get().entry.client == waiting
+
+
+def test_another_providers_time_off_cannot_be_removed(web):
+    other = TimeOff.objects.create(
+        provider=ProviderFactory(),
+        start=datetime(2026, 1, 13, 10, tzinfo=UTC),
+        end=datetime(2026, 1, 13, 12, tzinfo=UTC),
+    )
+    response = web.post("/schedule/hours", {"form": "remove_time_off", "time_off": other.pk})
+    assert response.status_code == 404
+    assert (
+        web.post("/schedule/hours", {"form": "remove_time_off", "time_off": "x"}).status_code == 404
+    )
+    assert TimeOff.objects.filter(pk=other.pk).exists()

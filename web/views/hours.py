@@ -16,13 +16,18 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from providers.models import Provider
 from providers.selectors import upcoming_time_off
-from providers.services import provider_add_time_off, provider_set_working_hours
+from providers.services import (
+    provider_add_time_off,
+    provider_remove_time_off,
+    provider_set_working_hours,
+)
 from scheduling.selectors import working_conflicts
+from web.params import id_or_none
 from web.schedule_forms import TimeOffForm, WeeklyHoursForm
 from web.views.pages import provider_required
 
@@ -82,6 +87,12 @@ def schedule_hours(request: HttpRequest, *, provider: Provider) -> HttpResponse:
                     reason=data["reason"],
                     actor=request.user,
                 )
+        elif kind == "remove_time_off":
+            time_off = get_object_or_404(
+                provider.time_off, pk=id_or_none(request.POST.get("time_off", ""))
+            )
+            provider_remove_time_off(time_off=time_off, actor=request.user)
+            return redirect(f"{request.path}?saved=time_off_removed")
         else:
             return redirect("schedule-hours")
         if form.is_valid():
