@@ -130,6 +130,8 @@ def appointment_context(
         "reason": extra.get("reason") or appointment.cancellation_reason,
         "lead_minutes": extra.get("lead_minutes"),
         "series_count": extra.get("series_count") or 0,
+        # A seat of a group session: the email says so (never who else attends).
+        "group_seats": appointment.service.capacity if appointment.session_id else 0,
         "view_url": links["view"],
         "reschedule_url": links["reschedule"],
         "cancel_url": links["cancel"],

@@ -319,6 +319,21 @@ def test_at_the_minimum_the_session_goes_ahead_and_is_not_checked_again(
 # --- cancelling a session and who sees whom ------------------------------------------------
 
 
+def test_a_seats_confirmation_says_it_is_a_group_session(
+    group, provider, django_capture_on_commit_callbacks
+):
+    (client,) = clients(1)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        book_seat(client, provider, group, at(13, 10))
+    (mine,) = [m for m in mail.outbox if m.to == [client.email]]
+    assert "This is a group session: you have one of its 3 seats." in mine.body
+    html = mine.alternatives[0][0] if mine.alternatives else ""
+    assert "one of its 3 seats" in html
+    (theirs,) = [m for m in mail.outbox if m.to == [provider.user.email]]
+    assert "took a seat in your group session (3 seats)" in theirs.body
+
+
 def test_the_provider_cancels_the_session_and_every_attendee_is_told(
     group, provider, django_capture_on_commit_callbacks, frozen_now
 ):
