@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from scheduling import series as series_services
 from scheduling import services, sessions
-from scheduling.errors import SchedulingError
+from scheduling.errors import InvalidTransition, SchedulingError
 from scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -117,6 +117,22 @@ class CancelWithReasonForm(forms.Form):
     )
 
 
+def apply_each(model_admin, request, rows, action, *, done: str) -> None:
+    """An admin action through the services: `action` per selected row, each refusal a
+    warning naming the row in the service's words, then how many succeeded ("3 {done}.")."""
+    succeeded = 0
+    for row in rows:
+        try:
+            action(row)
+        except (SchedulingError, ValidationError, PermissionDenied) as exc:
+            message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", []))
+            model_admin.message_user(request, f"{row}: {message or exc}", level=messages.WARNING)
+        else:
+            succeeded += 1
+    if succeeded:
+        model_admin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown on another object's page, never added, changed or deleted there: changes
     go through the services (the appointment actions, the series and sessions actions)."""
@@ -212,19 +228,13 @@ class AppointmentAdmin(admin.ModelAdmin):
         return False  # cancelling keeps the row (DESIGN.md invariant 6)
 
     def _apply(self, request, queryset, action, done: str) -> None:
-        succeeded = 0
-        for appointment in queryset.select_related("provider", "client", "service"):
-            try:
-                action(appointment)
-            except (SchedulingError, ValidationError, PermissionDenied) as exc:
-                message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", []))
-                self.message_user(
-                    request, f"{appointment}: {message or exc}", level=messages.WARNING
-                )
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, f"{succeeded} appointment(s) {done}.", messages.SUCCESS)
+        apply_each(
+            self,
+            request,
+            queryset.select_related("provider", "client", "service"),
+            action,
+            done=f"appointment(s) {done}",
+        )
 
     @admin.display(description="Reschedule")
     def reschedule_link(self, appointment: Appointment) -> str:
@@ -332,32 +342,23 @@ class AppointmentSeriesAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel every upcoming appointment of the selected series")
     def cancel_upcoming(self, request, queryset) -> None:
-        done = 0
-        for series in queryset:
+        def cancel(series) -> None:
             upcoming = (
                 series.occurrences.filter(status__in=ACTIVE_STATUSES, start__gt=timezone.now())
                 .order_by("start")
                 .first()
             )
             if upcoming is None:
-                self.message_user(request, f"{series}: nothing still to come.", messages.WARNING)
-                continue
-            try:
-                series_services.series_cancel(
-                    appointment=upcoming,
-                    scope=series_services.Scope.ALL,
-                    actor=request.user,
-                    reason="Cancelled by the clinic",
-                    override_policy=True,
-                )
-            except (SchedulingError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"{series}: {getattr(exc, 'message', exc)}", messages.WARNING
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} series cancelled.", messages.SUCCESS)
+                raise InvalidTransition("nothing still to come.")
+            series_services.series_cancel(
+                appointment=upcoming,
+                scope=series_services.Scope.ALL,
+                actor=request.user,
+                reason="Cancelled by the clinic",
+                override_policy=True,
+            )
+
+        apply_each(self, request, queryset, cancel, done="series cancelled")
 
 
 class SessionSeatInline(ReadOnlyInline):
@@ -411,20 +412,15 @@ class GroupSessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected sessions and tell every attendee")
     def cancel_sessions(self, request, queryset) -> None:
-        done = 0
-        for session in queryset.select_related("provider", "service"):
-            try:
-                sessions.session_cancel(
-                    session=session, actor=request.user, reason="Cancelled by the clinic"
-                )
-            except (SchedulingError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"{session}: {getattr(exc, 'message', exc)}", messages.WARNING
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} session(s) cancelled.", messages.SUCCESS)
+        apply_each(
+            self,
+            request,
+            queryset.select_related("provider", "service"),
+            lambda session: sessions.session_cancel(
+                session=session, actor=request.user, reason="Cancelled by the clinic"
+            ),
+            done="session(s) cancelled",
+        )
 
 
 class ClientAppointmentInline(ReadOnlyInline):

@@ -43,11 +43,13 @@ def sessions_visible_to(*, user) -> QuerySet[GroupSession]:
     all, a provider their own, a client those they hold a seat in. Annotated with
     `participants`."""
     seats = appointments_visible_to(user=user).filter(session__isnull=False)
-    return (
-        GroupSession.objects.filter(pk__in=seats.values("session_id"))
-        .select_related("provider", "service")
-        .annotate(participants=PARTICIPANTS)
-    )
+    return with_participants(GroupSession.objects.filter(pk__in=seats.values("session_id")))
+
+
+def with_participants(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
+    """The sessions with their provider, service and `participants` (seats booked or
+    confirmed) in the same query."""
+    return sessions.select_related("provider", "service").annotate(participants=PARTICIPANTS)
 
 
 def session_for_user(*, user, session_id: int) -> GroupSession:
@@ -96,17 +98,19 @@ def session_cancel(*, session: GroupSession, actor: User | None, reason: str) ->
     if actor is not None and not sees_attendees(user=actor, session=session):
         raise PermissionDenied("Only the provider or staff can cancel a group session.")
     with _own_transaction():
-        return _cancel_session(session=session, actor=actor, reason=reason)
+        _lock_provider(session.provider, service=session.service)
+        # FOR NO KEY UPDATE, as the booking core's row locks (only PostgreSQL tells them apart).
+        locked = GroupSession.objects.select_for_update(no_key=True).get(  # pragma: no mutate
+            pk=session.pk
+        )
+        if locked.status != GroupSessionStatus.SCHEDULED:
+            raise InvalidTransition("This group session is already cancelled.")
+        return _cancel_session(session=locked, actor=actor, reason=reason)
 
 
 def _cancel_session(*, session: GroupSession, actor: User | None, reason: str) -> GroupSession:
-    _lock_provider(session.provider, service=session.service)
-    # FOR NO KEY UPDATE, as the booking core's row locks (only PostgreSQL tells the kinds apart).
-    session = GroupSession.objects.select_for_update(no_key=True).get(  # pragma: no mutate
-        pk=session.pk
-    )
-    if session.status != GroupSessionStatus.SCHEDULED:
-        raise InvalidTransition("This group session is already cancelled.")
+    """Cancel a scheduled session its caller has locked (the provider's row, then the
+    session's) in the caller's transaction."""
     now = timezone.now()
     for seat in Appointment.objects.filter(session=session, status__in=ACTIVE_STATUSES):
         _cancel(appointment=seat, actor=actor, reason=reason, override_policy=False)
@@ -173,7 +177,7 @@ def sessions_check_minimum(*, now: datetime | None = None) -> MinimumCheck:
                 GroupSession.objects.filter(pk=session.pk).update(minimum_checked_at=now)
                 continue
             _cancel_session(
-                session=found,
+                session=session,
                 actor=None,
                 reason=minimum_reason(participants=participants, minimum=minimum),
             )

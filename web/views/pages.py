@@ -32,6 +32,7 @@ from scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
     BookingPolicy,
+    GroupSession,
 )
 from scheduling.selectors import (
     appointment_client_cutoff,
@@ -39,7 +40,7 @@ from scheduling.selectors import (
     appointment_for_user,
     provider_schedules,
 )
-from scheduling.sessions import sessions_visible_to
+from scheduling.sessions import with_participants
 from waitlist.services.entries import client_today
 from web.params import id_or_none
 from web.waitlist_forms import join_forms
@@ -220,7 +221,7 @@ def _session_of(appointment):
     page says how full the class is, never who else attends."""
     if appointment.session_id is None:
         return None
-    return sessions_visible_to(user=appointment.client).get(pk=appointment.session_id)
+    return with_participants(GroupSession.objects).get(pk=appointment.session_id)
 
 
 # --- provider schedule ------------------------------------------------------------------------
