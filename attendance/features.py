@@ -107,6 +107,10 @@ def empty_history() -> pd.DataFrame:
 
 
 def _utc(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        # Already instants (the database's frames): converting is free, where `to_datetime`
+        # would look at every value again.
+        return series.dt.tz_convert("UTC")
     return pd.to_datetime(series, utc=True)
 
 
@@ -135,15 +139,19 @@ def feature_frame(
         missing = own.loc[own["id"].isna(), "appointment_id"].tolist()[:5]
         raise ValueError(f"targets without a history row: {missing}")
     own["target"] = np.arange(len(own))
-    frame = pd.DataFrame(index=own.index)
-    frame = frame.join(_past_attendance(own, history))
-    frame = frame.join(_booking(own))
-    frame = frame.join(_reminders(own, reminders))
-    frame["confirmed"] = (
-        own["confirmed_at"].notna() & (own["confirmed_at"] < own["predict_at"])
-    ).astype(float)
-    frame["service"] = own["service_id"].astype("int64").astype(str)
-    frame["provider"] = own["provider_id"].astype("int64").astype(str)
+    rest = pd.DataFrame(
+        {
+            "confirmed": (
+                own["confirmed_at"].notna() & (own["confirmed_at"] < own["predict_at"])
+            ).astype(float),
+            "service": own["service_id"].astype("int64").astype(str),
+            "provider": own["provider_id"].astype("int64").astype(str),
+        },
+        index=own.index,
+    )
+    frame = pd.concat(
+        [_past_attendance(own, history), _booking(own), _reminders(own, reminders), rest], axis=1
+    )
     return frame[list(FEATURE_NAMES)].set_index(targets.index)
 
 
@@ -172,28 +180,29 @@ def _past_attendance(own: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     k = missed.reindex(index, fill_value=0).to_numpy(dtype=float)
     last_end = last["end"].reindex(index).reset_index(drop=True)
     since = ((own["predict_at"].reset_index(drop=True) - last_end) / DAY).to_numpy(dtype=float)
-    out = pd.DataFrame(index=own.index)
-    out["past_visits"] = np.log1p(n)
-    out["past_no_show_rate"] = (k + PRIOR_WEIGHT * PRIOR_RATE) / (n + PRIOR_WEIGHT)
-    out["recent_no_shows"] = recent.reindex(index, fill_value=0).to_numpy(dtype=float)
-    out["last_was_no_show"] = last["missed"].reindex(index, fill_value=0).to_numpy(dtype=float)
-    out["days_since_last_visit"] = np.where(n > 0, np.log1p(np.nan_to_num(since, nan=0.0)), 0.0)
-    out["is_new"] = (n == 0).astype(float)
-    out["past_cancellations"] = np.log1p(
-        cancellations.reindex(index, fill_value=0).to_numpy(dtype=float)
-    )
-    return out
+    columns = {
+        "past_visits": np.log1p(n),
+        "past_no_show_rate": (k + PRIOR_WEIGHT * PRIOR_RATE) / (n + PRIOR_WEIGHT),
+        "recent_no_shows": recent.reindex(index, fill_value=0).to_numpy(dtype=float),
+        "last_was_no_show": last["missed"].reindex(index, fill_value=0).to_numpy(dtype=float),
+        "days_since_last_visit": np.where(n > 0, np.log1p(np.nan_to_num(since, nan=0.0)), 0.0),
+        "is_new": (n == 0).astype(float),
+        "past_cancellations": np.log1p(
+            cancellations.reindex(index, fill_value=0).to_numpy(dtype=float)
+        ),
+    }
+    return pd.DataFrame(columns, index=own.index)
 
 
 def _booking(own: pd.DataFrame) -> pd.DataFrame:
     """Lead time, days left, weekday and hour of the start in the client's zone."""
-    out = pd.DataFrame(index=own.index)
+    columns: dict[str, np.ndarray] = {}
     lead = ((own["start"] - own["created_at"]) / DAY).to_numpy(dtype=float)
     buckets = np.array([lead_bucket(value) for value in lead])
     for name, _, _ in LEAD_BUCKETS:
-        out[name] = (buckets == name).astype(float)
+        columns[name] = (buckets == name).astype(float)
     left = ((own["start"] - own["predict_at"]) / DAY).to_numpy(dtype=float)
-    out["days_left"] = np.log1p(np.clip(left, 0, None))
+    columns["days_left"] = np.log1p(np.clip(left, 0, None))
     weekday = np.zeros(len(own), dtype=int)
     hour = np.zeros(len(own), dtype=int)
     for zone, rows in own.groupby("client_zone").groups.items():
@@ -202,10 +211,10 @@ def _booking(own: pd.DataFrame) -> pd.DataFrame:
         weekday[positions] = local.dt.weekday.to_numpy()
         hour[positions] = local.dt.hour.to_numpy()
     for number, day in enumerate(WEEKDAYS):
-        out[f"weekday_{day}"] = (weekday == number).astype(float)
+        columns[f"weekday_{day}"] = (weekday == number).astype(float)
     for name, low, high in HOUR_BUCKETS:
-        out[name] = ((hour >= low) & (hour < high)).astype(float)
-    return out
+        columns[name] = ((hour >= low) & (hour < high)).astype(float)
+    return pd.DataFrame(columns, index=own.index)
 
 
 def _reminders(own: pd.DataFrame, reminders: pd.DataFrame) -> pd.DataFrame:

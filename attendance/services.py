@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from attendance.features import FEATURE_NAMES, NUMERIC_FEATURES, feature_frame
+from attendance.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, feature_frame
 from attendance.history import history_for_scoring, reminders_of
 from attendance.learning import BaseRates
 from attendance.models import NoShowModelVersion, NoShowSettings, ReminderDelivery, RiskScore
@@ -19,8 +19,6 @@ from attendance.reasons import BASE_RATE_REASON, reasons
 from attendance.training import model_load
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from smartbook.model_versions import version_activate, version_rollback
-
-NUMERIC = frozenset(NUMERIC_FEATURES)
 
 
 def reminder_delivered(appointment_id: int, at: datetime) -> None:
@@ -47,12 +45,30 @@ def base_rates() -> BaseRates:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A risk score not stored (yet): what `RiskScore` holds, without a model instance per
+    appointment (600 of them were a tenth of scoring a day)."""
+
+    appointment_id: int
+    probability: float
+    level: str
+    reasons: list[str]
+    model_version: NoShowModelVersion | None
+    features: dict
+    scored_at: datetime
+
+    @property
+    def model_version_id(self) -> int | None:
+        return self.model_version.pk if self.model_version is not None else None
+
+
 def risk_estimates(
     appointment_ids: Iterable[int], *, at: datetime | None = None, statuses=None
-) -> list[RiskScore]:
-    """Unsaved `RiskScore` rows for these appointments (those in `statuses`, if given) as at
-    `at` (now): the active model's estimate, or the service's base rate without one. A
-    bounded number of queries (at most six) whatever the number of appointments."""
+) -> list[Estimate]:
+    """The estimates for these appointments (those in `statuses`, if given) as at `at`
+    (now): the active model's, or the service's base rate without one. A bounded number of
+    queries (at most six) whatever the number of appointments."""
     at = at or timezone.now()
     ids = sorted(set(appointment_ids))
     if not ids:
@@ -68,7 +84,7 @@ def risk_estimates(
     if model is None:
         rates = base_rates()
         return [
-            _score(
+            _estimate(
                 pk,
                 rates.per_service.get(str(service), rates.overall),
                 thresholds,
@@ -82,30 +98,23 @@ def risk_estimates(
     frame = pd.DataFrame({"appointment_id": targets, "predict_at": at})
     features = feature_frame(history, reminders_of(targets), frame)
     probabilities, contributions = model.explain(features)
-    contributions = contributions.to_dict("records")
     rows = features.to_dict("records")
+    # What is stored of the features: the numbers to 4 places, the categories as they are.
+    stored = pd.concat(
+        [features[list(NUMERIC_FEATURES)].round(4), features[list(CATEGORICAL_FEATURES)]],
+        axis=1,
+    ).to_dict("records")
     return [
-        _score(
-            pk,
-            float(probability),
-            thresholds,
-            at,
-            version,
-            reasons(contribution, row),
-            {
-                name: round(float(row[name]), 4) if name in NUMERIC else row[name]
-                for name in FEATURE_NAMES
-            },
-        )
-        for pk, probability, contribution, row in zip(
-            targets, probabilities, contributions, rows, strict=True
+        _estimate(pk, float(probability), thresholds, at, version, reasons(shares, row), kept)
+        for pk, probability, shares, row, kept in zip(
+            targets, probabilities, contributions.to_dict("records"), rows, stored, strict=True
         )
     ]
 
 
-def _score(pk, probability, thresholds, at, version, words, features) -> RiskScore:
+def _estimate(pk, probability, thresholds, at, version, words, features) -> Estimate:
     probability = min(max(probability, 0.0), 1.0)
-    return RiskScore(
+    return Estimate(
         appointment_id=pk,
         probability=round(probability, 4),
         level=thresholds.level_for(probability),
@@ -126,37 +135,38 @@ def risk_scores_update(*, appointment_ids: Iterable[int], at: datetime | None = 
 
 # What a new score replaces of the last one (all of it but the appointment).
 _SCORE_COLUMNS = ("probability", "level", "reasons", "model_version_id", "features", "scored_at")
+_ROW_FIELDS = ("appointment_id", *(name.removesuffix("_id") for name in _SCORE_COLUMNS))
 
 
-def _store(scores: list[RiskScore]) -> None:
+def _store(scores: list[Estimate]) -> None:
     """Upsert the scores. On PostgreSQL one statement with ONE parameter, the rows as one
-    JSON document (`jsonb_to_recordset`): json.dumps writes it in C, where Django's bulk
-    upsert prepares and quotes every value in Python, and so would the driver for arrays of
-    text. Elsewhere Django's bulk upsert."""
+    JSON document (`jsonb_to_recordset`), where Django's bulk upsert prepares and quotes
+    every value in Python, and so would the driver for arrays of text. Elsewhere Django's
+    bulk upsert."""
     if not scores:
         return
     if connection.vendor != "postgresql":
         RiskScore.objects.bulk_create(
-            scores,
+            [RiskScore(**{name: getattr(score, name) for name in _ROW_FIELDS}) for score in scores],
             update_conflicts=True,
             unique_fields=["appointment"],
-            update_fields=[name.removesuffix("_id") for name in _SCORE_COLUMNS],
+            update_fields=list(_ROW_FIELDS[1:]),
         )
         return
-    rows = json.dumps(
-        [
-            {
-                "appointment_id": score.appointment_id,
-                "probability": score.probability,
-                "level": score.level,
-                "reasons": score.reasons,
-                "model_version_id": score.model_version_id,
-                "features": score.features,
-                "scored_at": score.scored_at.isoformat(),
-            }
-            for score in scores
-        ]
-    )
+    # pandas writes the document in C, numbers included (twice as fast as json.dumps).
+    rows = pd.DataFrame(
+        {
+            "appointment_id": [score.appointment_id for score in scores],
+            "probability": [score.probability for score in scores],
+            "level": [score.level for score in scores],
+            "reasons": [score.reasons for score in scores],
+            "model_version_id": pd.Series(  # ints or None as such, never floats
+                [score.model_version_id for score in scores], dtype=object
+            ),
+            "features": [score.features for score in scores],
+            "scored_at": [score.scored_at.isoformat() for score in scores],
+        }
+    ).to_json(orient="records", double_precision=15)
     table = connection.ops.quote_name(RiskScore._meta.db_table)
     columns = ", ".join(_SCORE_COLUMNS)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _SCORE_COLUMNS)

@@ -51,3 +51,23 @@ def test_explain_gives_the_classifiers_own_probabilities_and_the_contributions(k
     empty_probabilities, empty_contributions = model.explain(rows.iloc[:0])
     assert empty_probabilities.shape == (0,)
     assert list(empty_contributions.columns) == list(FAMILIES)
+
+
+def test_a_folds_fast_encoding_is_its_column_transformers_own():
+    clinic = generate_clinic(seed=6, appointments=1500)
+    targets = training_targets(clinic.history)
+    features = feature_frame(clinic.history, clinic.reminders, targets)
+    # A provider seen in training, but too rarely for a column of its own (min_frequency).
+    features.iloc[::400, features.columns.get_loc("provider")] = "rare"
+    model = fit("logistic", features, targets["missed"].to_numpy())
+    assert any(
+        "infrequent" in name for name in model._fold_plans()[0].columns.get_feature_names_out()
+    )
+    rows = features.iloc[-120:].copy()
+    rows.iloc[0, rows.columns.get_loc("provider")] = "rare"
+    rows.iloc[1, rows.columns.get_loc("service")] = "never-seen"
+    rows.iloc[2, rows.columns.get_loc("provider")] = "never-seen"
+    for plan in model._fold_plans():
+        expected = np.asarray(plan.columns.transform(rows), dtype=float)
+        np.testing.assert_array_equal(plan.encode(rows), expected)
+        assert plan.encode(rows).shape == expected.shape
