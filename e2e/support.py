@@ -19,3 +19,11 @@ def login_as(page, live_server, user) -> None:
             }
         ]
     )
+
+
+def open_day(page, day: str) -> None:
+    """On the booking page, go to a local day (YYYY-MM-DD) through "Go to a date" and wait
+    until its times are listed."""
+    page.wait_for_selector("#browse:not([aria-busy]) #month-days button")
+    page.fill("#jump-date", day)
+    page.wait_for_selector(f"#browse:not([aria-busy]) #days .sb-day[data-day='{day}']")

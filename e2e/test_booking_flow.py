@@ -281,21 +281,24 @@ def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
 
     policy = clinic["policy"]
     now = timezone.now()
+    # Away until two days into next month (London): nothing is left in this month.
+    london = ZoneInfo("Europe/London")
+    today = timezone.localtime(now, london).date()
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    back = datetime.combine(next_month + timedelta(days=2), datetime.min.time(), london)
     for provider in clinic["providers"]:
-        TimeOff.objects.create(
-            provider=provider, start=now, end=now + timedelta(days=15), reason="Conference"
-        )
+        TimeOff.objects.create(provider=provider, start=now, end=back, reason="Conference")
     client_user = UserFactory()
     page = new_page()
     login_as(page, live_server, client_user)
 
-    # Nothing free in the first two weeks: the page says so and offers the next two.
+    # Nothing free left this month: the page says so and offers the next.
     page.goto("/book")
     page.focus("#service")
     page.keyboard.press("ArrowDown")
     page.wait_for_selector("#no-slots")
-    assert "No free slots in this window — try the next two weeks" in page.inner_text("#days")
-    screenshot(page, "11-book-empty-window")
+    assert f"No free times left in {today:%B %Y}." in page.inner_text("#days")
+    screenshot(page, "11-book-empty-month")
     page.focus("#no-slots button")
     page.keyboard.press("Enter")
     page.wait_for_selector("#recommended:not([aria-busy]) li.sb-rec")
@@ -307,7 +310,7 @@ def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
     page.keyboard.press("Enter")
     _expect_path(page, r"/appointments/\d+\?booked=1")
     appointment = Appointment.objects.get(client=client_user)
-    assert appointment.start > now + timedelta(days=14)
+    assert appointment.start >= back
 
     # The cut-off moves while the page is open: the API's refusal is shown, with the rule.
     page.goto(f"/appointments/{appointment.pk}")
@@ -331,20 +334,18 @@ def test_keyboard_booking_from_an_empty_window_and_a_refused_late_cancel(
         (
             "Europe/London",
             datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")),
-            ("Tuesday 1 December – Monday 14 December", "Tuesday 15 December – Monday 28 December"),
+            ("December 2026", "January 2027"),
         ),
         (  # a viewer five hours behind the clinic, over the US spring-forward (14 March)
             "America/New_York",
             datetime(2027, 3, 8, 10, 0, tzinfo=ZoneInfo("America/New_York")),
-            ("Monday 8 March – Sunday 21 March", "Monday 22 March – Sunday 4 April"),
+            ("March 2027", "April 2027"),
         ),
     ],
 )
-def test_two_week_windows_meet_at_midnight_and_lose_no_day(
-    new_page, live_server, clinic, zone, now, labels
-):
-    """The first window is the viewer's next fourteen days, the next starts at the midnight
-    after them, and every local day the API has times for appears once, in order."""
+def test_months_meet_at_midnight_and_lose_no_day(new_page, live_server, clinic, zone, now, labels):
+    """Every local day the API has times for is marked in its month, once, and the next
+    month begins at its first midnight: its first day's earliest time is listed."""
     import time_machine
 
     from accounts.tests.factories import UserFactory
@@ -358,28 +359,35 @@ def test_two_week_windows_meet_at_midnight_and_lose_no_day(
         login_as(page, live_server, client_user)
         page.goto("/book")
         page.select_option("#service", str(clinic["service"].pk))
-        page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+        page.wait_for_selector("#browse:not([aria-busy]) #month-days button")
 
-        first_label = page.inner_text("#window-label")
-        first_days = page.locator(".sb-day:not(.sb-day-empty) h3").all_inner_texts()
-        page.click("#window-next")
-        page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
-        second_label = page.inner_text("#window-label")
-        second_days = page.locator(".sb-day:not(.sb-day-empty) h3").all_inner_texts()
-        first_time_shown = page.locator(".sb-day button.sb-slot").first.inner_text()
+        first_label = page.inner_text("#month-label")
+        first_days = page.locator("#month-days button.has-times").evaluate_all(
+            "buttons => buttons.map(b => b.dataset.day)"
+        )
+        page.click("#month-next")
+        page.wait_for_selector(f"#browse:not([aria-busy]) #month-label:text('{labels[1]}')")
+        second_label = page.inner_text("#month-label")
+        second_days = page.locator("#month-days button.has-times").evaluate_all(
+            "buttons => buttons.map(b => b.dataset.day)"
+        )
+        first_time_shown = page.locator("#days button.sb-slot").first.inner_text()
+        shown_day = page.locator("#days .sb-day").get_attribute("data-day")
 
+        next_month = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        after = (next_month + timedelta(days=32)).replace(day=1)
         offered = available_slots(
             service=clinic["service"],
             start=timezone.now(),
-            end=datetime.combine(now.date() + timedelta(days=28), datetime.min.time(), viewer_zone),
+            end=datetime.combine(after, datetime.min.time(), viewer_zone),
         )
 
     assert (first_label, second_label) == labels
     days_with_times = sorted({slot.start.astimezone(viewer_zone).date() for slot in offered})
-    assert first_days + second_days == [f"{day:%A} {day.day} {day:%B}" for day in days_with_times]
-    # The second window's first day begins at its midnight: its earliest time is shown.
-    second_start = now.date() + timedelta(days=14)
+    assert first_days + second_days == [day.isoformat() for day in days_with_times]
+    # The next month's first day with times is chosen, its earliest time first.
+    assert shown_day == second_days[0]
     earliest = min(
-        slot.start for slot in offered if slot.start.astimezone(viewer_zone).date() >= second_start
+        slot.start for slot in offered if slot.start.astimezone(viewer_zone).date() >= next_month
     )
     assert first_time_shown == f"{earliest.astimezone(viewer_zone):%H:%M}"

@@ -1,5 +1,6 @@
-"""The booking page as a newcomer meets it: every day of the window in its place, a day the
-client cannot book any more said to be full before they pick, and what they chose shown."""
+"""The booking page as a newcomer meets it: a month view with every day in its place (free,
+fully booked, closed), a day the client cannot book any more said to be full before they
+pick, and what they chose shown."""
 
 import re
 from datetime import timedelta
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from e2e.support import login_as
+from e2e.support import login_as, open_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,9 +47,13 @@ def test_a_day_with_the_clients_daily_maximum_says_so_and_offers_no_time(
     page = new_page()
     login_as(page, live_server, client_user)
     page.goto(f"/book?service={service.pk}")
-    page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+    open_day(page, full_day)
 
-    day = page.locator(f".sb-day[data-day='{full_day}']")
+    # Marked in the month before they pick, with the rule's words.
+    marked = page.locator(f"button.sb-cal-day[data-day='{full_day}']")
+    assert "is-full" in marked.get_attribute("class")
+    assert "You already have 1 appointment on this day" in marked.get_attribute("aria-label")
+    day = page.locator(f"#days .sb-day[data-day='{full_day}']")
     assert "You already have 1 appointment on this day" in day.inner_text()
     assert day.locator("button.sb-slot").count() == 0
     # The recommendations keep off that day too.
@@ -60,7 +65,11 @@ def test_a_day_with_the_clients_daily_maximum_says_so_and_offers_no_time(
     screenshot(page, "book-full-day")
 
 
-def test_every_day_of_the_window_is_shown_closed_ones_included(new_page, live_server, clinic):
+def test_every_day_of_the_month_is_in_its_place_closed_ones_marked(
+    new_page, live_server, clinic, screenshot
+):
+    import calendar
+
     from accounts.tests.factories import UserFactory
 
     service = clinic["service"]
@@ -68,19 +77,42 @@ def test_every_day_of_the_window_is_shown_closed_ones_included(new_page, live_se
     page = new_page()
     login_as(page, live_server, client_user)
     page.goto(f"/book?service={service.pk}")
-    page.wait_for_selector("#browse:not([aria-busy]) .sb-day")
+    page.wait_for_selector("#browse:not([aria-busy]) #month-days button")
 
-    days = page.locator(".sb-day")
-    keys = [days.nth(i).get_attribute("data-day") for i in range(days.count())]
     today = timezone.localtime(timezone.now(), ZoneInfo("Europe/London")).date()
-    assert keys == [(today + timedelta(days=i)).isoformat() for i in range(14)]
-    # The providers do not work at weekends: those days are there, saying so.
-    weekend = [key for key in keys if timezone.datetime.fromisoformat(key).weekday() >= 5]
-    assert weekend
-    for key in weekend:
-        day = page.locator(f".sb-day[data-day='{key}']")
-        assert "No free times" in day.inner_text()
-        assert day.locator("button.sb-slot").count() == 0
+    assert page.inner_text("#month-label") == f"{today:%B %Y}"
+    days = page.locator("#month-days button.sb-cal-day")
+    keys = [days.nth(i).get_attribute("data-day") for i in range(days.count())]
+    length = calendar.monthrange(today.year, today.month)[1]
+    assert keys == [today.replace(day=n).isoformat() for n in range(1, length + 1)]
+    # Weeks line up: the first day sits in its weekday's column (Monday first).
+    first_row = page.locator("#month-days tr").first.locator("td")
+    assert first_row.nth(today.replace(day=1).weekday()).locator("button").count() == 1
+    # The providers do not work at weekends: still to come, those days are closed.
+    for key in keys:
+        day = timezone.datetime.fromisoformat(key).date()
+        button = page.locator(f"button.sb-cal-day[data-day='{key}']")
+        if day < today:
+            assert button.is_disabled()
+        elif day.weekday() >= 5:
+            assert "is-closed" in button.get_attribute("class")
+            assert button.get_attribute("aria-label").endswith(": closed")
+    # A day with free times lists them in parts of the day, marked chosen in the month.
+    chosen = page.locator("#month-days button.sb-cal-day[aria-pressed=true]")
+    assert "has-times" in chosen.get_attribute("class")
+    parts = page.locator("#days .sb-part h4").all_inner_texts()
+    assert parts and all(p.split(" (")[0] in ("Morning", "Afternoon", "Evening") for p in parts)
+    screenshot(page, "book-month")
+
+    # Another day: one click, no new request for the month.
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    later = page.locator("#month-days button.sb-cal-day.has-times[aria-pressed=false]")
+    if later.count():
+        key = later.first.get_attribute("data-day")
+        later.first.click()
+        page.wait_for_selector(f"#days .sb-day[data-day='{key}'] button.sb-slot")
+        assert not [url for url in requests if "/api/" in url]
 
 
 def test_moving_inside_the_cutoff_is_warned_before_and_leaves_a_way_to_the_provider(
@@ -133,7 +165,8 @@ def test_a_time_beyond_the_cutoff_is_confirmed_without_a_warning(new_page, live_
     page = new_page()
     login_as(page, live_server, UserFactory(timezone="Europe/London"))
     page.goto(f"/book?service={service.pk}")
-    page.wait_for_selector("#browse:not([aria-busy]) button.sb-slot")
+    later = _slots_on_a_later_day(service, clinic["providers"][0])[0]
+    open_day(page, later.start.astimezone(ZoneInfo("Europe/London")).date().isoformat())
     page.locator("button.sb-slot").last.click()  # days away: far beyond the one-hour cut-off
     page.locator("#confirm").wait_for(state="visible")
     assert page.locator("#confirm-cutoff-warning").is_hidden()
@@ -236,3 +269,53 @@ def test_the_admin_heat_map_shows_whole_weekday_names(new_page, live_server, cli
     for i in range(headers.count()):
         clipped = headers.nth(i).evaluate("th => th.scrollWidth > th.clientWidth")
         assert not clipped, headers.nth(i).inner_text()
+
+
+def test_on_a_phone_the_month_and_one_days_times_fit_one_screen(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    page = new_page(viewport={"width": 390, "height": 844})
+    login_as(page, live_server, UserFactory(timezone="Europe/London"))
+    page.goto(f"/book?service={clinic['service'].pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) #days button.sb-slot")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    month = page.locator("#month").bounding_box()
+    assert month["width"] <= 390 and month["height"] < 400
+    # One day's times, not every time of the weeks ahead.
+    day = page.locator("#days .sb-day").get_attribute("data-day")
+    shown = page.locator("#days button.sb-slot").count()
+    assert 0 < shown <= 2 * 8 * 60 // 15  # two providers, an eight-hour day, a 15-minute grid
+    assert page.locator("button.sb-slot").count() == shown
+    assert page.locator(f"#month-days button[data-day='{day}'][aria-pressed=true]").count() == 1
+
+
+def test_the_zone_switcher_shows_the_times_in_another_zone(new_page, live_server, clinic):
+    from accounts.tests.factories import UserFactory
+
+    page = new_page()
+    login_as(page, live_server, UserFactory(timezone="Europe/London"))
+    page.goto(f"/book?service={clinic['service'].pk}")
+    page.wait_for_selector("#browse:not([aria-busy]) #days button.sb-slot")
+    first = page.locator("#days button.sb-slot").first
+    start, london_label = first.get_attribute("data-start"), first.inner_text()
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    page.select_option("#zone-switch", "Asia/Tokyo")
+    page.wait_for_selector("#browse:not([aria-busy]) [data-zone-label]:text('Asia/Tokyo')")
+    assert any("timezone=Asia%2FTokyo" in url for url in asked if "/available" in url)
+    assert "switched on this page" in page.inner_text("#browse .sb-tz")
+    tokyo_day = (
+        timezone.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        .astimezone(ZoneInfo("Asia/Tokyo"))
+        .date()
+        .isoformat()
+    )
+    open_day(page, tokyo_day)
+    same = page.locator(f"#days button.sb-slot[data-start='{start}']")
+    tokyo_label = (
+        timezone.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        .astimezone(ZoneInfo("Asia/Tokyo"))
+        .strftime("%H:%M")
+    )
+    assert same.inner_text() == tokyo_label != london_label

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from e2e.support import login_as
+from e2e.support import login_as, open_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_times_of_a_group_class_show_seats_left_and_booking_joins_the_session(
     page = new_page()
     login_as(page, live_server, client_user)
     page.goto(f"/book?service={group.pk}&provider={provider.pk}")
-    page.wait_for_selector("#browse:not([aria-busy]) button.sb-slot")
+    open_day(page, taken.start.astimezone(ZoneInfo("Europe/London")).date().isoformat())
     start = taken.start.strftime("%Y-%m-%dT%H:%M:%SZ")
     button = page.locator(f"button.sb-slot[data-start='{start}']")
     assert "1 seat left" in button.inner_text()

@@ -289,6 +289,28 @@ def free_intervals(
     return result
 
 
+def working_dates(schedule: ProviderSchedule, window: Interval, zone: ZoneInfo) -> set[date]:
+    """The dates, in the viewer's `zone`, on which the provider works some time inside
+    `window`: weekly hours, holidays and time off applied, busy time not (a working day that
+    is fully booked is still a working day; a day off is closed)."""
+    tz = ZoneInfo(schedule.timezone)
+    off = merge_intervals(schedule.time_off)
+    off_starts = [block.start for block in off]
+    off_ends = [block.end for block in off]
+    dates: set[date] = set()
+    for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
+        clipped_start = max(item.interval.start, window.start)
+        clipped_end = min(item.interval.end, window.end)
+        for start, end in _free_pieces(clipped_start, clipped_end, off_starts, off_ends):
+            dates.update(
+                _dates(start.astimezone(zone).date(), (end - _INSTANT).astimezone(zone).date())
+            )
+    return dates
+
+
+_INSTANT = timedelta(microseconds=1)  # an end is not inside its interval
+
+
 # One grid per zone and working interval, shared by the providers working those hours (and
 # by later requests): the starts, their ends and their local starts, computed once.
 @lru_cache(maxsize=8192)  # pragma: no mutate

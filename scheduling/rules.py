@@ -34,6 +34,7 @@ from scheduling.availability import (
     local_to_utc,
     merge_intervals,
     open_slots,
+    working_dates,
 )
 
 SLOT_TAKEN = "That time is no longer available with this provider; please pick another slot."
@@ -526,6 +527,24 @@ def bookable_providers(snapshot: Snapshot, service: ServiceFacts) -> list[Provid
 
 
 _slot_start = attrgetter("start")
+
+
+def closed_dates(
+    snapshot: Snapshot, service_id: int, window: Interval, zone: ZoneInfo
+) -> list[date]:
+    """The dates of `window` in the viewer's `zone` on which none of the providers who could
+    take the service works (weekly hours, holidays, time off): the pages show them as closed,
+    where a working day without a free time is fully booked."""
+    first = window.start.astimezone(zone).date()
+    last = (window.end - timedelta(microseconds=1)).astimezone(zone).date()
+    every = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    service = snapshot.services.get(service_id)
+    if service is None or not service.is_active:
+        return every
+    working: set[date] = set()
+    for provider in bookable_providers(snapshot, service):
+        working |= working_dates(provider.schedule, window, zone)
+    return [day for day in every if day not in working]
 
 
 def offered_slots(

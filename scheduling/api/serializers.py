@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.http import Http404
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import Role, User, validate_timezone_name
 from providers.models import Provider, Service, Urgency
 from scheduling import rules
 from scheduling.models import Appointment, AppointmentChange, AppointmentStatus
@@ -85,6 +85,13 @@ def validate_moving(attrs: dict) -> dict:
 
 
 class AvailableQuerySerializer(AvailabilityQuerySerializer):
+    timezone = StrictCharField(
+        max_length=64,
+        required=False,
+        validators=[validate_timezone_name],
+        help_text="The viewer's IANA zone, for the dates of `closed_days` (default: the "
+        "signed-in client's own zone, else UTC).",
+    )
     provider = StrictPrimaryKeyRelatedField(
         queryset=Provider.objects.filter(is_active=True, user__is_active=True),
         required=False,
@@ -167,6 +174,13 @@ class SlotListSerializer(serializers.Serializer):
     end = serializers.CharField()
     count = serializers.IntegerField()
     slots = SlotSerializer(many=True)
+    closed_days = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        help_text="Days of the window, in the viewer's zone (`timezone`), on which none of "
+        "the providers asked about works: closed, where a working day without free times is "
+        "fully booked.",
+    )
     full_days = FullDaySerializer(
         many=True,
         required=False,

@@ -4,6 +4,8 @@ Domain errors (`scheduling.errors`) propagate: the API's exception handler gives
 HTTP status (smartbook/api/errors.py).
 """
 
+from zoneinfo import ZoneInfo
+
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -57,7 +59,16 @@ WINDOW_PARAMETERS = [
 
 
 def _slots_response(
-    *, service, start, end, slots, snapshot=None, providers=None, full_days=(), staff=False
+    *,
+    service,
+    start,
+    end,
+    slots,
+    snapshot=None,
+    providers=None,
+    full_days=(),
+    closed_days=(),
+    staff=False,
 ) -> Response:
     """The slots the rules offered from `snapshot` (its clock and policy say what the
     cut-off would allow once each is booked). Staff also read which providers' external
@@ -85,6 +96,7 @@ def _slots_response(
             )
             for slot in slots
         ],
+        "closed_days": list(closed_days),
         "full_days": [{"date": day, "reason": reason} for day, reason in full_days],
         "stale_calendars": [
             {
@@ -115,6 +127,11 @@ class AvailableSlotsApi(APIView):
             *WINDOW_PARAMETERS,
             OpenApiParameter("provider", OpenApiTypes.INT, description="Only this provider."),
             OpenApiParameter(
+                "timezone",
+                OpenApiTypes.STR,
+                description="The viewer's IANA zone, for the dates of `closed_days`.",
+            ),
+            OpenApiParameter(
                 "reschedule",
                 OpenApiTypes.INT,
                 description="An appointment being moved: where it may go (its own time free).",
@@ -143,7 +160,7 @@ class AvailableSlotsApi(APIView):
         else:
             client = request.user  # their own appointments and per-day limit apply
         providers = [provider] if provider else None
-        snapshot, slots, full_days = None, [], []
+        snapshot, slots, full_days, closed_days = None, [], [], []
         if data["service"].is_active:
             snapshot, slots = selectors.slot_offer(
                 service=data["service"],
@@ -157,6 +174,13 @@ class AvailableSlotsApi(APIView):
             full_days = selectors.client_full_days(
                 snapshot=snapshot, start=data["start"], end=data["end"]
             )
+            zone = data.get("timezone") or (client.timezone if client is not None else "UTC")
+            closed_days = rules.closed_dates(
+                snapshot,
+                data["service"].pk,
+                Interval(data["start"], data["end"]),
+                ZoneInfo(zone),
+            )
         return _slots_response(
             service=data["service"],
             start=data["start"],
@@ -165,6 +189,7 @@ class AvailableSlotsApi(APIView):
             snapshot=snapshot,
             providers=providers,
             full_days=full_days,
+            closed_days=closed_days,
             staff=getattr(request.user, "is_staff_member", False),
         )
 

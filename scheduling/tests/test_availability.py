@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from scheduling.availability import (
     WeeklyInterval,
     free_intervals,
     open_slots,
+    working_dates,
     working_intervals,
 )
 
@@ -222,3 +224,35 @@ def test_many_busy_intervals_are_handled_by_a_sweep():
 def test_a_non_positive_step_is_refused():
     with pytest.raises(ValueError):
         open_slots(schedule(), request(step=timedelta(0)))
+
+
+def test_working_dates_count_busy_days_and_not_days_off_in_the_viewers_zone():
+    window = Interval(utc(12, 0), utc(19, 0))  # Monday to Sunday
+    booked_solid = (Interval(utc(13, 9), utc(13, 17)),)
+    off = (Interval(utc(14, 0), utc(15, 0)),)
+    london = ZoneInfo("UTC")
+    dates = working_dates(
+        schedule(busy=booked_solid, time_off=off, holidays=frozenset({date(2026, 1, 15)})),
+        window,
+        london,
+    )
+    # Tuesday is fully booked but a working day; Wednesday is off, Thursday a holiday.
+    assert sorted(dates) == [date(2026, 1, 12), date(2026, 1, 13), date(2026, 1, 16)]
+    # Seen from Tokyo (UTC+9) the same hours (09:00-17:00 UTC) run 18:00 to 02:00.
+    tokyo = working_dates(schedule(), window, ZoneInfo("Asia/Tokyo"))
+    assert min(tokyo) == date(2026, 1, 12) and max(tokyo) == date(2026, 1, 17)
+    # An end is not inside: work ending at midnight does not open the next day.
+    to_midnight = schedule(weekly_hours=weekdays((time(16), time(23, 59))))
+    assert date(2026, 1, 17) not in working_dates(to_midnight, window, london)
+
+
+def test_working_dates_on_a_spring_forward_day():
+    # New York's clocks go from 02:00 to 03:00 on Sunday 8 March 2026.
+    new_york = schedule(
+        timezone="America/New_York", weekly_hours=weekdays((time(1), time(4)), days=[6])
+    )
+    window = Interval(datetime(2026, 3, 8, 0, tzinfo=UTC), datetime(2026, 3, 10, 0, tzinfo=UTC))
+    assert working_dates(new_york, window, ZoneInfo("America/New_York")) == {date(2026, 3, 8)}
+    # The window clips: asking from 09:00 UTC (after the hours, 06:00-08:00 UTC) finds none.
+    later = Interval(datetime(2026, 3, 8, 9, tzinfo=UTC), window.end)
+    assert working_dates(new_york, later, ZoneInfo("America/New_York")) == set()

@@ -1,6 +1,7 @@
-/* Book and reschedule pages: "Recommended for you" above a browsable availability view.
-   Everything goes through the API: GET /api/appointments/recommended and /available,
-   POST /api/appointments (book) or PUT /api/appointments/<id> (reschedule). */
+/* Book and reschedule pages: "Recommended for you" above a month view of the free times.
+   Everything goes through the API: GET /api/appointments/recommended and /available (once
+   per month shown, kept while the client changes day), POST /api/appointments (book) or
+   PATCH /api/appointments/<id> (reschedule). */
 (function () {
   "use strict";
 
@@ -16,9 +17,9 @@
     // A visitor (not signed in) sees the times in their device's zone, and is asked to log in
     // or sign up to book, coming back to the same time.
     const visitor = form.dataset.visitor === "1";
-    const zone = form.dataset.timezone || (visitor && deviceZone()) || SB.viewerZone();
-    document.querySelectorAll("[data-zone-label]").forEach(function (label) { label.textContent = zone; });
-    const windowDays = Number(form.dataset.windowDays || 14);
+    const homeZone = form.dataset.timezone || (visitor && deviceZone()) || SB.viewerZone();
+    let zone = homeZone;
+    const horizonDays = Number(form.dataset.horizonDays || 60);
     const appointmentId = form.dataset.appointmentId || null;
 
     const serviceSelect = document.getElementById("service");
@@ -30,9 +31,13 @@
     const recommendationList = document.getElementById("recommendations");
     const browseSection = document.getElementById("browse");
     const daysBox = document.getElementById("days");
-    const windowLabel = document.getElementById("window-label");
-    const previousButton = document.getElementById("window-previous");
-    const nextButton = document.getElementById("window-next");
+    const dayTitle = document.getElementById("day-title");
+    const monthLabel = document.getElementById("month-label");
+    const monthBody = document.getElementById("month-days");
+    const previousButton = document.getElementById("month-previous");
+    const nextButton = document.getElementById("month-next");
+    const jumpDate = document.getElementById("jump-date");
+    const zoneSwitch = document.getElementById("zone-switch");
     const confirmSection = document.getElementById("confirm");
     const confirmSummary = document.getElementById("confirm-summary");
     const confirmProviderRow = document.getElementById("confirm-provider-row");
@@ -43,7 +48,8 @@
     const cutoffHours = Number(form.dataset.cutoffHours || 0);
 
     const state = {
-      windowStart: startOfToday(),
+      month: null, // "YYYY-MM" of the month shown, in `zone`
+      day: null, // "YYYY-MM-DD" of the day whose times are listed
       recommendationId: null,
       choice: null, // {start, end, providers: [{id, name}], fromRecommendation}
       loadToken: 0,
@@ -228,7 +234,7 @@
       state.recommendationId = data ? (data.recommendation_id || data.id || null) : null;
       const items = SB.items(data).map(slotOf);
       if (!items.length) {
-        recommendationList.appendChild(SB.element("li", { text: "No recommendations in this window — browse the free times below or try the next two weeks." }));
+        recommendationList.appendChild(SB.element("li", { text: "No recommendations this month — pick a day below or try next month." }));
       }
       items.forEach(function (slot, index) {
         const button = SB.element("button", {
@@ -255,12 +261,36 @@
       recommendedSection.hidden = false;
     }
 
-    /* Every local day of the window, in order, so weeks line up: a day with times lists
-       them, a day the client already has their most appointments on says so (the rules'
-       own words, from the API), any other day says it has no free times. */
-    function renderDays(slots, fullDays, windowStart, windowEnd) {
-      daysBox.textContent = "";
-      windowLabel.textContent = SB.formatDay(windowStart.toISOString(), zone) + " – " + SB.formatDay(new Date(windowEnd.getTime() - 1).toISOString(), zone);
+    /* The month view. A month's free times come in one request (with its recommendations),
+       kept per zone, service, provider and month while the client changes day. */
+    const months = new Map();
+
+    function monthKeyOf(date) {
+      return SB.dayKey(date.toISOString(), zone).slice(0, 7);
+    }
+
+    /* The instant a month (YYYY-MM) begins in the viewer's zone, `add` months on. */
+    function monthStart(key, add) {
+      const parts = key.split("-").map(Number);
+      const first = new Date(Date.UTC(parts[0], parts[1] - 1 + (add || 0), 1, 12));
+      return SB.dayStart(first, zone, 0);
+    }
+
+    /* What may be asked of a month: from now (or its start) to its end or the horizon. */
+    function monthRange(key) {
+      const now = startOfToday();
+      const horizon = new Date(now.getTime() + horizonDays * 86400000);
+      const start = new Date(Math.max(monthStart(key).getTime(), now.getTime()));
+      const end = new Date(Math.min(monthStart(key, 1).getTime(), horizon.getTime()));
+      return end > start ? { start: start, end: end } : null;
+    }
+
+    function cacheKey(key) {
+      return [zone, serviceSelect.value, providerSelect ? providerSelect.value : "", key].join("|");
+    }
+
+    /* Free times of the month by local day: {times, full, closed} ready to draw. */
+    function monthOf(slots, fullDays, closedDays) {
       const byDay = new Map();
       slots.map(slotOf).forEach(function (slot) {
         const key = SB.dayKey(slot.start, zone);
@@ -271,31 +301,162 @@
         time.providers.push({ id: slot.providerId, name: slot.providerName });
         if (slot.seatsLeft != null) time.seatsLeft = (time.seatsLeft || 0) + slot.seatsLeft;
       });
-      const full = new Map((fullDays || []).map(function (day) { return [day.date, day.reason]; }));
-      if (!byDay.size) {
-        const empty = SB.element("p", { id: "no-slots" }, ["No free slots in this window — ", SB.element("button", { type: "button", className: "sb-secondary", text: "try the next two weeks" })]);
-        empty.querySelector("button").addEventListener("click", function () { move(1); });
-        daysBox.appendChild(empty);
+      const days = new Map();
+      byDay.forEach(function (times, key) {
+        days.set(key, Array.from(times.values()).sort(function (a, b) { return a.start < b.start ? -1 : 1; }));
+      });
+      return {
+        days: days,
+        full: new Map((fullDays || []).map(function (day) { return [day.date, day.reason]; })),
+        closed: new Set(closedDays || []),
+      };
+    }
+
+    async function fetchMonth(key) {
+      const cached = months.get(cacheKey(key));
+      if (cached) return cached;
+      const range = monthRange(key);
+      if (!range) {
+        const empty = { month: monthOf([], [], []), recommended: null, failed: null };
+        months.set(cacheKey(key), empty);
+        return empty;
       }
-      for (let offset = 0; ; offset++) {
-        const dayBegins = offset === 0 ? windowStart : SB.dayStart(windowStart, zone, offset);
-        if (dayBegins.getTime() >= windowEnd.getTime()) break;
-        const key = SB.dayKey(dayBegins.toISOString(), zone);
-        const title = SB.formatDay(dayBegins.toISOString(), zone);
-        // On a wide screen the days sit in weekday columns (Monday first): the first day
-        // starts in its own column, the rest follow.
-        const column = offset === 0 ? " sb-starts-" + ((new Date(key + "T12:00:00Z").getUTCDay() + 6) % 7 + 1) : "";
-        if (!byDay.has(key)) {
-          const note = full.has(key) ? full.get(key) : "No free times.";
-          daysBox.appendChild(SB.element("section", { className: "sb-day sb-card sb-day-empty" + (full.has(key) ? " is-full" : "") + column, "aria-label": title, "data-day": key }, [
-            SB.element("h3", { text: title }),
-            SB.element("p", { className: "sb-muted", text: note }),
-          ]));
-          continue;
+      const asked = { start: range.start.toISOString(), end: range.end.toISOString() };
+      // Moving an appointment: its own time is free for the move, its current start is not a move.
+      if (mode === "reschedule" && appointmentId) asked.reschedule = appointmentId;
+      const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, asked);
+      const availableQuery = Object.assign({ timezone: zone }, asked);
+      // Recommendations are for signed-in clients: a visitor browses the free times.
+      const [recommended, available] = await Promise.all([
+        visitor ? Promise.resolve(null) : SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
+        SB.request("GET", "/api/appointments/available?" + params(availableQuery)),
+      ]);
+      const failed = [recommended, available].find(function (r) { return r && !r.ok; }) || null;
+      const result = {
+        month: available.ok ? monthOf(SB.items(available.data), available.data.full_days, available.data.closed_days) : monthOf([], [], []),
+        recommended: recommended && recommended.ok ? recommended.data : null,
+        failed: failed,
+      };
+      if (!failed) months.set(cacheKey(key), result);
+      return result;
+    }
+
+    function countText(count) {
+      return count === 1 ? "1 free time" : count + " free times";
+    }
+
+    /* Each local day of the month in weekday columns (Monday first), so weeks line up: a day
+       with free times is a button with their number; a working day without any says it is
+       fully booked (or full for this client, in the rules' words); a day nobody works is
+       closed; days before today or past the horizon are greyed out. */
+    function renderMonth(key, month) {
+      monthBody.textContent = "";
+      const first = monthStart(key);
+      monthLabel.textContent = new Intl.DateTimeFormat("en-GB", { month: "long", year: "numeric", timeZone: zone }).format(new Date(first.getTime() + 43200000));
+      const range = monthRange(key);
+      const parts = key.split("-").map(Number);
+      const daysInMonth = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
+      const lead = (new Date(Date.UTC(parts[0], parts[1] - 1, 1)).getUTCDay() + 6) % 7;
+      const todayKey = SB.dayKey(new Date().toISOString(), zone);
+      const lastKey = range ? SB.dayKey(new Date(range.end.getTime() - 1).toISOString(), zone) : "";
+      const firstKey = range ? SB.dayKey(range.start.toISOString(), zone) : "~";
+      let row = SB.element("tr");
+      for (let i = 0; i < lead; i++) row.appendChild(SB.element("td"));
+      for (let day = 1; day <= daysInMonth; day++) {
+        const dayKey = key + "-" + String(day).padStart(2, "0");
+        const noon = new Date(Date.UTC(parts[0], parts[1] - 1, day, 12));
+        const title = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(noon);
+        const times = month.days.get(dayKey) || [];
+        let kind;
+        let note;
+        if (!range || dayKey < firstKey || dayKey > lastKey) {
+          kind = "is-out";
+          note = dayKey < todayKey ? "past" : "not bookable yet";
+        } else if (times.length) {
+          kind = "has-times";
+          note = countText(times.length);
+        } else if (month.closed.has(dayKey)) {
+          kind = "is-closed";
+          note = "closed";
+        } else if (month.full.has(dayKey)) {
+          kind = "is-full";
+          note = month.full.get(dayKey);
+        } else {
+          kind = "is-none";
+          note = "fully booked";
         }
-        const times = Array.from(byDay.get(key).values()).sort(function (a, b) { return a.start < b.start ? -1 : 1; });
-        const list = SB.element("div", { className: "sb-slots" });
-        times.forEach(function (time) {
+        const cell = SB.element("td");
+        const button = SB.element("button", {
+          type: "button", className: "sb-cal-day " + kind + (dayKey === todayKey ? " is-today" : ""),
+          "data-day": dayKey, "aria-pressed": dayKey === state.day ? "true" : "false",
+          "aria-label": title + ": " + note,
+        }, [SB.element("span", { className: "sb-cal-number", text: String(day) }),
+          SB.element("span", { className: "sb-cal-note", "aria-hidden": "true", text: kind === "has-times" ? String(times.length) : (kind === "is-closed" ? "closed" : "") })]);
+        if (kind === "is-out") button.disabled = true;
+        button.addEventListener("click", function () { selectDay(dayKey); });
+        cell.appendChild(button);
+        row.appendChild(cell);
+        if ((lead + day) % 7 === 0) {
+          monthBody.appendChild(row);
+          row = SB.element("tr");
+        }
+      }
+      if (row.children.length) {
+        while (row.children.length < 7) row.appendChild(SB.element("td"));
+        monthBody.appendChild(row);
+      }
+      previousButton.disabled = key <= monthKeyOf(startOfToday());
+      nextButton.disabled = !monthRange(shiftMonth(key, 1));
+    }
+
+    function shiftMonth(key, add) {
+      const parts = key.split("-").map(Number);
+      const date = new Date(Date.UTC(parts[0], parts[1] - 1 + add, 1));
+      return date.getUTCFullYear() + "-" + String(date.getUTCMonth() + 1).padStart(2, "0");
+    }
+
+    /* Part of the day of a local start: before noon, before five, or later. */
+    function partOfDay(iso) {
+      const hour = Number(SB.formatTime(iso, zone).slice(0, 2));
+      return hour < 12 ? "Morning" : hour < 17 ? "Afternoon" : "Evening";
+    }
+
+    /* The chosen day's times as a short list in three groups. */
+    function renderDay(month) {
+      hideConfirm();
+      daysBox.textContent = "";
+      monthBody.querySelectorAll("button.sb-cal-day").forEach(function (button) {
+        button.setAttribute("aria-pressed", button.dataset.day === state.day ? "true" : "false");
+      });
+      if (!state.day) {
+        dayTitle.textContent = "";
+        const next = shiftMonth(state.month, 1);
+        const empty = SB.element("p", { id: "no-slots" }, ["No free times left in " + monthLabel.textContent + ". "]);
+        if (monthRange(next)) {
+          const button = SB.element("button", { type: "button", className: "sb-secondary", text: "Try next month" });
+          button.addEventListener("click", function () { showMonth(next); });
+          empty.appendChild(button);
+        }
+        daysBox.appendChild(empty);
+        return;
+      }
+      const noon = new Date(state.day + "T12:00:00Z");
+      dayTitle.textContent = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(noon);
+      const times = month.days.get(state.day) || [];
+      if (!times.length) {
+        const note = month.closed.has(state.day) ? "Closed: nobody works this day." : (month.full.get(state.day) || "No free times this day: it is fully booked.");
+        daysBox.appendChild(SB.element("section", { className: "sb-day sb-day-empty" + (month.full.has(state.day) ? " is-full" : ""), "data-day": state.day }, [
+          SB.element("p", { className: "sb-muted", text: note }),
+        ]));
+        return;
+      }
+      const groups = new Map([["Morning", []], ["Afternoon", []], ["Evening", []]]);
+      times.forEach(function (time) { groups.get(partOfDay(time.start)).push(time); });
+      const day = SB.element("section", { className: "sb-day", "data-day": state.day, "aria-label": dayTitle.textContent });
+      groups.forEach(function (list, name) {
+        if (!list.length) return;
+        const slots = SB.element("div", { className: "sb-slots" });
+        list.forEach(function (time) {
           const label = SB.formatTime(time.start, zone);
           const who = time.providers.length === 1 ? time.providers[0].name : time.providers.length + " providers";
           const seats = time.seatsLeft == null ? "" : ", " + seatsText(time.seatsLeft);
@@ -307,16 +468,23 @@
           button.addEventListener("click", function () {
             choose({ start: time.start, end: time.end, changeable: time.changeable, providers: time.providers, fromRecommendation: false }, button);
           });
-          list.appendChild(button);
+          slots.appendChild(button);
         });
-        daysBox.appendChild(SB.element("section", { className: "sb-day sb-card" + column, "aria-label": title, "data-day": key }, [
-          SB.element("h3", { text: title }),
-          list,
-        ]));
-      }
+        day.appendChild(SB.element("div", { className: "sb-part" }, [SB.element("h4", { text: name + " (" + list.length + ")" }), slots]));
+      });
+      daysBox.appendChild(day);
     }
 
-    async function load(message) {
+    function selectDay(key) {
+      const month = months.get(cacheKey(state.month));
+      if (!month) return;
+      state.day = key;
+      renderDay(month.month);
+    }
+
+    /* Show a month (fetched once), then a day of it: `day` if given, else the first with
+       free times. */
+    async function showMonth(key, day, message) {
       hideConfirm();
       if (!serviceSelect.value) {
         recommendedSection.hidden = true;
@@ -325,61 +493,85 @@
         return;
       }
       const token = ++state.loadToken;
-      const windowStart = state.windowStart;
-      const windowEnd = windowEndOf(windowStart);
-      previousButton.disabled = windowStart.getTime() <= startOfToday().getTime() + 60000;
-      SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
-      // Loading state: the old times go at once, so nobody picks from a stale list.
-      (visitor ? [browseSection] : [recommendedSection, browseSection]).forEach(function (section) {
-        section.hidden = false;
-        section.setAttribute("aria-busy", "true");
-      });
-      recommendationList.textContent = "";
-      recommendationList.appendChild(SB.element("li", { className: "sb-loading", text: "Finding the best times for you…" }));
-      daysBox.textContent = "";
-      daysBox.appendChild(SB.element("p", { className: "sb-loading", text: "Loading free times…" }));
-      const range = { start: windowStart.toISOString(), end: windowEnd.toISOString() };
-      // Moving an appointment: its own time is free for the move, its current start is not a move.
-      if (mode === "reschedule" && appointmentId) range.reschedule = appointmentId;
-      const recommendedQuery = Object.assign({ limit: 3, urgency: urgencySelect ? urgencySelect.value : "" }, range);
-      // Recommendations are for signed-in clients: a visitor browses the free times.
-      const [recommended, available] = await Promise.all([
-        visitor ? Promise.resolve(null) : SB.request("GET", "/api/appointments/recommended?" + params(recommendedQuery)),
-        SB.request("GET", "/api/appointments/available?" + params(range)),
-      ]);
+      state.month = key;
+      const cached = months.has(cacheKey(key));
+      if (!cached) {
+        SB.setStatus(status, message || "Finding the best times for you…", message ? "error" : "info");
+        (visitor ? [browseSection] : [recommendedSection, browseSection]).forEach(function (section) {
+          section.hidden = false;
+          section.setAttribute("aria-busy", "true");
+        });
+        recommendationList.textContent = "";
+        recommendationList.appendChild(SB.element("li", { className: "sb-loading", text: "Finding the best times for you…" }));
+        daysBox.textContent = "";
+        daysBox.appendChild(SB.element("p", { className: "sb-loading", text: "Loading free times…" }));
+      }
+      const result = await fetchMonth(key);
       if (token !== state.loadToken) return; // a newer request superseded this one
       [recommendedSection, browseSection].forEach(function (section) { section.removeAttribute("aria-busy"); });
       SB.clearErrors(form);
-      const failed = [recommended, available].find(function (r) { return r && !r.ok; });
-      if (failed) {
-        const orphans = SB.showErrors(form, (failed.data && failed.data.errors) || {});
-        SB.setStatus(status, SB.refusal(failed, orphans, "Could not load free times."), "error");
-      } else if (!message) {
+      if (result.failed) {
+        const orphans = SB.showErrors(form, (result.failed.data && result.failed.data.errors) || {});
+        SB.setStatus(status, SB.refusal(result.failed, orphans, "Could not load free times."), "error");
+      } else if (!message && !cached) {
         SB.setStatus(status, "", "info");
       }
       if (visitor) recommendedSection.hidden = true;
-      else renderRecommendations(recommended.ok ? recommended.data : null);
-      renderDays(available.ok ? SB.items(available.data) : [], available.ok ? available.data.full_days : [], windowStart, windowEnd);
+      else renderRecommendations(result.recommended);
+      const month = result.month;
+      const firstFree = Array.from(month.days.keys()).sort()[0] || null;
+      state.day = day && day.slice(0, 7) === key ? day : firstFree;
+      renderMonth(key, month);
+      renderDay(month);
       browseSection.hidden = false;
+      const range = monthRange(key);
+      if (range) {
+        jumpDate.min = SB.dayKey(startOfToday().toISOString(), zone);
+        jumpDate.max = SB.dayKey(new Date(startOfToday().getTime() + horizonDays * 86400000 - 1).toISOString(), zone);
+      }
       if (wanted && !state.restored) {
         state.restored = true;
         restoreWanted();
       }
     }
 
-    /* A window is `windowDays` whole local days of the viewer's zone, the first from now:
-       it ends where the next one begins, at a local midnight, so no day is lost or split. */
-    function windowEndOf(windowStart) {
-      return SB.dayStart(windowStart, zone, windowDays);
+    /* Everything asked again (another service, provider, urgency or zone; a time taken). */
+    function reload(message) {
+      months.clear();
+      return showMonth(state.month || monthKeyOf(startOfToday()), state.day, message);
     }
 
-    function move(direction) {
-      const next = direction > 0
-        ? windowEndOf(state.windowStart)
-        : SB.dayStart(state.windowStart, zone, -windowDays);
-      state.windowStart = next.getTime() < startOfToday().getTime() ? startOfToday() : next;
-      load();
+    function jump() {
+      const value = jumpDate.value;
+      const error = document.getElementById("jump-date-error");
+      error.textContent = "";
+      jumpDate.removeAttribute("aria-invalid");
+      if (!value) return;
+      if ((jumpDate.min && value < jumpDate.min) || (jumpDate.max && value > jumpDate.max)) {
+        error.textContent = "Choose a date from " + jumpDate.min + " to " + jumpDate.max + ": times can be booked up to " + horizonDays + " days ahead.";
+        jumpDate.setAttribute("aria-invalid", "true");
+        return;
+      }
+      showMonth(value.slice(0, 7), value);
     }
+
+    /* The zones the switcher offers: the viewer's own first, then every zone the browser knows. */
+    function fillZones() {
+      const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+      const zones = [homeZone].concat(deviceZone() && deviceZone() !== homeZone ? [deviceZone()] : [], known.filter(function (name) { return name !== homeZone && name !== deviceZone(); }));
+      zones.forEach(function (name, index) {
+        const label = index === 0 ? name + (visitor ? " (this device)" : " (your time zone)") : name === deviceZone() && index === 1 ? name + " (this device)" : name;
+        zoneSwitch.appendChild(SB.element("option", { value: name, text: label }));
+      });
+      zoneSwitch.value = homeZone;
+    }
+
+    function showZone() {
+      document.querySelectorAll("[data-zone-label]").forEach(function (label) { label.textContent = zone; });
+      const origin = document.getElementById("zone-origin");
+      if (origin) origin.textContent = zone === homeZone ? (visitor ? ", your device's time zone" : "") : " (switched on this page)";
+    }
+
 
     async function confirm() {
       if (!state.choice) return;
@@ -410,7 +602,7 @@
       if (result.status === 409) {
         // Taken meanwhile: keep the form as it is and offer fresh recommendations.
         const detail = (result.data && result.data.detail) || "That time is no longer available.";
-        await load("Sorry — " + detail.charAt(0).toLowerCase() + detail.slice(1) + " Here are fresh recommendations; your details are kept.");
+        await reload("Sorry — " + detail.charAt(0).toLowerCase() + detail.slice(1) + " Here are fresh recommendations; your details are kept.");
         return;
       }
       const errors = (result.data && result.data.errors) || {};
@@ -421,22 +613,26 @@
       SB.setStatus(status, SB.refusal(result, orphans, "That did not work."), "error");
     }
 
-    serviceSelect.addEventListener("change", function () { filterProviders(); state.windowStart = startOfToday(); load(); });
-    if (providerSelect) providerSelect.addEventListener("change", function () { load(); });
-    if (urgencySelect) urgencySelect.addEventListener("change", function () { load(); });
-    previousButton.addEventListener("click", function () { move(-1); });
-    nextButton.addEventListener("click", function () { move(1); });
+    serviceSelect.addEventListener("change", function () { filterProviders(); state.day = null; state.month = monthKeyOf(startOfToday()); reload(); });
+    if (providerSelect) providerSelect.addEventListener("change", function () { reload(); });
+    if (urgencySelect) urgencySelect.addEventListener("change", function () { reload(); });
+    previousButton.addEventListener("click", function () { showMonth(shiftMonth(state.month, -1)); });
+    nextButton.addEventListener("click", function () { showMonth(shiftMonth(state.month, 1)); });
+    jumpDate.addEventListener("change", jump);
+    zoneSwitch.addEventListener("change", function () {
+      zone = zoneSwitch.value;
+      showZone();
+      reload();
+    });
     if (confirmButton) confirmButton.addEventListener("click", confirm);
     confirmCancel.addEventListener("click", function () { hideConfirm(); });
     confirmProvider.addEventListener("change", function () { if (state.choice) showCutoffWarning(state.choice); });
 
     filterProviders();
-    if (wanted && new Date(wanted).getTime() > Date.now()) {
-      // Open on the window that holds the wanted time.
-      for (let i = 0; i < 60 && windowEndOf(state.windowStart).getTime() <= new Date(wanted).getTime(); i++) {
-        state.windowStart = windowEndOf(state.windowStart);
-      }
-    }
-    load();
+    fillZones();
+    showZone();
+    // Open on the month of the wanted time (back from logging in), else this month.
+    const opening = wanted && new Date(wanted).getTime() > Date.now() ? new Date(wanted) : startOfToday();
+    showMonth(monthKeyOf(opening), wanted ? SB.dayKey(wanted, zone) : null);
   });
 })();

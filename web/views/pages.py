@@ -79,8 +79,21 @@ def provider_required(view):
 # --- booking ----------------------------------------------------------------------------------
 
 
+# The month view's columns, Monday first: (short, full).
+WEEKDAY_NAMES = (
+    ("Mon", "Monday"),
+    ("Tue", "Tuesday"),
+    ("Wed", "Wednesday"),
+    ("Thu", "Thursday"),
+    ("Fri", "Friday"),
+    ("Sat", "Saturday"),
+    ("Sun", "Sunday"),
+)
+
+
 def _booking_context(request: HttpRequest) -> dict:
     providers = provider_list()
+    policy = BookingPolicy.load()
     return {
         "services": service_list(),
         "providers": [
@@ -89,8 +102,9 @@ def _booking_context(request: HttpRequest) -> dict:
         ],
         "urgencies": Urgency.choices,
         "viewer_timezone": _zone_of(request.user).key,
-        "window_days": BOOKING_WINDOW_DAYS,
-        "cutoff_hours": BookingPolicy.load().client_cutoff_hours,
+        "horizon_days": policy.horizon_days,
+        "cutoff_hours": policy.client_cutoff_hours,
+        "weekday_names": WEEKDAY_NAMES,
     }
 
 
