@@ -375,6 +375,9 @@
         } else if (times.length) {
           kind = "has-times";
           note = countText(times.length);
+        } else if (dayKey === todayKey) {
+          kind = "is-none"; // today's hours may be over: neither closed nor booked up
+          note = "no free times left today";
         } else if (month.closed.has(dayKey)) {
           kind = "is-closed";
           note = "closed";
@@ -444,7 +447,8 @@
       dayTitle.textContent = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(noon);
       const times = month.days.get(state.day) || [];
       if (!times.length) {
-        const note = month.closed.has(state.day) ? "Closed: nobody works this day." : (month.full.get(state.day) || "No free times this day: it is fully booked.");
+        const today = state.day === SB.dayKey(new Date().toISOString(), zone);
+        const note = today ? "No free times left today." : month.closed.has(state.day) ? "Closed: nobody works this day." : (month.full.get(state.day) || "No free times this day: it is fully booked.");
         daysBox.appendChild(SB.element("section", { className: "sb-day sb-day-empty" + (month.full.has(state.day) ? " is-full" : ""), "data-day": state.day }, [
           SB.element("p", { className: "sb-muted", text: note }),
         ]));
