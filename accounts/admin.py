@@ -39,11 +39,16 @@ class ProfileInline(admin.StackedInline):
     fields = (
         "preferred_weekdays",
         "preferred_times_of_day",
+        "avoided_weekdays",
+        "earliest_time",
+        "latest_time",
+        "preferences_changed_at",
         "max_wait_days",
         "email_notifications",
         "reminders_enabled",
         "reminder_lead_minutes",
     )
+    readonly_fields = ("preferences_changed_at",)
 
 
 def _run_for_each(modeladmin, request: HttpRequest, users: QuerySet, action, done: str) -> None:
@@ -187,6 +192,25 @@ class UserAdmin(DjangoUserAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def save_formset(self, request, form, formset, change):
+        # The profile goes through the accounts service, like the API and the profile page:
+        # a change of the stated wishes is stamped there (recommendations weigh the history
+        # from before it less).
+        if formset.model is not Profile or not change:
+            return super().save_formset(request, form, formset, change)
+        # What the admin's history records (formset.save() would set these).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            data = {
+                field: inline_form.cleaned_data[field]
+                for field in inline_form.changed_data
+                if field in services.PROFILE_EDITABLE_FIELDS
+            }
+            if data:
+                services.profile_update(user=form.instance, data=data)
+                formset.changed_objects.append((inline_form.instance, list(data)))
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,3 +1,4 @@
+from datetime import time
 from zoneinfo import available_timezones
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -34,8 +35,14 @@ class Role(models.TextChoices):
 
 class TimeOfDay(models.TextChoices):
     MORNING = "morning", "Morning (before 12:00)"
+    LUNCHTIME = "lunchtime", "Lunchtime (12:00-14:00)"
     AFTERNOON = "afternoon", "Afternoon (12:00-17:00)"
     EVENING = "evening", "Evening (after 17:00)"
+
+
+# The hours a client may be offered unless they say otherwise, in their own zone.
+DEFAULT_EARLIEST_TIME = time(7, 0)
+DEFAULT_LATEST_TIME = time(21, 0)
 
 
 class UserManager(BaseUserManager):
@@ -176,9 +183,37 @@ class Profile(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(365)],
         help_text="How long the client is usually willing to wait for an appointment.",
     )
+    # Hard limits of what is recommended (in the client's zone): never a time starting before
+    # `earliest_time` or ending after `latest_time`, never on an avoided weekday.
+    earliest_time = models.TimeField(
+        default=DEFAULT_EARLIEST_TIME, help_text="No appointment is suggested before this."
+    )
+    latest_time = models.TimeField(
+        default=DEFAULT_LATEST_TIME, help_text="No suggested appointment ends after this."
+    )
+    avoided_weekdays = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text="Days never suggested (0 = Monday ... 6 = Sunday).",
+    )
+    # When the stated wishes last changed: history from before then counts for less.
+    preferences_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.earliest_time and self.latest_time and self.latest_time <= self.earliest_time:
+            errors["latest_time"] = "Choose a latest time after the earliest time."
+        avoided = set(self.avoided_weekdays or [])
+        if len(avoided) == 7:
+            errors["avoided_weekdays"] = "Leave at least one day you could come."
+        elif avoided & set(self.preferred_weekdays or []):
+            errors["avoided_weekdays"] = "A day cannot be both preferred and avoided."
+        if errors:
+            raise ValidationError(errors)
 
 
 class APIKeyScope(models.TextChoices):

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
@@ -41,6 +42,17 @@ PROFILE_EDITABLE_FIELDS = (
     "reminders_enabled",
     "reminder_lead_minutes",
     "max_wait_days",
+    "earliest_time",
+    "latest_time",
+    "avoided_weekdays",
+)
+# Stated wishes: a change of any of them makes the history before it count for less.
+PREFERENCE_FIELDS = (
+    "preferred_weekdays",
+    "preferred_times_of_day",
+    "earliest_time",
+    "latest_time",
+    "avoided_weekdays",
 )
 # The uid and Django's token travel as one opaque string: "<uidb64>.<token>". Neither part
 # can contain a dot (url-safe base64 and base-36 with a dash).
@@ -312,6 +324,11 @@ def _apply(obj, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
     return changed
 
 
+def _as_set(value):
+    """A list compared as a set (the order of chosen days says nothing)."""
+    return frozenset(value) if isinstance(value, list) else value
+
+
 def profile_ensure(*, user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
@@ -321,8 +338,12 @@ def profile_ensure(*, user: User) -> Profile:
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
     """Update the user's own names, phone, time zone and preferences (only keys given)."""
     profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    before = {name: getattr(profile, name) for name in PREFERENCE_FIELDS}
     user_fields = _apply(user, data, USER_EDITABLE_FIELDS)
     profile_fields = _apply(profile, data, PROFILE_EDITABLE_FIELDS)
+    if any(_as_set(getattr(profile, name)) != _as_set(before[name]) for name in PREFERENCE_FIELDS):
+        profile.preferences_changed_at = timezone.now()
+        profile_fields.append("preferences_changed_at")
     user.full_clean(exclude=["password"], validate_unique=False)
     profile.full_clean(exclude=["user"], validate_unique=False)
     if user_fields:

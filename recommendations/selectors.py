@@ -29,7 +29,7 @@ from recommendations.engine import (
     StatedPreferences,
     TimeRange,
 )
-from recommendations.engine.types import TIMES_OF_DAY, time_of_day
+from recommendations.engine.types import NAMED_RANGES, time_of_day
 from recommendations.models import ModelVersion, SchedulerSettings
 from scheduling.availability import (
     ProviderSchedule,
@@ -73,14 +73,28 @@ def client_history(*, client: User, now: datetime, half_life_days: float) -> Cli
     return ClientHistory(appointments=tuple(past), half_life_days=half_life_days)
 
 
+def _hours(value) -> float:
+    return value.hour + value.minute / 60
+
+
 def stated_preferences(*, client: User) -> StatedPreferences:
+    """The client's stated wishes and limits (defaults without a profile)."""
     profile = getattr(client, "profile", None)
     if profile is None:
         return StatedPreferences()
-    weekdays = {int(d) for d in profile.preferred_weekdays or [] if str(d).isdigit()}
-    times = {t for t in profile.preferred_times_of_day or [] if t in TIMES_OF_DAY}
+
+    def days(values) -> frozenset[int]:
+        return frozenset(int(d) for d in values or [] if str(d).isdigit() and 0 <= int(d) <= 6)
+
     return StatedPreferences(
-        weekdays=frozenset(d for d in weekdays if 0 <= d <= 6), times_of_day=frozenset(times)
+        weekdays=days(profile.preferred_weekdays),
+        times_of_day=frozenset(
+            t for t in profile.preferred_times_of_day or [] if t in NAMED_RANGES
+        ),
+        earliest_hour=_hours(profile.earliest_time),
+        latest_hour=_hours(profile.latest_time),
+        avoided_weekdays=days(profile.avoided_weekdays),
+        stated_at=profile.preferences_changed_at,
     )
 
 

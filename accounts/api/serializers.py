@@ -12,7 +12,7 @@ from accounts.models import (
     User,
     validate_timezone_name,
 )
-from smartbook.api.fields import StrictBooleanField, StrictCharField
+from smartbook.api.fields import ClockTimeField, StrictBooleanField, StrictCharField
 from smartbook.api.serializers import InputSerializer
 
 
@@ -167,6 +167,23 @@ class ProfileInputSerializer(InputSerializer):
         },
     )
 
+    earliest_time = ClockTimeField(
+        required=False,
+        help_text="No time starting earlier is recommended (your zone; default 07:00).",
+    )
+    latest_time = ClockTimeField(
+        required=False,
+        help_text="No time ending later is recommended (your zone; default 21:00).",
+    )
+    avoided_weekdays = FlatListField(
+        child=serializers.IntegerField(
+            min_value=0, max_value=6, error_messages=_messages("Choose days from Monday to Sunday.")
+        ),
+        required=False,
+        max_length=7,
+        help_text="Days never recommended: 0 = Monday ... 6 = Sunday.",
+    )
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and "profile" in data:
             nested = data["profile"]
@@ -199,6 +216,9 @@ class ProfileOutputSerializer(serializers.Serializer):
     reminders_enabled = serializers.BooleanField()
     reminder_lead_minutes = serializers.ListField(child=serializers.IntegerField())
     max_wait_days = serializers.IntegerField(allow_null=True)
+    earliest_time = ClockTimeField()
+    latest_time = ClockTimeField()
+    avoided_weekdays = serializers.ListField(child=serializers.IntegerField())
 
 
 # --- admin -------------------------------------------------------------------------------

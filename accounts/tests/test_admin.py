@@ -102,6 +102,8 @@ def test_adding_a_user_creates_profile_and_verified_address(staff_client):
             "profile-0-preferred_weekdays": "[]",
             "profile-0-preferred_times_of_day": "[]",
             "profile-0-reminder_lead_minutes": "[60]",
+            "profile-0-earliest_time": "07:00",
+            "profile-0-latest_time": "21:00",
             "profile-0-email_notifications": "on",
         },
     )
@@ -133,6 +135,8 @@ def test_profile_inline_refuses_invalid_preferences(staff_client, client_user):
             "profile-0-preferred_weekdays": "[9]",
             "profile-0-preferred_times_of_day": "[]",
             "profile-0-reminder_lead_minutes": "[60]",
+            "profile-0-earliest_time": "07:00",
+            "profile-0-latest_time": "21:00",
         }
     )
 
@@ -177,6 +181,8 @@ def change_form_post(staff_client, user: User, **changes):
             "profile-0-preferred_weekdays": "[]",
             "profile-0-preferred_times_of_day": "[]",
             "profile-0-reminder_lead_minutes": "[60]",
+            "profile-0-earliest_time": "07:00",
+            "profile-0-latest_time": "21:00",
         }
     )
     data.update(changes)
@@ -258,3 +264,23 @@ def test_adding_an_administrator_sets_the_staff_flag(staff_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     user = User.objects.get(email="newadmin@example.com")
     assert user.is_staff and user.is_staff_member
+
+
+def test_the_profile_inline_changes_go_through_the_profile_service(
+    staff_client, client_user, time_machine
+):
+    time_machine.move_to("2026-03-02T09:00:00Z", tick=False)
+    response = change_form_post(
+        staff_client,
+        client_user,
+        **{
+            "profile-0-preferred_weekdays": "[1]",
+            "profile-0-avoided_weekdays": "[0]",
+            "profile-0-earliest_time": "08:00",
+            "profile-0-latest_time": "18:00",
+        },
+    )
+    assert response.status_code == 200
+    profile = Profile.objects.get(user=client_user)
+    assert (profile.avoided_weekdays, f"{profile.latest_time:%H:%M}") == ([0], "18:00")
+    assert profile.preferences_changed_at.isoformat() == "2026-03-02T09:00:00+00:00"

@@ -614,3 +614,63 @@ def test_profile_read_works_for_a_user_without_profile_row(db):
     assert response.status_code == 200
     assert response.json()["email_notifications"] is True
     assert not Profile.objects.filter(user=user).exists()
+
+
+def test_profile_limits_are_read_changed_and_checked(client_user, time_machine):
+    time_machine.move_to("2026-03-02T09:00:00Z", tick=False)
+    api = auth_client(client_user)
+    body = api.get("/api/users/profile").json()
+    assert (body["earliest_time"], body["latest_time"], body["avoided_weekdays"]) == (
+        "07:00",
+        "21:00",
+        [],
+    )
+    assert client_user.profile.preferences_changed_at is None
+
+    response = api.patch(
+        "/api/users/profile",
+        {
+            "earliest_time": "12:00",
+            "latest_time": "14:00",
+            "avoided_weekdays": [0],
+            "preferred_times_of_day": ["lunchtime"],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["earliest_time"], response.json()["avoided_weekdays"]) == ("12:00", [0])
+    client_user.profile.refresh_from_db()
+    assert client_user.profile.preferences_changed_at.isoformat() == "2026-03-02T09:00:00+00:00"
+
+    # Only a change of the wishes is stamped: the same values again, or a reminder, are not.
+    time_machine.move_to("2026-03-05T09:00:00Z", tick=False)
+    api.patch("/api/users/profile", {"avoided_weekdays": [0], "max_wait_days": 3}, format="json")
+    client_user.profile.refresh_from_db()
+    assert client_user.profile.preferences_changed_at.day == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"earliest_time": "18:00", "latest_time": "09:00"}, "latest_time", "after the earliest"),
+        ({"earliest_time": "7am"}, "earliest_time", "HH:MM"),
+        ({"avoided_weekdays": [0, 1, 2, 3, 4, 5, 6]}, "avoided_weekdays", "at least one day"),
+        (
+            {"preferred_weekdays": [1], "avoided_weekdays": [1]},
+            "avoided_weekdays",
+            "both preferred and avoided",
+        ),
+        ({"avoided_weekdays": [7]}, "avoided_weekdays", "Monday to Sunday"),
+    ],
+)
+def test_impossible_limits_are_refused_by_field_and_nothing_is_written(
+    client_user, change, field, words
+):
+    api = auth_client(client_user)
+    response = api.patch("/api/users/profile", change, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert words in " ".join(response.json()["errors"][field])
+    client_user.profile.refresh_from_db()
+    assert client_user.profile.avoided_weekdays == []
+    assert f"{client_user.profile.earliest_time:%H:%M}" == "07:00"

@@ -42,5 +42,11 @@ class RecommendedSlotSerializer(SlotSerializer):
 class RecommendationSerializer(serializers.Serializer):
     recommendation_id = serializers.UUIDField()
     ranker = serializers.CharField(help_text="'rules' or the learned model version used.")
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The learned model's version number (null: the rules)."
+    )
+    explored = serializers.BooleanField(
+        help_text="Whether this list was shuffled a little to learn (exploration)."
+    )
     candidate_count = serializers.IntegerField(help_text="Bookable slots considered.")
     results = RecommendedSlotSerializer(many=True)

@@ -30,6 +30,8 @@ def _as_payload(recommendation: Recommendation) -> dict:
     return {
         "recommendation_id": log.pk,
         "ranker": log.ranker,
+        "model_version": log.model_version.version if log.model_version_id else None,
+        "explored": log.explored,
         "candidate_count": log.candidate_count,
         "results": results,
     }

@@ -161,16 +161,42 @@ def within_urgent_window(
     return [c for c in candidates if c.start < limit]
 
 
+def acceptable(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
+    """Which candidates the client's limits allow, in their zone: starting no earlier than
+    their earliest time, ending no later than their latest (a time running past midnight
+    ends after any), not on a day they avoid. Whatever ranks, nothing else is recommended."""
+    wishes = ctx.preferences
+    ends = cols.client_hours + (cols.end_ts - cols.start_ts) / 3600.0
+    allowed = (cols.client_hours >= wishes.earliest_hour) & (ends <= wishes.latest_hour)
+    if wishes.avoided_weekdays:
+        allowed &= ~np.isin(cols.client_weekdays, sorted(wishes.avoided_weekdays))
+    return allowed
+
+
+# An urgent request always shows the soonest bookable time among its first this many.
+URGENT_SOONEST_WITHIN = 3
+
+
 @dataclass
 class ScoredCandidates:
     columns: CandidateColumns
     features: np.ndarray
     scores: np.ndarray
     ranker_version: str
+    urgent: bool = False
 
-    def order(self) -> np.ndarray:
-        """Indices best first; ties go to the earlier slot, then the lower provider id."""
-        return np.lexsort((self.columns.provider_ids, self.columns.start_ts, -self.scores))
+    def order(self, within: int = URGENT_SOONEST_WITHIN) -> np.ndarray:
+        """Indices best first; ties go to the earlier slot, then the lower provider id. For
+        an urgent request the soonest time is moved up to the `within`th place (three, or
+        fewer when fewer are shown) if the ranking put it lower: no ranker can hide it."""
+        order = np.lexsort((self.columns.provider_ids, self.columns.start_ts, -self.scores))
+        if not self.urgent or not len(order):
+            return order
+        soonest = np.lexsort((self.columns.provider_ids, self.columns.start_ts))[0]
+        place = int(np.flatnonzero(order == soonest)[0])
+        if place < within:
+            return order
+        return np.insert(np.delete(order, place), within - 1, soonest)
 
     def features_of(self, index: int) -> dict[str, float]:
         """One candidate's features by name."""
@@ -187,9 +213,18 @@ def score_candidates(
     columns = CandidateColumns.of(
         within_urgent_window(candidates, ctx), ctx.request.client_timezone
     )
+    allowed = acceptable(columns, ctx)
+    if not allowed.all():
+        columns = columns.where(allowed)
     features = feature_matrix(columns, ctx)
     scores = ranker.score(features) if len(columns) else np.zeros(0)
-    return ScoredCandidates(columns, features, np.asarray(scores, dtype=float), ranker.version)
+    return ScoredCandidates(
+        columns,
+        features,
+        np.asarray(scores, dtype=float),
+        ranker.version,
+        urgent=ctx.request.urgency == "urgent",
+    )
 
 
 def recommend(
@@ -202,7 +237,7 @@ def recommend(
 ) -> list[ScoredSlot]:
     """The best `limit` candidates with scores, features and reasons."""
     scored = score_candidates(candidates, ctx, ranker or RulesRanker(weights))
-    top = scored.order()[:limit]
+    top = scored.order(within=max(1, min(limit, URGENT_SOONEST_WITHIN)))[:limit]
     reasons = explain(scored, list(top), ctx, weights)
     return [
         ScoredSlot(

@@ -7,6 +7,13 @@ from datetime import date, datetime
 
 URGENCIES = ("routine", "soon", "urgent")
 TIMES_OF_DAY = ("morning", "afternoon", "evening")
+# A named range a client may prefer besides the three parts of the day: [start, end) hours.
+NAMED_RANGES: dict[str, tuple[float, float]] = {
+    "morning": (0.0, 12.0),
+    "lunchtime": (12.0, 14.0),
+    "afternoon": (12.0, 17.0),
+    "evening": (17.0, 24.0),
+}
 
 
 def time_of_day(hour: float) -> str:
@@ -62,7 +69,19 @@ class ClientHistory:
 @dataclass(frozen=True, slots=True)
 class StatedPreferences:
     weekdays: frozenset[int] = frozenset()  # 0-6
-    times_of_day: frozenset[str] = frozenset()  # morning / afternoon / evening
+    times_of_day: frozenset[str] = frozenset()  # names of NAMED_RANGES
+    # Hard limits, in the client's zone: nothing starting before `earliest_hour`, ending
+    # after `latest_hour` or on an avoided weekday is recommended.
+    earliest_hour: float = 7.0
+    latest_hour: float = 21.0
+    avoided_weekdays: frozenset[int] = frozenset()
+    # When these wishes were last changed (None: never): history from before counts less.
+    stated_at: datetime | None = None
+
+    @property
+    def states_a_fit(self) -> bool:
+        """Whether any wish says which days or hours fit (not only the limits)."""
+        return bool(self.weekdays or self.times_of_day)
 
 
 @dataclass(frozen=True, slots=True)

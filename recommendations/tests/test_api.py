@@ -1,6 +1,6 @@
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -201,6 +201,20 @@ def test_an_active_trusted_model_reranks(client_api, service, providers, frozen_
     body = recommend(client_api, service, frozen_now).json()
     assert body["ranker"] == "v1"
     assert RecommendationLog.objects.get(pk=body["recommendation_id"]).model_version == version
+    # The response says what answered, and whether the list was explored.
+    assert (body["model_version"], body["explored"]) == (1, False)
+
+
+def test_the_response_says_when_the_list_was_explored(client_api, service, providers, frozen_now):
+    from recommendations.models import SchedulerSettings
+
+    settings_row = SchedulerSettings.load()
+    settings_row.exploration_share = 1.0
+    settings_row.exploration_noise = 0.2
+    settings_row.save()
+    body = recommend(client_api, service, frozen_now).json()
+    assert (body["ranker"], body["model_version"], body["explored"]) == ("rules", None, True)
+    assert RecommendationLog.objects.get(pk=body["recommendation_id"]).explored is True
 
 
 def test_a_model_trained_on_too_few_picks_is_not_used(
@@ -240,3 +254,24 @@ def test_schema_documents_the_endpoint(admin_api):
     operation = response.json()["paths"]["/api/appointments/recommended"]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert {"service", "start", "end", "provider", "urgency", "limit"} <= names
+
+
+def test_the_clients_limits_hold_through_the_api(
+    client_api, client_user, service, providers, frozen_now
+):
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    profile = client_user.profile
+    profile.earliest_time, profile.latest_time = clock(12), clock(14)
+    profile.avoided_weekdays = [1]  # never Tuesdays
+    profile.save()
+    response = recommend(client_api, service, frozen_now, limit=10)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results
+    zone = ZoneInfo(client_user.timezone)
+    for item in results:
+        start = datetime.fromisoformat(item["start"]).astimezone(zone)
+        end = datetime.fromisoformat(item["end"]).astimezone(zone)
+        assert start.weekday() != 1 and clock(12) <= start.time() and end.time() <= clock(14)

@@ -28,8 +28,11 @@ TUESDAY_MORNINGS = StatedPreferences(weekdays=frozenset({1}), times_of_day=froze
 
 
 def client_context(zone: str, **kwargs):
+    """A client in `zone` who accepts any hour: these tests are about whose clock the fit
+    reads, and 09:00 in Kolkata is 22:30 in New York (the limits have their own tests)."""
     ctx = context(**kwargs)
     ctx.request = replace(ctx.request, client_timezone=zone)
+    ctx.preferences = replace(ctx.preferences, earliest_hour=0.0, latest_hour=24.0)
     return ctx
 
 

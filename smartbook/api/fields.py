@@ -92,3 +92,19 @@ class AwareDateTimeField(serializers.Field):
 
     def to_representation(self, value: datetime) -> str | None:
         return utc_iso(value)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "07:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day on a wall clock as "HH:MM", read and written alike."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%H:%M"])
+        kwargs.setdefault("format", "%H:%M")
+        messages = kwargs.pop("error_messages", {})
+        super().__init__(**kwargs)
+        self.error_messages.update(
+            {"invalid": "Give a time of day as HH:MM, such as 07:00.", **messages}
+        )

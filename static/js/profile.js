@@ -19,6 +19,9 @@
       profile: {
         preferred_weekdays: checkedValues(form, "preferred_weekdays", true),
         preferred_times_of_day: checkedValues(form, "preferred_times_of_day", false),
+        avoided_weekdays: checkedValues(form, "avoided_weekdays", true),
+        earliest_time: form.querySelector("#earliest_time").value,
+        latest_time: form.querySelector("#latest_time").value,
         max_wait_days: maxWait === "" ? null : (/^\d+$/.test(maxWait) ? Number(maxWait) : maxWait),
         email_notifications: form.querySelector("#email_notifications").checked,
         reminders_enabled: form.querySelector("#reminders_enabled").checked,

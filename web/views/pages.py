@@ -429,6 +429,13 @@ def reminder_choices(chosen: list[int]) -> list[dict]:
     ]
 
 
+def clock_times(*chosen) -> list[str]:
+    """Every half hour of the day ("00:00" ... "23:30"), and any chosen time between them."""
+    times = {f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in (0, 30)}
+    times |= {f"{value:%H:%M}" for value in chosen if value is not None}
+    return sorted(times)
+
+
 @login_required
 def profile_page(request: HttpRequest) -> HttpResponse:
     profile = profile_ensure(user=request.user)
@@ -441,6 +448,9 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             "times_of_day": TimeOfDay.choices,
             "zone_groups": zone_choices(request.user.timezone),
             "reminder_choices": reminder_choices(profile.reminder_lead_minutes),
+            "clock_times": clock_times(profile.earliest_time, profile.latest_time),
+            "earliest": f"{profile.earliest_time:%H:%M}",
+            "latest": f"{profile.latest_time:%H:%M}",
             "page_title": "Your profile",
         },
     )
