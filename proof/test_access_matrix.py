@@ -289,6 +289,15 @@ ROWS = [
         signed_in(200),
         body={"first_name": "Changed"},
     ),
+    Row("own provider preferences", "read", "GET", "/api/users/profile/providers", signed_in(200)),
+    Row(
+        "change own provider preferences",
+        "change",
+        "PUT",
+        "/api/users/profile/providers",
+        signed_in(200),
+        body={"preferred_providers": ["{p1}"], "avoided_providers": []},
+    ),
     Row("admin user list", "read", "GET", "/api/admin/users", admin_only(200)),
     Row("admin user detail", "read", "GET", "/api/admin/users/{client_a}", admin_only(200)),
     Row(

@@ -168,3 +168,30 @@ class RecommendationItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.rank} {self.provider_id} {self.start:%Y-%m-%d %H:%M}"
+
+
+class ProviderWish(models.TextChoices):
+    PREFER = "prefer", "Prefer"
+    AVOID = "avoid", "Avoid"
+
+
+class ClientProviderPreference(models.Model):
+    """A client's wish about one provider: preferred ones are favoured, avoided ones are never
+    recommended (the free times still show everyone)."""
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_preferences"
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="client_preferences"
+    )
+    wish = models.CharField(max_length=8, choices=ProviderWish.choices)
+
+    class Meta:
+        verbose_name = "client's provider preference"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "provider"], name="one_wish_per_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_wish_display().lower()}s {self.provider}"

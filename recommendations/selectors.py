@@ -30,7 +30,12 @@ from recommendations.engine import (
     TimeRange,
 )
 from recommendations.engine.types import NAMED_RANGES, time_of_day
-from recommendations.models import ModelVersion, SchedulerSettings
+from recommendations.models import (
+    ClientProviderPreference,
+    ModelVersion,
+    ProviderWish,
+    SchedulerSettings,
+)
 from scheduling.availability import (
     ProviderSchedule,
     merge_intervals,
@@ -83,6 +88,10 @@ def stated_preferences(*, client: User) -> StatedPreferences:
     if profile is None:
         return StatedPreferences()
 
+    wishes: dict[str, list[int]] = {}
+    for provider_id, wish in provider_wishes(client=client).items():
+        wishes.setdefault(wish, []).append(provider_id)
+
     def days(values) -> frozenset[int]:
         return frozenset(int(d) for d in values or [] if str(d).isdigit() and 0 <= int(d) <= 6)
 
@@ -94,6 +103,8 @@ def stated_preferences(*, client: User) -> StatedPreferences:
         earliest_hour=_hours(profile.earliest_time),
         latest_hour=_hours(profile.latest_time),
         avoided_weekdays=days(profile.avoided_weekdays),
+        preferred_providers=frozenset(wishes.get(ProviderWish.PREFER, ())),
+        avoided_providers=frozenset(wishes.get(ProviderWish.AVOID, ())),
         stated_at=profile.preferences_changed_at,
     )
 
@@ -351,3 +362,12 @@ def active_model_version(*, settings_row: SchedulerSettings) -> ModelVersion | N
     if version is None or version.training_size < settings_row.min_training_choices:
         return None
     return version
+
+
+def provider_wishes(*, client: User) -> dict[int, str]:
+    """Provider id -> the client's wish about them (`ProviderWish`), one query."""
+    return dict(
+        ClientProviderPreference.objects.filter(client=client)
+        .order_by("provider_id")
+        .values_list("provider_id", "wish")
+    )

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import profile_wishes_changed
 from providers.models import Provider, Service, Urgency
 from recommendations.engine import (
     ExploringRanker,
@@ -24,7 +25,9 @@ from recommendations.engine import (
     recommend,
 )
 from recommendations.models import (
+    ClientProviderPreference,
     ModelVersion,
+    ProviderWish,
     RecommendationItem,
     RecommendationLog,
     SchedulerSettings,
@@ -248,3 +251,32 @@ def model_version_rollback(*, note: str = "") -> ModelVersion | None:
     version = version_rollback(ModelVersion, note=note)
     ranker_cache_clear()
     return version
+
+
+@transaction.atomic
+def provider_preferences_set(
+    *, client: User, preferred: list[Provider], avoided: list[Provider]
+) -> None:
+    """Replace the client's provider wishes. A provider cannot be both; a change is stamped
+    as a change of the client's wishes (`accounts.services.profile_wishes_changed`)."""
+    both = {p.pk for p in preferred} & {p.pk for p in avoided}
+    if both:
+        raise ValidationError(
+            {"avoided_providers": "A provider cannot be both preferred and avoided."}
+        )
+    wanted = {p.pk: ProviderWish.PREFER for p in preferred} | {
+        p.pk: ProviderWish.AVOID for p in avoided
+    }
+    current = dict(
+        ClientProviderPreference.objects.select_for_update()
+        .filter(client=client)
+        .values_list("provider_id", "wish")
+    )
+    if current == wanted:
+        return
+    ClientProviderPreference.objects.filter(client=client).delete()
+    ClientProviderPreference.objects.bulk_create(
+        ClientProviderPreference(client=client, provider_id=pk, wish=wish)
+        for pk, wish in wanted.items()
+    )
+    profile_wishes_changed(user=client)

@@ -3,8 +3,14 @@ from rest_framework import serializers
 
 from providers.models import Provider, Service, Urgency
 from recommendations.services import MAX_LIMIT
-from scheduling.api.serializers import MovingQueryField, SlotSerializer, validate_moving
+from scheduling.api.serializers import (
+    MovingQueryField,
+    SlotSerializer,
+    StrictPrimaryKeyRelatedField,
+    validate_moving,
+)
 from smartbook.api.fields import AwareDateTimeField
+from smartbook.api.serializers import InputSerializer
 
 
 class RecommendedQuerySerializer(serializers.Serializer):
@@ -50,3 +56,29 @@ class RecommendationSerializer(serializers.Serializer):
     )
     candidate_count = serializers.IntegerField(help_text="Bookable slots considered.")
     results = RecommendedSlotSerializer(many=True)
+
+
+class ProviderPreferencesSerializer(InputSerializer):
+    """The client's provider wishes, replaced as a whole."""
+
+    preferred_providers = StrictPrimaryKeyRelatedField(
+        many=True,
+        queryset=Provider.objects.filter(is_active=True),
+        help_text="Providers to favour (ids).",
+    )
+    avoided_providers = StrictPrimaryKeyRelatedField(
+        many=True,
+        queryset=Provider.objects.filter(is_active=True),
+        help_text="Providers never to recommend (ids); the free times still show them.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("preferred_providers", "avoided_providers"):
+            child = self.fields[name].child_relation
+            child.error_messages["does_not_exist"] = "No active provider with id {pk_value}."
+
+
+class ProviderPreferencesOutputSerializer(serializers.Serializer):
+    preferred_providers = serializers.ListField(child=serializers.IntegerField())
+    avoided_providers = serializers.ListField(child=serializers.IntegerField())

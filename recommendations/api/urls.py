@@ -8,4 +8,9 @@ urlpatterns = [
         views.RecommendedSlotsApi.as_view(),
         name="appointment-recommended",
     ),
+    path(
+        "users/profile/providers",
+        views.ProviderPreferencesApi.as_view(),
+        name="profile-provider-preferences",
+    ),
 ]

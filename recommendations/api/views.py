@@ -3,8 +3,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommendations.api.serializers import RecommendationSerializer, RecommendedQuerySerializer
-from recommendations.services import Recommendation, recommendation_for_client
+from recommendations.api.serializers import (
+    ProviderPreferencesOutputSerializer,
+    ProviderPreferencesSerializer,
+    RecommendationSerializer,
+    RecommendedQuerySerializer,
+)
+from recommendations.models import ProviderWish
+from recommendations.selectors import provider_wishes
+from recommendations.services import (
+    Recommendation,
+    provider_preferences_set,
+    recommendation_for_client,
+)
 from scheduling.api.serializers import slot_data
 
 
@@ -70,3 +81,42 @@ class RecommendedSlotsApi(APIView):
             moving=data.get("reschedule"),
         )
         return Response(RecommendationSerializer(_as_payload(recommendation)).data)
+
+
+def _preferences_response(user) -> Response:
+    wishes = provider_wishes(client=user)
+    body = {
+        "preferred_providers": [pk for pk, wish in wishes.items() if wish == ProviderWish.PREFER],
+        "avoided_providers": [pk for pk, wish in wishes.items() if wish == ProviderWish.AVOID],
+    }
+    return Response(ProviderPreferencesOutputSerializer(body).data)
+
+
+class ProviderPreferencesApi(APIView):
+    """The providers the signed-in client prefers or avoids (recommendations use them)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Your provider preferences", responses=ProviderPreferencesOutputSerializer
+    )
+    def get(self, request):
+        return _preferences_response(request.user)
+
+    @extend_schema(
+        summary="Replace your provider preferences",
+        request=ProviderPreferencesSerializer,
+        responses={
+            200: ProviderPreferencesOutputSerializer,
+            400: OpenApiResponse(description="Invalid input; `errors` names the field."),
+        },
+    )
+    def put(self, request):
+        body = ProviderPreferencesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        provider_preferences_set(
+            client=request.user,
+            preferred=body.validated_data["preferred_providers"],
+            avoided=body.validated_data["avoided_providers"],
+        )
+        return _preferences_response(request.user)

@@ -229,10 +229,16 @@ def provider_share_table(ctx: FeatureContext) -> dict[int, float]:
 
 
 def provider_continuity(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
+    """The client's usual provider scores 1 (decayed history), and so does one they say they
+    prefer."""
     shares = provider_share_table(ctx)
-    if not shares:
+    preferred = ctx.preferences.preferred_providers
+    if not shares and not preferred:
         return np.zeros(len(cols))
-    return np.array([shares.get(int(pid), 0.0) for pid in cols.provider_ids])
+    usual = np.array([shares.get(int(pid), 0.0) for pid in cols.provider_ids])
+    if preferred:
+        usual = np.where(np.isin(cols.provider_ids, sorted(preferred)), 1.0, usual)
+    return usual
 
 
 # --- urgency and timing ---------------------------------------------------------------------

@@ -164,12 +164,15 @@ def within_urgent_window(
 def acceptable(cols: CandidateColumns, ctx: FeatureContext) -> np.ndarray:
     """Which candidates the client's limits allow, in their zone: starting no earlier than
     their earliest time, ending no later than their latest (a time running past midnight
-    ends after any), not on a day they avoid. Whatever ranks, nothing else is recommended."""
+    ends after any), not on a day they avoid, not with a provider they avoid. Whatever
+    ranks, nothing else is recommended."""
     wishes = ctx.preferences
     ends = cols.client_hours + (cols.end_ts - cols.start_ts) / 3600.0
     allowed = (cols.client_hours >= wishes.earliest_hour) & (ends <= wishes.latest_hour)
     if wishes.avoided_weekdays:
         allowed &= ~np.isin(cols.client_weekdays, sorted(wishes.avoided_weekdays))
+    if wishes.avoided_providers:
+        allowed &= ~np.isin(cols.provider_ids, sorted(wishes.avoided_providers))
     return allowed
 
 
@@ -319,7 +322,9 @@ def explain(
                     hour_source, "a popular time"
                 )
                 offer(w("time_of_day_fit", 0) * f["time_of_day_fit"], f"in the {period}, {usual}")
-        if f["provider_continuity"] >= 0.75:
+        if slot.provider_id in ctx.preferences.preferred_providers:
+            offer(w("provider_continuity", 0) + 0.05, f"with {name}, as you prefer")
+        elif f["provider_continuity"] >= 0.75:
             offer(w("provider_continuity", 0) * f["provider_continuity"], f"with {name}, as usual")
         if ctx.request.urgency == "urgent":
             if slot.start.timestamp() == earliest:

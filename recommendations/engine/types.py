@@ -75,13 +75,15 @@ class StatedPreferences:
     earliest_hour: float = 7.0
     latest_hour: float = 21.0
     avoided_weekdays: frozenset[int] = frozenset()
+    preferred_providers: frozenset[int] = frozenset()  # favoured (provider continuity)
+    avoided_providers: frozenset[int] = frozenset()  # never recommended
     # When these wishes were last changed (None: never): history from before counts less.
     stated_at: datetime | None = None
 
     @property
     def states_a_fit(self) -> bool:
         """Whether any wish says which days or hours fit (not only the limits)."""
-        return bool(self.weekdays or self.times_of_day)
+        return bool(self.weekdays or self.times_of_day or self.preferred_providers)
 
 
 @dataclass(frozen=True, slots=True)

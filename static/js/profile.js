@@ -30,6 +30,15 @@
     };
   }
 
+  function providerWishes(form) {
+    const wishes = { preferred_providers: [], avoided_providers: [] };
+    form.querySelectorAll('select[name="provider_wish"]').forEach(function (select) {
+      if (select.value === "prefer") wishes.preferred_providers.push(Number(select.dataset.provider));
+      if (select.value === "avoid") wishes.avoided_providers.push(Number(select.dataset.provider));
+    });
+    return wishes;
+  }
+
   /* The zone picker's search: hides the options (and regions) that do not match. */
   function zoneSearch(search, select) {
     const normal = function (text) { return text.toLowerCase().replace(/[_\s–-]+/g, " ").trim(); };
@@ -63,7 +72,12 @@
       const button = document.getElementById("profile-save");
       button.disabled = true;
       SB.setStatus(status, "Saving…", "info");
-      const result = await SB.request("PUT", "/api/users/profile", payload(form));
+      let result = await SB.request("PUT", "/api/users/profile", payload(form));
+      if (result.ok && form.querySelector('select[name="provider_wish"]')) {
+        // The provider wishes are their own resource, saved after the profile.
+        const saved = await SB.request("PUT", "/api/users/profile/providers", providerWishes(form));
+        if (!saved.ok) result = saved;
+      }
       button.disabled = false;
       if (result.ok) {
         if (result.data && result.data.timezone && result.data.timezone !== form.dataset.timezone) {

@@ -27,6 +27,8 @@ from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import calendar_feed_get_or_create
 from providers.models import Provider, Urgency, Weekday
 from providers.selectors import provider_list, service_list, upcoming_time_off
+from recommendations.models import ProviderWish
+from recommendations.selectors import provider_wishes
 from scheduling.availability import Interval, free_intervals, working_intervals
 from scheduling.models import (
     ACTIVE_STATUSES,
@@ -429,6 +431,16 @@ def reminder_choices(chosen: list[int]) -> list[dict]:
     ]
 
 
+def _provider_wish_rows(user) -> list[dict]:
+    """Each active provider with the client's wish about them ("" for none)."""
+    wishes = provider_wishes(client=user)
+    return [
+        {"provider": provider, "wish": wishes.get(provider.pk, "")}
+        for provider in provider_list()
+        if provider.user_id != user.pk
+    ]
+
+
 def clock_times(*chosen) -> list[str]:
     """Every half hour of the day ("00:00" ... "23:30"), and any chosen time between them."""
     times = {f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in (0, 30)}
@@ -449,6 +461,8 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             "zone_groups": zone_choices(request.user.timezone),
             "reminder_choices": reminder_choices(profile.reminder_lead_minutes),
             "clock_times": clock_times(profile.earliest_time, profile.latest_time),
+            "provider_wishes": _provider_wish_rows(request.user),
+            "wish_choices": [("", "No preference"), *ProviderWish.choices],
             "earliest": f"{profile.earliest_time:%H:%M}",
             "latest": f"{profile.latest_time:%H:%M}",
             "page_title": "Your profile",
