@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from recommendations.models import (
+    ClientProviderPreference,
     ModelVersion,
     RecommendationItem,
     RecommendationLog,
@@ -155,4 +156,21 @@ class RecommendationLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClientProviderPreference)
+class ClientProviderPreferenceAdmin(admin.ModelAdmin):
+    """What clients said about providers (they change it on their profile page; staff read
+    it here when a client asks why a provider is never suggested)."""
+
+    list_display = ("client", "provider", "wish")
+    list_filter = ("wish", "provider")
+    search_fields = ("client__email", "provider__display_name")
+    list_select_related = ("client", "provider")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -116,3 +116,12 @@ def test_recommendations_through_the_api_keep_off_an_avoided_provider(
     )
     assert response.status_code == 200
     assert {item["provider"]["id"] for item in response.json()["results"]} == {ben.pk}
+
+
+@pytest.mark.django_db
+def test_staff_read_the_wishes_in_the_admin(admin_client, client_user):
+    ada = ProviderFactory(display_name="Dr. Ada Osei")
+    ClientProviderPreference.objects.create(client=client_user, provider=ada, wish="avoid")
+    page = admin_client.get("/admin/recommendations/clientproviderpreference/")
+    assert page.status_code == 200
+    assert "Dr. Ada Osei" in page.content.decode() and "Avoid" in page.content.decode()
