@@ -265,6 +265,21 @@
        kept per zone, service, provider and month while the client changes day. */
     const months = new Map();
 
+    /* The viewer's local day of an instant. Formatting a date in a zone is the costliest
+       step of drawing a month of times, so it runs once per quarter hour (every zone's
+       midnight falls on one), not once per slot. */
+    const localDays = new Map();
+    function localDay(iso) {
+      const quarter = Math.floor(Date.parse(iso) / 900000);
+      const key = zone + "|" + quarter;
+      let day = localDays.get(key);
+      if (day === undefined) {
+        day = SB.dayKey(new Date(quarter * 900000).toISOString(), zone);
+        localDays.set(key, day);
+      }
+      return day;
+    }
+
     function monthKeyOf(date) {
       return SB.dayKey(date.toISOString(), zone).slice(0, 7);
     }
@@ -293,7 +308,7 @@
     function monthOf(slots, fullDays, closedDays) {
       const byDay = new Map();
       slots.map(slotOf).forEach(function (slot) {
-        const key = SB.dayKey(slot.start, zone);
+        const key = localDay(slot.start);
         if (!byDay.has(key)) byDay.set(key, new Map());
         const times = byDay.get(key);
         if (!times.has(slot.start)) times.set(slot.start, { start: slot.start, end: slot.end, changeable: slot.changeable, providers: [], seatsLeft: null });
@@ -561,13 +576,24 @@
 
     /* The zones the switcher offers: the viewer's own first, then every zone the browser knows. */
     function fillZones() {
-      const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-      const zones = [homeZone].concat(deviceZone() && deviceZone() !== homeZone ? [deviceZone()] : [], known.filter(function (name) { return name !== homeZone && name !== deviceZone(); }));
-      zones.forEach(function (name, index) {
-        const label = index === 0 ? name + (visitor ? " (this device)" : " (your time zone)") : name === deviceZone() && index === 1 ? name + " (this device)" : name;
-        zoneSwitch.appendChild(SB.element("option", { value: name, text: label }));
-      });
+      const device = deviceZone();
+      zoneSwitch.appendChild(SB.element("option", { value: homeZone, text: homeZone + (visitor ? " (this device)" : " (your time zone)") }));
+      if (device && device !== homeZone) zoneSwitch.appendChild(SB.element("option", { value: device, text: device + " (this device)" }));
       zoneSwitch.value = homeZone;
+      // Every other zone the browser knows, added when the switcher is first reached (not
+      // while the page loads: four hundred options would delay the times).
+      const more = function () {
+        zoneSwitch.removeEventListener("focus", more);
+        zoneSwitch.removeEventListener("pointerdown", more);
+        const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+        const fragment = document.createDocumentFragment();
+        known.forEach(function (name) {
+          if (name !== homeZone && name !== device) fragment.appendChild(SB.element("option", { value: name, text: name }));
+        });
+        zoneSwitch.appendChild(fragment);
+      };
+      zoneSwitch.addEventListener("focus", more);
+      zoneSwitch.addEventListener("pointerdown", more);
     }
 
     function showZone() {
