@@ -114,6 +114,17 @@ class PasswordResetConfirmInputSerializer(InputSerializer):
 # --- profile -----------------------------------------------------------------------------
 
 
+def _weekday_list(help_text: str) -> FlatListField:
+    return FlatListField(
+        child=serializers.IntegerField(
+            min_value=0, max_value=6, error_messages=_messages("Choose days from Monday to Sunday.")
+        ),
+        required=False,
+        max_length=7,
+        help_text=help_text,
+    )
+
+
 class ProfileInputSerializer(InputSerializer):
     """Every field is optional: PUT and PATCH both change only the keys sent.
 
@@ -125,14 +136,7 @@ class ProfileInputSerializer(InputSerializer):
     last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     phone = StrictCharField(max_length=32, required=False, allow_blank=True)
     timezone = StrictCharField(max_length=64, required=False, validators=[validate_timezone_name])
-    preferred_weekdays = FlatListField(
-        child=serializers.IntegerField(
-            min_value=0, max_value=6, error_messages=_messages("Choose days from Monday to Sunday.")
-        ),
-        required=False,
-        max_length=7,
-        help_text="0 = Monday ... 6 = Sunday.",
-    )
+    preferred_weekdays = _weekday_list("0 = Monday ... 6 = Sunday.")
     preferred_times_of_day = FlatListField(
         child=serializers.ChoiceField(choices=TimeOfDay.choices),
         required=False,
@@ -175,14 +179,7 @@ class ProfileInputSerializer(InputSerializer):
         required=False,
         help_text="No time ending later is recommended (your zone; default 21:00).",
     )
-    avoided_weekdays = FlatListField(
-        child=serializers.IntegerField(
-            min_value=0, max_value=6, error_messages=_messages("Choose days from Monday to Sunday.")
-        ),
-        required=False,
-        max_length=7,
-        help_text="Days never recommended: 0 = Monday ... 6 = Sunday.",
-    )
+    avoided_weekdays = _weekday_list("Days never recommended: 0 = Monday ... 6 = Sunday.")
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and "profile" in data:
