@@ -55,7 +55,10 @@ tests_for() {
             echo recommendations/tests/test_scoring_terms.py \
                 recommendations/tests/test_engine_reasons.py \
                 recommendations/tests/test_engine_client_timezone.py \
-                recommendations/tests/test_engine_scoring.py ;;
+                recommendations/tests/test_engine_scoring.py \
+                recommendations/tests/test_engine_guarantees.py \
+                recommendations/tests/test_provider_preferences.py::test_an_avoided_provider_is_never_recommended_and_a_preferred_one_is_favoured \
+                recommendations/tests/test_provider_preferences.py::test_a_preferred_provider_wins_an_otherwise_equal_time ;;
         recommendations/engine/features.py)
             # Pure: the feature tests first (exact values, then behaviour), then the ranking
             # tests that read features.
