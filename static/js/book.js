@@ -367,7 +367,7 @@
     function renderMonth(key, month) {
       monthBody.textContent = "";
       const first = monthStart(key);
-      monthLabel.textContent = new Intl.DateTimeFormat("en-GB", { month: "long", year: "numeric", timeZone: zone }).format(new Date(first.getTime() + 43200000));
+      monthLabel.textContent = monthTitle(first);
       const range = monthRange(key);
       const parts = key.split("-").map(Number);
       const daysInMonth = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
@@ -425,6 +425,10 @@
       }
       previousButton.disabled = key <= monthKeyOf(startOfToday());
       nextButton.disabled = !monthRange(shiftMonth(key, 1));
+    }
+
+    function monthTitle(first) {
+      return new Intl.DateTimeFormat("en-GB", { month: "long", year: "numeric", timeZone: zone }).format(new Date(first.getTime() + 43200000));
     }
 
     function shiftMonth(key, add) {
@@ -537,12 +541,20 @@
       }
       if (visitor) recommendedSection.hidden = true;
       else renderRecommendations(result.recommended);
+      browseSection.hidden = false;
+      if (result.failed) {
+        // Nothing is known about this month: no day is drawn as booked or closed.
+        monthLabel.textContent = monthTitle(monthStart(key));
+        monthBody.textContent = "";
+        dayTitle.textContent = "";
+        daysBox.textContent = "";
+        return;
+      }
       const month = result.month;
       const firstFree = Array.from(month.days.keys()).sort()[0] || null;
       state.day = day && day.slice(0, 7) === key ? day : firstFree;
       renderMonth(key, month);
       renderDay(month);
-      browseSection.hidden = false;
       const range = monthRange(key);
       if (range) {
         jumpDate.min = SB.dayKey(startOfToday().toISOString(), zone);
