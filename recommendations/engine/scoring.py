@@ -186,7 +186,7 @@ class ScoredCandidates:
     features: np.ndarray
     scores: np.ndarray
     ranker_version: str
-    urgent: bool = False
+    urgent: bool  # the request's urgency is "urgent"
 
     def order(self, within: int = URGENT_SOONEST_WITHIN) -> np.ndarray:
         """Indices best first; ties go to the earlier slot, then the lower provider id. For
