@@ -230,7 +230,7 @@ def test_training_predicts_each_outcome_at_booking_and_on_the_day():
     assert targets["predict_at"].tolist() == [
         pd.Timestamp(T - timedelta(hours=LAST_SCORING_HOURS)),
         pd.Timestamp(start - timedelta(days=10)),
-        pd.Timestamp(start - timedelta(hours=LAST_SCORING_HOURS)),
+        pd.Timestamp(start - timedelta(hours=3)),  # on the day: three hours before
     ]
     assert list(targets.index) == [0, 1, 2]
 
