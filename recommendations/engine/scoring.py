@@ -322,10 +322,13 @@ def explain(
                     hour_source, "a popular time"
                 )
                 offer(w("time_of_day_fit", 0) * f["time_of_day_fit"], f"in the {period}, {usual}")
-        if slot.provider_id in ctx.preferences.preferred_providers:
-            offer(w("provider_continuity", 0) + 0.05, f"with {name}, as you prefer")
-        elif f["provider_continuity"] >= 0.75:
-            offer(w("provider_continuity", 0) * f["provider_continuity"], f"with {name}, as usual")
+        if f["provider_continuity"] >= 0.75:  # a preferred provider scores 1
+            why = (
+                "as you prefer"
+                if slot.provider_id in ctx.preferences.preferred_providers
+                else "as usual"
+            )
+            offer(w("provider_continuity", 0) * f["provider_continuity"], f"with {name}, {why}")
         if ctx.request.urgency == "urgent":
             if slot.start.timestamp() == earliest:
                 offer(10.0, "earliest for an urgent need")
