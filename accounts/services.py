@@ -329,12 +329,6 @@ def _as_set(value):
     return frozenset(value) if isinstance(value, list) else value
 
 
-def profile_wishes_changed(*, user: User) -> None:
-    """Stamp that the user's stated wishes changed now (the profile's own, or those other apps
-    keep, such as providers preferred): recommendations weigh older history less."""
-    Profile.objects.filter(user=user).update(preferences_changed_at=timezone.now())
-
-
 def profile_ensure(*, user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile

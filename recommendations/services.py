@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import profile_wishes_changed
 from providers.models import Provider, Service, Urgency
 from recommendations.engine import (
     ExploringRanker,
@@ -257,8 +256,9 @@ def model_version_rollback(*, note: str = "") -> ModelVersion | None:
 def provider_preferences_set(
     *, client: User, preferred: list[Provider], avoided: list[Provider]
 ) -> None:
-    """Replace the client's provider wishes. A provider cannot be both; a change is stamped
-    as a change of the client's wishes (`accounts.services.profile_wishes_changed`)."""
+    """Replace the client's provider wishes. A provider cannot be both. (A preferred provider
+    scores as the usual one whatever the history, so the history's days and hours keep their
+    weight: only a change of those wishes is stamped, by the profile service.)"""
     both = {p.pk for p in preferred} & {p.pk for p in avoided}
     if both:
         raise ValidationError(
@@ -279,4 +279,3 @@ def provider_preferences_set(
         ClientProviderPreference(client=client, provider_id=pk, wish=wish)
         for pk, wish in wanted.items()
     )
-    profile_wishes_changed(user=client)

@@ -83,7 +83,7 @@ class StatedPreferences:
     @property
     def states_a_fit(self) -> bool:
         """Whether any wish says which days or hours fit (not only the limits)."""
-        return bool(self.weekdays or self.times_of_day or self.preferred_providers)
+        return bool(self.weekdays or self.times_of_day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
-"""A client's preferred and avoided providers: kept through the API, used by the engine (an
-avoided provider is never recommended, a preferred one is favoured and said to be), and a
-change counts as a change of the client's wishes."""
+"""A client's preferred and avoided providers: kept through the API and used by the engine
+(an avoided provider is never recommended, a preferred one is favoured and said to be)."""
 
 from datetime import timedelta
 
@@ -43,7 +42,9 @@ def test_a_preferred_provider_wins_an_otherwise_equal_time():
 
 
 @pytest.mark.django_db
-def test_the_api_keeps_them_and_stamps_the_change(frozen_now, client_api, client_user):
+def test_the_api_keeps_them_and_leaves_the_historys_days_and_hours_their_weight(
+    frozen_now, client_api, client_user
+):
     ada, ben = ProviderFactory(), ProviderFactory()
     assert client_api.get(URL).json() == {"preferred_providers": [], "avoided_providers": []}
     response = client_api.put(
@@ -52,7 +53,8 @@ def test_the_api_keeps_them_and_stamps_the_change(frozen_now, client_api, client
     assert response.status_code == 200, response.json()
     assert response.json() == {"preferred_providers": [ben.pk], "avoided_providers": [ada.pk]}
     client_user.profile.refresh_from_db()
-    assert client_user.profile.preferences_changed_at == frozen_now
+    # Days and hours were not restated: the history before keeps its full weight.
+    assert client_user.profile.preferences_changed_at is None
     # Another client's wishes are their own.
     assert not ClientProviderPreference.objects.exclude(client=client_user).exists()
 
