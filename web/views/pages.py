@@ -82,15 +82,7 @@ def provider_required(view):
 
 
 # The month view's columns, Monday first: (short, full).
-WEEKDAY_NAMES = (
-    ("Mon", "Monday"),
-    ("Tue", "Tuesday"),
-    ("Wed", "Wednesday"),
-    ("Thu", "Thursday"),
-    ("Fri", "Friday"),
-    ("Sat", "Saturday"),
-    ("Sun", "Sunday"),
-)
+WEEKDAY_NAMES = tuple((str(label)[:3], str(label)) for _, label in Weekday.choices)
 
 
 def _booking_context(request: HttpRequest) -> dict:
