@@ -41,7 +41,8 @@ from smartbook.model_versions import version_activate, version_rollback
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 20
-MAX_WINDOW = timedelta(days=31)
+# A month of the booking page in any zone: 31 days, and an hour more where clocks go back.
+MAX_WINDOW = timedelta(days=32)
 
 _ranker_cache: dict[tuple, Ranker] = {}
 

@@ -275,3 +275,17 @@ def test_the_clients_limits_hold_through_the_api(
         start = datetime.fromisoformat(item["start"]).astimezone(zone)
         end = datetime.fromisoformat(item["end"]).astimezone(zone)
         assert start.weekday() != 1 and clock(12) <= start.time() and end.time() <= clock(14)
+
+
+def test_a_whole_month_may_be_asked_for_even_when_the_clocks_go_back():
+    from zoneinfo import ZoneInfo
+
+    from recommendations.services import _validate_window
+
+    london = ZoneInfo("Europe/London")
+    # As instants (a difference of two London wall times would ignore the clock change).
+    october = datetime(2026, 10, 1, tzinfo=london).astimezone(ZoneInfo("UTC"))
+    november = datetime(2026, 11, 1, tzinfo=london).astimezone(ZoneInfo("UTC"))
+    assert november - october == timedelta(days=31, hours=1)  # the booking page's month
+    now = datetime(2026, 9, 25, 12, tzinfo=london)
+    assert _validate_window(start=october, end=november, limit=5, now=now) == october
