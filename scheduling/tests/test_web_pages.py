@@ -212,7 +212,8 @@ def test_book_page_lists_services_by_category_and_names_the_zone(
     assert f'<option value="{service.pk}" data-duration="30" ' in page
     assert re.search(rf'<option value="{service.pk}" data-duration="30" [^>]*selected>', page)
     assert clinic_provider.display_name in page
-    assert "Times are shown in <strong data-zone-label>Europe/London</strong>." in page
+    assert "Times are shown in <strong data-zone-label>Europe/London</strong>" in page
+    assert '<select id="zone-switch">' in page  # and the page can show them in another
     for field in ("service", "provider", "urgency", "client_notes"):
         assert f'<label for="{field}">' in page
 
