@@ -268,10 +268,11 @@ def provider_preferences_set(
     wanted = {p.pk: ProviderWish.PREFER for p in preferred} | {
         p.pk: ProviderWish.AVOID for p in avoided
     }
+    # The client's own row is the lock: two saves at once (even the first, with no wishes
+    # yet to lock) go one after the other instead of colliding on the unique pair.
+    list(User.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True))
     current = dict(
-        ClientProviderPreference.objects.select_for_update()
-        .filter(client=client)
-        .values_list("provider_id", "wish")
+        ClientProviderPreference.objects.filter(client=client).values_list("provider_id", "wish")
     )
     if current == wanted:
         return
