@@ -85,9 +85,8 @@ def provider_required(view):
 WEEKDAY_NAMES = tuple((str(label)[:3], str(label)) for _, label in Weekday.choices)
 
 
-def _booking_context(request: HttpRequest) -> dict:
+def _booking_context(request: HttpRequest, policy: BookingPolicy) -> dict:
     providers = provider_list()
-    policy = BookingPolicy.load()
     return {
         "services": service_list(),
         "providers": [
@@ -106,7 +105,8 @@ def book(request: HttpRequest) -> HttpResponse:
     """The booking page. A visitor browses services, providers and free times (in their
     browser's zone); choosing a time asks them to log in or sign up, and brings them back
     here to the same time (`?service=&provider=&start=`)."""
-    context = _booking_context(request)
+    policy = BookingPolicy.load()
+    context = _booking_context(request, policy)
     selected = request.GET.get("service", "")
     visitor = not request.user.is_authenticated
     context.update(
@@ -116,7 +116,7 @@ def book(request: HttpRequest) -> HttpResponse:
         mode="book",
         visitor=visitor,
         page_title="Book an appointment",
-        series_policy=BookingPolicy.load(),  # the "repeat" choice (pages/_series_repeat.html)
+        series_policy=policy,  # the "repeat" choice (pages/_series_repeat.html)
     )
     if visitor:
         context["viewer_timezone"] = ""  # the page shows the browser's zone, named
@@ -146,7 +146,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     past_cutoff = appointment_client_past_cutoff(
         appointment=appointment, policy=policy, now=timezone.now()
     )
-    context = _booking_context(request)
+    context = _booking_context(request, policy)
     context.update(
         appointment=appointment,
         selected_service=appointment.service_id,
