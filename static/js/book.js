@@ -356,6 +356,19 @@
       return result;
     }
 
+    /* What a bookable day of the month is, for its button in the month (`kind`, `note`) and
+       for the day's own panel (`sentence`): free times, or why there are none. */
+    function dayState(month, dayKey, times, todayKey) {
+      if (times.length) return { kind: "has-times", note: countText(times.length), sentence: "" };
+      if (dayKey === todayKey) {
+        // Today's hours may be over: neither closed nor booked up.
+        return { kind: "is-none", note: "no free times left today", sentence: "No free times left today." };
+      }
+      if (month.closed.has(dayKey)) return { kind: "is-closed", note: "closed", sentence: "Closed: nobody works this day." };
+      if (month.full.has(dayKey)) return { kind: "is-full", note: month.full.get(dayKey), sentence: month.full.get(dayKey) };
+      return { kind: "is-none", note: "fully booked", sentence: "No free times this day: it is fully booked." };
+    }
+
     function countText(count) {
       return count === 1 ? "1 free time" : count + " free times";
     }
@@ -387,21 +400,10 @@
         if (!range || dayKey < firstKey || dayKey > lastKey) {
           kind = "is-out";
           note = dayKey < todayKey ? "past" : "not bookable yet";
-        } else if (times.length) {
-          kind = "has-times";
-          note = countText(times.length);
-        } else if (dayKey === todayKey) {
-          kind = "is-none"; // today's hours may be over: neither closed nor booked up
-          note = "no free times left today";
-        } else if (month.closed.has(dayKey)) {
-          kind = "is-closed";
-          note = "closed";
-        } else if (month.full.has(dayKey)) {
-          kind = "is-full";
-          note = month.full.get(dayKey);
         } else {
-          kind = "is-none";
-          note = "fully booked";
+          const about = dayState(month, dayKey, times, todayKey);
+          kind = about.kind;
+          note = about.note;
         }
         const cell = SB.element("td");
         const button = SB.element("button", {
@@ -466,10 +468,9 @@
       dayTitle.textContent = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(noon);
       const times = month.days.get(state.day) || [];
       if (!times.length) {
-        const today = state.day === SB.dayKey(new Date().toISOString(), zone);
-        const note = today ? "No free times left today." : month.closed.has(state.day) ? "Closed: nobody works this day." : (month.full.get(state.day) || "No free times this day: it is fully booked.");
-        daysBox.appendChild(SB.element("section", { className: "sb-day sb-day-empty" + (month.full.has(state.day) ? " is-full" : ""), "data-day": state.day }, [
-          SB.element("p", { className: "sb-muted", text: note }),
+        const empty = dayState(month, state.day, times, SB.dayKey(new Date().toISOString(), zone));
+        daysBox.appendChild(SB.element("section", { className: "sb-day sb-day-empty" + (empty.kind === "is-full" ? " is-full" : ""), "data-day": state.day }, [
+          SB.element("p", { className: "sb-muted", text: empty.sentence }),
         ]));
         return;
       }
