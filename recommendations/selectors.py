@@ -88,9 +88,7 @@ def stated_preferences(*, client: User) -> StatedPreferences:
     if profile is None:
         return StatedPreferences()
 
-    wishes: dict[str, list[int]] = {}
-    for provider_id, wish in provider_wishes(client=client).items():
-        wishes.setdefault(wish, []).append(provider_id)
+    preferred, avoided = providers_by_wish(provider_wishes(client=client))
 
     def days(values) -> frozenset[int]:
         return frozenset(int(d) for d in values or [] if str(d).isdigit() and 0 <= int(d) <= 6)
@@ -103,8 +101,8 @@ def stated_preferences(*, client: User) -> StatedPreferences:
         earliest_hour=_hours(profile.earliest_time),
         latest_hour=_hours(profile.latest_time),
         avoided_weekdays=days(profile.avoided_weekdays),
-        preferred_providers=frozenset(wishes.get(ProviderWish.PREFER, ())),
-        avoided_providers=frozenset(wishes.get(ProviderWish.AVOID, ())),
+        preferred_providers=frozenset(preferred),
+        avoided_providers=frozenset(avoided),
         stated_at=profile.preferences_changed_at,
     )
 
@@ -370,4 +368,12 @@ def provider_wishes(*, client: User) -> dict[int, str]:
         ClientProviderPreference.objects.filter(client=client)
         .order_by("provider_id")
         .values_list("provider_id", "wish")
+    )
+
+
+def providers_by_wish(wishes: dict[int, str]) -> tuple[list[int], list[int]]:
+    """The preferred and the avoided provider ids of `provider_wishes`, in id order."""
+    return (
+        [pk for pk, wish in wishes.items() if wish == ProviderWish.PREFER],
+        [pk for pk, wish in wishes.items() if wish == ProviderWish.AVOID],
     )

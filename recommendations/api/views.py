@@ -9,8 +9,7 @@ from recommendations.api.serializers import (
     RecommendationSerializer,
     RecommendedQuerySerializer,
 )
-from recommendations.models import ProviderWish
-from recommendations.selectors import provider_wishes
+from recommendations.selectors import provider_wishes, providers_by_wish
 from recommendations.services import (
     Recommendation,
     provider_preferences_set,
@@ -84,11 +83,8 @@ class RecommendedSlotsApi(APIView):
 
 
 def _preferences_response(user) -> Response:
-    wishes = provider_wishes(client=user)
-    body = {
-        "preferred_providers": [pk for pk, wish in wishes.items() if wish == ProviderWish.PREFER],
-        "avoided_providers": [pk for pk, wish in wishes.items() if wish == ProviderWish.AVOID],
-    }
+    preferred, avoided = providers_by_wish(provider_wishes(client=user))
+    body = {"preferred_providers": preferred, "avoided_providers": avoided}
     return Response(ProviderPreferencesOutputSerializer(body).data)
 
 
