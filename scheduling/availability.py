@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from operator import attrgetter
@@ -293,18 +293,10 @@ def working_dates(schedule: ProviderSchedule, window: Interval, zone: ZoneInfo) 
     """The dates, in the viewer's `zone`, on which the provider works some time inside
     `window`: weekly hours, holidays and time off applied, busy time not (a working day that
     is fully booked is still a working day; a day off is closed)."""
-    tz = ZoneInfo(schedule.timezone)
-    off = merge_intervals(schedule.time_off)
-    off_starts = [block.start for block in off]
-    off_ends = [block.end for block in off]
     dates: set[date] = set()
-    for item in local_working_intervals(schedule, *_local_date_range(window, tz)):
-        clipped_start = max(item.interval.start, window.start)
-        clipped_end = min(item.interval.end, window.end)
-        for start, end in _free_pieces(clipped_start, clipped_end, off_starts, off_ends):
-            dates.update(
-                _dates(start.astimezone(zone).date(), (end - _INSTANT).astimezone(zone).date())
-            )
+    for piece in free_intervals(replace(schedule, busy=()), window):
+        last = (piece.end - _INSTANT).astimezone(zone).date()
+        dates.update(_dates(piece.start.astimezone(zone).date(), last))
     return dates
 
 
